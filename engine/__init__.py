@@ -1,0 +1,1 @@
+"""Deltascope engine: pure NumPy backpropagation. Never imports Qt."""

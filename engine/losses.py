@@ -1,0 +1,95 @@
+"""Per-sample losses from shared/MATH.md, their derivatives, and the batch reduction.
+
+Arrays hold one sample per row. `output_delta` returns dC_s/dz^L per sample s, using the
+combined forms a - t for sigmoid + bce and softmax + cross_entropy (no division by
+a (1 - a), which overflows), and the chain rule through the activation otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.activations import Activation, log_softmax
+from engine.errors import ConfigError
+
+Array = NDArray[np.float64]
+
+LOSSES: tuple[str, ...] = ("sse", "half_sse", "mse", "bce", "cross_entropy")
+REDUCTIONS: tuple[str, ...] = ("mean", "sum")
+
+# Clamp for log(a) when a loss is paired with an activation that has no stable log path.
+_LOG_FLOOR = 1e-300
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss function paired with the output activation it is applied after."""
+
+    name: str
+    output_activation: Activation
+
+    def __post_init__(self) -> None:
+        if self.name not in LOSSES:
+            raise ConfigError(f"unknown loss {self.name!r} (known: {', '.join(LOSSES)})")
+
+    @property
+    def combined(self) -> bool:
+        """True when delta^L = a - t directly (sigmoid + bce, softmax + cross_entropy)."""
+        pair = (self.name, self.output_activation.name)
+        return pair in {("bce", "sigmoid"), ("cross_entropy", "softmax")}
+
+    def per_sample(self, z: Array, a: Array, targets: Array) -> Array:
+        """C_s for each sample: shape (batch,)."""
+        error = a - targets
+        if self.name == "sse":
+            return np.sum(error * error, axis=1)
+        if self.name == "half_sse":
+            return 0.5 * np.sum(error * error, axis=1)
+        if self.name == "mse":
+            return np.mean(error * error, axis=1)
+        if self.name == "bce":
+            if self.output_activation.name == "sigmoid":
+                # log a = -softplus(-z), log(1 - a) = -softplus(z)
+                return np.sum(
+                    targets * np.logaddexp(0.0, -z) + (1.0 - targets) * np.logaddexp(0.0, z),
+                    axis=1,
+                )
+            log_a = np.log(np.maximum(a, _LOG_FLOOR))
+            log_not_a = np.log(np.maximum(1.0 - a, _LOG_FLOOR))
+            return -np.sum(targets * log_a + (1.0 - targets) * log_not_a, axis=1)
+        # cross_entropy
+        if self.output_activation.name == "softmax":
+            return -np.sum(targets * log_softmax(z), axis=1)
+        return -np.sum(targets * np.log(np.maximum(a, _LOG_FLOOR)), axis=1)
+
+    def grad_a(self, a: Array, targets: Array) -> Array:
+        """dC_s/da^L per sample: the loss derivative at each output (table in MATH.md)."""
+        if self.name == "sse":
+            return 2.0 * (a - targets)
+        if self.name == "half_sse":
+            return a - targets
+        if self.name == "mse":
+            return 2.0 * (a - targets) / a.shape[1]
+        if self.name == "bce":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (a - targets) / (a * (1.0 - a))
+        with np.errstate(divide="ignore"):
+            return -targets / a
+
+    def output_delta(self, z: Array, a: Array, targets: Array) -> Array:
+        """delta^L = dC_s/dz^L per sample."""
+        if self.combined:
+            return a - targets
+        return self.output_activation.backward(z, a, self.grad_a(a, targets))
+
+
+def reduction_scale(reduction: str, batch_size: int) -> float:
+    """Factor turning a sum over the batch into the reported cost: 1/B for mean, 1 for sum."""
+    if reduction == "mean":
+        return 1.0 / batch_size
+    if reduction == "sum":
+        return 1.0
+    raise ConfigError(f"unknown reduction {reduction!r} (known: mean, sum)")

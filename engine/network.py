@@ -1,0 +1,266 @@
+"""A fully connected network in the notation of shared/MATH.md, batched with samples as rows.
+
+All parameters live in one flat vector `params`; `weights[m]` (shape (N^(m+1), N^m), row i =
+weights into neuron i) and `biases[m]` (shape (N^(m+1),)) are views into it, layer by layer.
+One flat vector makes the optimizer update, rollback, gradient check and history one
+operation each, whatever the depth. Layer index m here is 0-based: weights[0] is W^1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.activations import Activation, get_activation
+from engine.errors import ConfigError
+from engine.losses import Loss, reduction_scale
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """What a forward pass keeps for the batch, per layer.
+
+    pre_activations[m]: z^(m+1), shape (batch, N^(m+1)).
+    activations[m]:     a^m, shape (batch, N^m); activations[0] is the input a^0.
+    """
+
+    pre_activations: list[Array]
+    activations: list[Array]
+
+    @property
+    def outputs(self) -> Array:
+        """a^L, the network's output for each sample."""
+        return self.activations[-1]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """What a backward pass returns for one batch.
+
+    cost:        the reported cost C, the batch's per-sample costs reduced by mean or sum.
+    per_sample_costs: C_s for each sample, shape (batch,).
+    flat:        dC/dparams in the layout of Network.params.
+    weights[m]:  dC/dW^(m+1) (a view into flat); biases[m]: dC/db^(m+1).
+    deltas[m]:   delta^(m+1) = dC_s/dz^(m+1) for each sample s (the per-sample, unreduced
+                 delta), shape (batch, N^(m+1)).
+    scale:       1/B for a mean reduction, 1 for sum: dC/dW = scale * sum_s delta_s a_s^T.
+    """
+
+    cost: float
+    per_sample_costs: Array
+    flat: Array
+    weights: list[Array]
+    biases: list[Array]
+    deltas: list[Array]
+    scale: float
+
+
+def parameter_views(flat: Array, sizes: Sequence[int]) -> tuple[list[Array], list[Array]]:
+    """Weight matrices and bias vectors as views into a flat parameter vector."""
+    weights: list[Array] = []
+    biases: list[Array] = []
+    offset = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        weights.append(flat[offset : offset + n_out * n_in].reshape(n_out, n_in))
+        offset += n_out * n_in
+        biases.append(flat[offset : offset + n_out])
+        offset += n_out
+    return weights, biases
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """Number of weights and biases in a network with these layer sizes."""
+    return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+@dataclass(frozen=True)
+class ParameterRef:
+    """One weight W^layer_(row, column) or bias b^layer_row; `layer` is 1-based as in MATH.md."""
+
+    layer: int
+    kind: str  # "weight" or "bias"
+    row: int
+    column: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.kind == "weight":
+            return f"W^{self.layer}[{self.row},{self.column}]"
+        return f"b^{self.layer}[{self.row}]"
+
+
+class Network:
+    """A multilayer perceptron: sizes (N^0, ..., N^L) and one activation per layer 1..L."""
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activations: Sequence[str],
+        params: Array | None = None,
+    ) -> None:
+        sizes = tuple(int(size) for size in sizes)
+        if len(sizes) < 2:
+            raise ConfigError("a network needs at least an input and an output layer")
+        if any(size < 1 for size in sizes):
+            raise ConfigError(f"every layer needs at least one neuron, got sizes {sizes}")
+        if len(activations) != len(sizes) - 1:
+            raise ConfigError(
+                f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}"
+            )
+        self.activation_functions: list[Activation] = [get_activation(a) for a in activations]
+        for position, activation in enumerate(self.activation_functions[:-1], start=1):
+            if not activation.elementwise:
+                raise ConfigError(f"{activation.name} is for the output layer only (layer {position})")
+        self.sizes: tuple[int, ...] = sizes
+        self.activations: tuple[str, ...] = tuple(activations)
+        count = parameter_count(sizes)
+        if params is None:
+            self.params: Array = np.zeros(count)
+        else:
+            params = np.asarray(params, dtype=np.float64)
+            if params.shape != (count,):
+                raise ConfigError(f"expected {count} parameters, got shape {params.shape}")
+            self.params = params.copy()
+        self.weights, self.biases = parameter_views(self.params, sizes)
+
+    @classmethod
+    def from_arrays(
+        cls, weights: Sequence[Array], biases: Sequence[Array], activations: Sequence[str]
+    ) -> Network:
+        """A network holding copies of these weight matrices and bias vectors."""
+        if not weights:
+            raise ConfigError("a network needs at least one layer")
+        sizes = [np.shape(weights[0])[1], *(np.shape(w)[0] for w in weights)]
+        network = cls(sizes, activations)
+        for target, source in zip(network.weights, weights, strict=True):
+            target[...] = source
+        for target, source in zip(network.biases, biases, strict=True):
+            target[...] = source
+        return network
+
+    @property
+    def depth(self) -> int:
+        """L, the number of layers with weights."""
+        return len(self.sizes) - 1
+
+    def copy(self) -> Network:
+        return Network(self.sizes, self.activations, self.params)
+
+    def loss(self, name: str) -> Loss:
+        """The loss `name` applied after this network's output activation."""
+        return Loss(name, self.activation_functions[-1])
+
+    def forward(self, inputs: Array) -> ForwardPass:
+        """z and a of every layer for a batch of inputs, shape (batch, N^0)."""
+        if inputs.ndim != 2 or inputs.shape[1] != self.sizes[0]:
+            raise ConfigError(
+                f"the network takes {self.sizes[0]} inputs, got data of shape {inputs.shape}"
+            )
+        pre_activations: list[Array] = []
+        activations: list[Array] = [inputs]
+        a = inputs
+        for weights, biases, activation in zip(
+            self.weights, self.biases, self.activation_functions, strict=True
+        ):
+            z = a @ weights.T
+            z += biases
+            a = activation.function(z)
+            pre_activations.append(z)
+            activations.append(a)
+        return ForwardPass(pre_activations, activations)
+
+    def predict(self, inputs: Array) -> Array:
+        """a^L for a batch of inputs."""
+        return self.forward(inputs).outputs
+
+    def backward(
+        self, forward: ForwardPass, targets: Array, loss: Loss, reduction: str = "mean"
+    ) -> Gradients:
+        """Cost and dC/dW, dC/db, delta for every layer: the backward pass of MATH.md."""
+        z_out, a_out = forward.pre_activations[-1], forward.outputs
+        if targets.shape != a_out.shape:
+            raise ConfigError(
+                f"targets have shape {targets.shape}, the network outputs {a_out.shape}"
+            )
+        scale = reduction_scale(reduction, a_out.shape[0])
+        per_sample_costs = loss.per_sample(z_out, a_out, targets)
+        flat = np.empty_like(self.params)
+        weight_grads, bias_grads = parameter_views(flat, self.sizes)
+        deltas: list[Array] = [np.empty(0)] * self.depth
+        delta = loss.output_delta(z_out, a_out, targets)
+        for m in range(self.depth - 1, -1, -1):
+            deltas[m] = delta
+            # dC/dW = scale * Delta^T A, dC/db = scale * 1^T Delta (sum over samples, per neuron)
+            np.matmul(delta.T, forward.activations[m], out=weight_grads[m])
+            np.sum(delta, axis=0, out=bias_grads[m])
+            if m > 0:
+                delta = self.activation_functions[m - 1].backward(
+                    forward.pre_activations[m - 1],
+                    forward.activations[m],
+                    delta @ self.weights[m],
+                )
+        if scale != 1.0:
+            flat *= scale
+        return Gradients(
+            cost=float(per_sample_costs.sum() * scale),
+            per_sample_costs=per_sample_costs,
+            flat=flat,
+            weights=weight_grads,
+            biases=bias_grads,
+            deltas=deltas,
+            scale=scale,
+        )
+
+    def gradients(
+        self, inputs: Array, targets: Array, loss: Loss, reduction: str = "mean"
+    ) -> tuple[ForwardPass, Gradients]:
+        """Forward then backward for one batch."""
+        forward = self.forward(inputs)
+        return forward, self.backward(forward, targets, loss, reduction)
+
+    def cost(self, inputs: Array, targets: Array, loss: Loss, reduction: str = "mean") -> float:
+        """The reported cost of a batch at the current parameters (no gradients)."""
+        forward = self.forward(inputs)
+        per_sample = loss.per_sample(forward.pre_activations[-1], forward.outputs, targets)
+        return float(per_sample.sum() * reduction_scale(reduction, inputs.shape[0]))
+
+    def flat_index(self, ref: ParameterRef) -> int:
+        """Position of a weight or bias in `params`."""
+        offset = 0
+        for m, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
+            if m + 1 == ref.layer:
+                if not 0 <= ref.row < n_out:
+                    break
+                if ref.kind == "weight" and 0 <= ref.column < n_in:
+                    return offset + ref.row * n_in + ref.column
+                if ref.kind == "bias":
+                    return offset + n_out * n_in + ref.row
+                break
+            offset += n_out * (n_in + 1)
+        raise ConfigError(f"no parameter {ref.label} in a network of sizes {self.sizes}")
+
+    def parameter_at(self, index: int) -> ParameterRef:
+        """The weight or bias at position `index` of `params`."""
+        offset = 0
+        for m, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
+            if index < offset + n_out * n_in:
+                row, column = divmod(index - offset, n_in)
+                return ParameterRef(m + 1, "weight", row, column)
+            offset += n_out * n_in
+            if index < offset + n_out:
+                return ParameterRef(m + 1, "bias", index - offset)
+            offset += n_out
+        raise ConfigError(f"parameter index {index} is out of range")
+
+    def weight_mask(self) -> Array:
+        """1.0 at every weight of `params`, 0.0 at every bias (regularization skips biases)."""
+        mask = np.ones_like(self.params)
+        _, biases = parameter_views(mask, self.sizes)
+        for bias in biases:
+            bias[...] = 0.0
+        return mask

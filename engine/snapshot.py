@@ -1,0 +1,240 @@
+"""Immutable pictures of training state, the only thing views ever read.
+
+A Snapshot is taken between steps. Its gradients are those of the *next* batch at the
+*current* parameters (what the optimizer is about to apply), so a weight, its gradient and
+every factor of the chain rule in it belong to the same moment. Arrays are fresh copies
+and read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.network import ForwardPass, Gradients, Network, parameter_views
+from engine.trainer import Trainer
+
+Array = NDArray[np.float64]
+
+
+def _frozen(array: Array) -> Array:
+    """A read-only copy of `array`."""
+    copy = np.array(array, dtype=np.float64, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+@dataclass(frozen=True)
+class LayerState:
+    """Layer m (1-based) at the snapshot's moment, for the pending batch (samples as rows).
+
+    weights (N^m, N^(m-1)), biases (N^m,), weight_gradients / bias_gradients: dC/dW, dC/db.
+    pre_activations, activations, deltas: z^m, a^m, dC_s/dz^m per sample, (batch, N^m).
+    """
+
+    index: int
+    activation: str
+    weights: Array
+    biases: Array
+    weight_gradients: Array
+    bias_gradients: Array
+    pre_activations: Array
+    activations: Array
+    deltas: Array
+
+
+@dataclass(frozen=True)
+class ProbeState:
+    """One chosen sample (row of the training set) through the network.
+
+    activations[m]: a^m for m = 0..L (a^0 is the input); pre_activations[m]: z^(m+1);
+    deltas[m]: dC/dz^(m+1) of that sample's own cost.
+    """
+
+    row: int
+    target: Array
+    pre_activations: tuple[Array, ...]
+    activations: tuple[Array, ...]
+    deltas: tuple[Array, ...]
+
+
+@dataclass(frozen=True)
+class HistoryArrays:
+    """Per-epoch records (one entry per completed epoch)."""
+
+    epochs: Array
+    steps: Array
+    train_cost: Array
+    test_cost: Array
+    train_metric: Array
+    test_metric: Array
+
+
+@dataclass(frozen=True)
+class GridOutputs:
+    """The network's first output over a grid spanning the 2-D input plane.
+
+    x (nx,), y (ny,) the grid lines; values (ny, nx); classes (ny, nx) the predicted class
+    index (classification) for decision regions.
+    """
+
+    x: Array
+    y: Array
+    values: Array
+    classes: NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int
+    epoch: int
+    sizes: tuple[int, ...]
+    activation_names: tuple[str, ...]
+    loss: str
+    reduction: str
+    task: str
+    metric_name: str
+    learning_rate: float
+    params: Array
+    gradient: Array
+    update: Array
+    previous_params: Array | None
+    batch_rows: NDArray[np.intp]
+    batch_inputs: Array
+    batch_targets: Array
+    cost: float
+    per_sample_costs: Array
+    scale: float
+    layers: tuple[LayerState, ...]
+    probe: ProbeState
+    history: HistoryArrays
+    grid: GridOutputs | None
+    message: str = ""
+
+    @property
+    def weights(self) -> list[Array]:
+        return [layer.weights for layer in self.layers]
+
+    @property
+    def biases(self) -> list[Array]:
+        return [layer.biases for layer in self.layers]
+
+    @property
+    def weight_gradients(self) -> list[Array]:
+        return [layer.weight_gradients for layer in self.layers]
+
+    @property
+    def bias_gradients(self) -> list[Array]:
+        return [layer.bias_gradients for layer in self.layers]
+
+
+def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
+    train = trainer.data.train
+    row = min(max(row, 0), len(train) - 1)
+    inputs, target = train.inputs[row : row + 1], train.targets[row : row + 1]
+    forward: ForwardPass
+    gradients: Gradients
+    forward, gradients = network.gradients(inputs, target, trainer.loss, "sum")
+    return ProbeState(
+        row,
+        _frozen(target[0]),
+        tuple(_frozen(z[0]) for z in forward.pre_activations),
+        tuple(_frozen(a[0]) for a in forward.activations),
+        tuple(_frozen(d[0]) for d in gradients.deltas),
+    )
+
+
+def grid_outputs(network: Network, x_range: tuple[float, float], y_range: tuple[float, float],
+                 resolution: int = 60) -> GridOutputs:
+    """One vectorised forward pass over a resolution x resolution grid of the input plane."""
+    x = np.linspace(*x_range, resolution)
+    y = np.linspace(*y_range, resolution)
+    grid_x, grid_y = np.meshgrid(x, y)
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    outputs = network.predict(points)
+    if outputs.shape[1] == 1:
+        classes = (outputs[:, 0] >= 0.5).astype(np.intp)
+    else:
+        classes = np.argmax(outputs, axis=1)
+    return GridOutputs(
+        _frozen(x), _frozen(y), _frozen(outputs[:, 0].reshape(resolution, resolution)),
+        classes.reshape(resolution, resolution),
+    )
+
+
+def take_snapshot(
+    trainer: Trainer,
+    probe_row: int = 0,
+    grid_resolution: int = 60,
+    message: str = "",
+) -> Snapshot:
+    """Copy everything a view may show. Raises DivergenceError if the next batch is not finite."""
+    network = trainer.network
+    pending = trainer.pending_batch()
+    params = _frozen(network.params)
+    gradient = _frozen(pending.gradients.flat)
+    weights, biases = parameter_views(params, network.sizes)
+    weight_grads, bias_grads = parameter_views(gradient, network.sizes)
+    layers = tuple(
+        LayerState(
+            m + 1,
+            network.activations[m],
+            weights[m],
+            biases[m],
+            weight_grads[m],
+            bias_grads[m],
+            _frozen(pending.forward.pre_activations[m]),
+            _frozen(pending.forward.activations[m + 1]),
+            _frozen(pending.gradients.deltas[m]),
+        )
+        for m in range(network.depth)
+    )
+    previous = trainer.last_batch
+    previous_params = None if previous is None else _frozen(network.params + previous.update)
+    history = trainer.history
+    grid = None
+    if network.sizes[0] == 2 and len(trainer.data.train):
+        all_inputs = trainer.data.train.inputs
+        if len(trainer.data.test):
+            all_inputs = np.vstack([all_inputs, trainer.data.test.inputs])
+        low, high = all_inputs.min(axis=0), all_inputs.max(axis=0)
+        margin = 0.1 * np.maximum(high - low, 1e-9)
+        grid = grid_outputs(
+            network,
+            (float(low[0] - margin[0]), float(high[0] + margin[0])),
+            (float(low[1] - margin[1]), float(high[1] + margin[1])),
+            grid_resolution,
+        )
+    return Snapshot(
+        step=trainer.step_count,
+        epoch=trainer.epoch,
+        sizes=network.sizes,
+        activation_names=network.activations,
+        loss=trainer.loss.name,
+        reduction=trainer.reduction,
+        task=trainer.task,
+        metric_name=trainer.metric_name,
+        learning_rate=trainer.learning_rate,
+        params=params,
+        gradient=gradient,
+        update=_frozen(pending.update),
+        previous_params=previous_params,
+        batch_rows=pending.rows.copy(),
+        batch_inputs=_frozen(pending.inputs),
+        batch_targets=_frozen(pending.targets),
+        cost=pending.gradients.cost,
+        per_sample_costs=_frozen(pending.gradients.per_sample_costs),
+        scale=pending.gradients.scale,
+        layers=layers,
+        probe=_probe(network, trainer, probe_row),
+        history=HistoryArrays(
+            *(_frozen(np.asarray(values, dtype=np.float64)) for values in (
+                history.epochs, history.steps, history.train_cost, history.test_cost,
+                history.train_metric, history.test_metric,
+            ))
+        ),
+        grid=grid,
+        message=message,
+    )

@@ -1,0 +1,314 @@
+"""The training loop, independent of any UI: mini-batches, updates, divergence guard, history.
+
+Reported numbers, per epoch:
+- train cost / metric: over the epoch's mini-batches, each measured before its own update
+  (as Keras reports it; exact for full-batch training), reduced like the loss (mean or sum
+  over the training set);
+- test cost / metric: the test set evaluated at the end of the epoch.
+The cost is the data cost; an L1/L2 penalty is reported separately and enters the update.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.data import DataSplit, Dataset
+from engine.errors import ConfigError, DivergenceError
+from engine.metrics import correct_count, predicted_classes
+from engine.network import ForwardPass, Gradients, Network
+from engine.optimizers import Optimizer, OptimizerState, make_optimizer
+from engine.losses import REDUCTIONS, reduction_scale
+
+Array = NDArray[np.float64]
+
+REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Everything about the last mini-batch update, for views and the inspector.
+
+    step: the number of this update (1-based). rows: indices into the training set.
+    forward / gradients: caches and gradients at the parameters *before* the update.
+    update: the flat vector subtracted from the parameters (learning rate and optimizer applied).
+    """
+
+    step: int
+    epoch: int
+    rows: NDArray[np.intp]
+    inputs: Array
+    targets: Array
+    forward: ForwardPass
+    gradients: Gradients
+    update: Array
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    cost: float
+    metric: float
+
+
+@dataclass
+class History:
+    """Per-epoch records; every list has one entry per completed epoch."""
+
+    epochs: list[int] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+    train_cost: list[float] = field(default_factory=list)
+    test_cost: list[float] = field(default_factory=list)
+    train_metric: list[float] = field(default_factory=list)
+    test_metric: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+
+class Trainer:
+    """Owns a network, its optimizer and the data; `step()` makes one mini-batch update."""
+
+    def __init__(
+        self,
+        network: Network,
+        data: DataSplit,
+        *,
+        loss: str = "bce",
+        reduction: str = "mean",
+        optimizer: Optimizer | str = "sgd",
+        learning_rate: float = 0.1,
+        batch_size: int = 0,
+        shuffle: bool = True,
+        regularization: str = "none",
+        regularization_rate: float = 0.0,
+        shuffle_rng: np.random.Generator | None = None,
+    ) -> None:
+        if data.train.inputs.shape[1] != network.sizes[0]:
+            raise ConfigError(
+                f"the data has {data.train.inputs.shape[1]} features, "
+                f"the network takes {network.sizes[0]} inputs"
+            )
+        if data.train.targets.shape[1] != network.sizes[-1]:
+            raise ConfigError(
+                f"the data has {data.train.targets.shape[1]} target columns, "
+                f"the network has {network.sizes[-1]} outputs"
+            )
+        if reduction not in REDUCTIONS:
+            raise ConfigError(f"unknown reduction {reduction!r} (known: mean, sum)")
+        self.network = network
+        self.data = data
+        self.loss = network.loss(loss)
+        self.reduction = reduction
+        self.optimizer = make_optimizer(optimizer) if isinstance(optimizer, str) else optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.regularization = regularization
+        self.regularization_rate = regularization_rate
+        self._shuffle_rng = shuffle_rng if shuffle_rng is not None else np.random.default_rng(0)
+        self._weight_mask = network.weight_mask()
+        self._train_labels = (
+            predicted_classes(data.train.targets)
+            if data.train.task == "classification"
+            else np.empty(0, dtype=np.intp)
+        )
+        self.step_count = 0
+        self.epoch = 0
+        self.history = History()
+        self.last_batch: BatchResult | None = None
+        self._order: NDArray[np.intp] | None = None
+        self._position = 0
+        self._epoch_cost_sum = 0.0
+        self._epoch_metric_sum = 0.0
+
+    # -- settings that may change between steps -------------------------------------------
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        if not (math.isfinite(value) and value >= 0.0):
+            raise ConfigError(f"the learning rate must be a finite number >= 0, got {value}")
+        self._learning_rate = float(value)
+
+    @property
+    def batch_size(self) -> int:
+        """Samples per update; 0 means the whole training set."""
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        if value < 0:
+            raise ConfigError(f"the batch size must be >= 0 (0 = full batch), got {value}")
+        self._batch_size = int(value)
+
+    @property
+    def regularization(self) -> str:
+        return self._regularization
+
+    @regularization.setter
+    def regularization(self, value: str) -> None:
+        if value not in REGULARIZATIONS:
+            raise ConfigError(f"unknown regularization {value!r} (known: none, l1, l2)")
+        self._regularization = value
+
+    @property
+    def regularization_rate(self) -> float:
+        return self._regularization_rate
+
+    @regularization_rate.setter
+    def regularization_rate(self, value: float) -> None:
+        if not (math.isfinite(value) and value >= 0.0):
+            raise ConfigError(f"the regularization rate must be a finite number >= 0, got {value}")
+        self._regularization_rate = float(value)
+
+    @property
+    def task(self) -> str:
+        return self.data.train.task
+
+    @property
+    def metric_name(self) -> str:
+        return "accuracy" if self.task == "classification" else "rmse"
+
+    @property
+    def effective_batch_size(self) -> int:
+        size = len(self.data.train)
+        return size if self.batch_size == 0 else min(self.batch_size, size)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.data.train) / self.effective_batch_size)
+
+    # -- training -------------------------------------------------------------------------
+
+    def regularization_gradient(self) -> Array | None:
+        """d(penalty)/d(params) for the current weights; None without regularization."""
+        if self.regularization == "none" or self.regularization_rate == 0.0:
+            return None
+        weights = self.network.params
+        raw = weights if self.regularization == "l2" else np.sign(weights)
+        return self.regularization_rate * raw * self._weight_mask
+
+    def regularization_penalty(self) -> float:
+        """The penalty: rate/2 * sum w^2 (l2) or rate * sum |w| (l1), over weights only."""
+        if self.regularization == "none":
+            return 0.0
+        weights = self.network.params * self._weight_mask
+        if self.regularization == "l2":
+            return 0.5 * self.regularization_rate * float(np.dot(weights, weights))
+        return self.regularization_rate * float(np.abs(weights).sum())
+
+    def _next_rows(self) -> NDArray[np.intp] | None:
+        """Rows of the next batch; None means the whole training set in order."""
+        size = len(self.data.train)
+        batch = self.effective_batch_size
+        if batch == size:
+            return None  # full batch: the order of rows cannot change the gradient
+        if self._order is None or self._position >= size:
+            self._order = (
+                self._shuffle_rng.permutation(size) if self.shuffle else np.arange(size)
+            )
+            self._position = 0
+        return self._order[self._position : self._position + batch]
+
+    def pending_batch(self) -> BatchResult:
+        """The next step's batch, gradients and update at the current parameters, changing nothing.
+
+        `step()` right after applies exactly this update (bit-identical).
+        """
+        return self._prepare_step()[0]
+
+    def _prepare_step(self) -> tuple[BatchResult, OptimizerState, NDArray[np.intp]]:
+        train = self.data.train
+        rows = self._next_rows()
+        if rows is None:
+            inputs, targets, labels = train.inputs, train.targets, self._train_labels
+            batch_rows = np.arange(len(train))
+        else:
+            inputs, targets = train.inputs[rows], train.targets[rows]
+            labels = self._train_labels[rows] if self._train_labels.size else self._train_labels
+            batch_rows = rows
+        forward, gradients = self.network.gradients(inputs, targets, self.loss, self.reduction)
+        next_step = self.step_count + 1
+        if not math.isfinite(gradients.cost):
+            raise DivergenceError(next_step, f"the cost is {gradients.cost}")
+        gradient = gradients.flat
+        penalty_gradient = self.regularization_gradient()
+        if penalty_gradient is not None:
+            gradient = gradient + penalty_gradient
+        update, optimizer_state = self.optimizer.propose(gradient, self.learning_rate)
+        if not math.isfinite(float(update.sum())):
+            raise DivergenceError(next_step, "the update to the parameters is NaN or Inf")
+        result = BatchResult(
+            next_step, self.epoch, batch_rows, inputs, targets, forward, gradients, update
+        )
+        return result, optimizer_state, labels
+
+    def step(self) -> BatchResult:
+        """One mini-batch update. Raises DivergenceError (changing nothing) on NaN/Inf."""
+        result, optimizer_state, labels = self._prepare_step()
+        forward, gradients, update = result.forward, result.gradients, result.update
+        train = self.data.train
+        self.network.params -= update
+        self.optimizer.commit(optimizer_state)
+        self.step_count = result.step
+        self.last_batch = result
+        self._epoch_cost_sum += gradients.cost / gradients.scale
+        if self.task == "classification":
+            self._epoch_metric_sum += int(
+                np.count_nonzero(predicted_classes(forward.outputs) == labels)
+            )
+        else:
+            error = forward.outputs - result.targets
+            self._epoch_metric_sum += float(np.vdot(error, error))
+        self._position += len(result.rows)
+        if self._position >= len(train):
+            self._finish_epoch()
+        return result
+
+    def run_epoch(self) -> None:
+        """Steps until the current epoch is complete."""
+        epoch = self.epoch
+        while self.epoch == epoch:
+            self.step()
+
+    def _finish_epoch(self) -> None:
+        train = self.data.train
+        self.epoch += 1
+        self._position = len(train)
+        history = self.history
+        history.epochs.append(self.epoch)
+        history.steps.append(self.step_count)
+        history.train_cost.append(
+            self._epoch_cost_sum * reduction_scale(self.reduction, len(train))
+        )
+        if self.task == "classification":
+            history.train_metric.append(self._epoch_metric_sum / len(train))
+        else:
+            history.train_metric.append(math.sqrt(self._epoch_metric_sum / train.targets.size))
+        test = self.evaluate(self.data.test)
+        history.test_cost.append(test.cost)
+        history.test_metric.append(test.metric)
+        self._epoch_cost_sum = 0.0
+        self._epoch_metric_sum = 0.0
+
+    def evaluate(self, dataset: Dataset) -> Evaluation:
+        """Cost and metric of a dataset at the current parameters (nan for an empty set)."""
+        if len(dataset) == 0:
+            return Evaluation(float("nan"), float("nan"))
+        outputs = self.network.forward(dataset.inputs)
+        per_sample = self.loss.per_sample(
+            outputs.pre_activations[-1], outputs.outputs, dataset.targets
+        )
+        cost = float(per_sample.sum() * reduction_scale(self.reduction, len(dataset)))
+        if self.task == "classification":
+            metric = correct_count(outputs.outputs, dataset.targets) / len(dataset)
+        else:
+            error = outputs.outputs - dataset.targets
+            metric = math.sqrt(float(np.vdot(error, error)) / dataset.targets.size)
+        return Evaluation(cost, metric)

@@ -1,0 +1,1 @@
+"""Deltascope window: PySide6 + pyqtgraph views and the training worker thread."""
