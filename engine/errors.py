@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DeltascopeError(Exception):
-    """Base of every error Deltascope reports to a person (dialog in the window, one line in the CLI)."""
+    """Base of every error Deltascope reports to a person (a dialog, or one CLI line)."""
 
 
 class ConfigError(DeltascopeError, ValueError):
@@ -20,7 +20,7 @@ class WeightsFileError(DeltascopeError):
 
 
 class DivergenceError(DeltascopeError):
-    """Training produced NaN or Inf; the step was rolled back and the weights are the last finite ones."""
+    """Training produced NaN or Inf: the step was rolled back to the last finite weights."""
 
     def __init__(self, step: int, reason: str) -> None:
         super().__init__(

@@ -1,0 +1,101 @@
+"""Everything needed to build a Trainer from scratch, as one immutable value.
+
+The window keeps a TrainingConfig; Reset builds a fresh Trainer from it, so the same seed
+and settings always give the same starting weights, data split and batch order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from engine.data import Dataset, split_dataset
+from engine.errors import ConfigError
+from engine.initializers import initialize
+from engine.network import Network
+from engine.optimizers import make_optimizer
+from engine.seeding import seed_streams
+from engine.trainer import Trainer
+
+
+@dataclass(frozen=True)
+class HiddenLayer:
+    size: int
+    activation: str = "tanh"
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Data source, architecture and hyperparameters. `dataset` names a built-in generator;
+    a CSV dataset is passed to `build_trainer` directly and `dataset` holds its label."""
+
+    dataset: str = "xor"
+    samples: int | None = None
+    noise: float | None = None
+    test_ratio: float = 0.0
+    hidden: tuple[HiddenLayer, ...] = (HiddenLayer(4, "tanh"),)
+    output_activation: str = "sigmoid"
+    loss: str = "bce"
+    reduction: str = "mean"
+    optimizer: str = "adam"
+    learning_rate: float = 0.03
+    batch_size: int = 0
+    shuffle: bool = True
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    initializer: str = "xavier"
+    seed: int = 0
+
+    def with_changes(self, **changes: object) -> TrainingConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def default_output_for(dataset: Dataset) -> tuple[str, str]:
+    """(output activation, loss) that fit a dataset's task and number of classes."""
+    if dataset.task == "regression":
+        return "linear", "mse"
+    if dataset.targets.shape[1] == 1:
+        return "sigmoid", "bce"
+    return "softmax", "cross_entropy"
+
+
+def make_network(config: TrainingConfig, inputs: int, outputs: int) -> Network:
+    """An uninitialized network for this config (all parameters zero)."""
+    sizes = [inputs, *(layer.size for layer in config.hidden), outputs]
+    activations = [layer.activation for layer in config.hidden] + [config.output_activation]
+    return Network(sizes, activations)
+
+
+def build_trainer(config: TrainingConfig, dataset: Dataset) -> Trainer:
+    """A freshly initialized Trainer: the seed drives the split, the weights and the shuffling."""
+    if not 0.0 <= config.test_ratio < 1.0:
+        raise ConfigError(f"the test ratio must be in [0, 1), got {config.test_ratio}")
+    streams = seed_streams(config.seed)
+    split = split_dataset(dataset, config.test_ratio, streams.split if config.shuffle else None)
+    network = make_network(config, dataset.inputs.shape[1], dataset.targets.shape[1])
+    initialize(network, config.initializer, streams.init)
+    return Trainer(
+        network,
+        split,
+        loss=config.loss,
+        reduction=config.reduction,
+        optimizer=make_optimizer(config.optimizer),
+        learning_rate=config.learning_rate,
+        batch_size=config.batch_size,
+        shuffle=config.shuffle,
+        regularization=config.regularization,
+        regularization_rate=config.regularization_rate,
+        shuffle_rng=streams.shuffle,
+    )
+
+
+def apply_hyperparameters(trainer: Trainer, config: TrainingConfig) -> None:
+    """Change what may change between steps without a reset; weights stay as they are.
+
+    A different optimizer starts with fresh state (no momentum/moments carried across).
+    """
+    trainer.learning_rate = config.learning_rate
+    trainer.batch_size = config.batch_size
+    trainer.regularization = config.regularization
+    trainer.regularization_rate = config.regularization_rate
+    if trainer.optimizer.name != config.optimizer:
+        trainer.optimizer = make_optimizer(config.optimizer)

@@ -1,0 +1,78 @@
+"""Starting the window: the normal app, or the screenshot mode used for docs and checks.
+
+    python main.py [--dataset xor]
+    python main.py --screenshot out.png [--dataset xor] [--steps N] [--size 1280x800]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from engine.config import TrainingConfig, default_output_for
+from engine.datasets import DATASET_NAMES, make_dataset
+from engine.errors import DeltascopeError
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="main.py", description="Deltascope: watch backprop work.")
+    parser.add_argument("--dataset", choices=DATASET_NAMES, default="xor")
+    parser.add_argument("--screenshot", metavar="PNG", help="render the window to PNG and exit")
+    parser.add_argument("--steps", type=int, default=0, help="train this many steps first")
+    parser.add_argument("--size", default="1280x800", help="window size for --screenshot")
+    return parser.parse_args(argv)
+
+
+def initial_config(dataset: str) -> TrainingConfig:
+    """The starting settings for a built-in dataset: output and loss fitted to its task."""
+    config = TrainingConfig(dataset=dataset, test_ratio=0.0 if dataset == "xor" else 0.3,
+                            batch_size=0 if dataset == "xor" else 10)
+    output, loss = default_output_for(make_dataset(dataset, samples=20))
+    return config.with_changes(output_activation=output, loss=loss)
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Deltascope")
+    app.setOrganizationName("Deltascope")
+    from gui.main_window import MainWindow
+
+    try:
+        config = initial_config(args.dataset)
+    except DeltascopeError as error:
+        print(f"deltascope: error: {error}", file=sys.stderr)
+        return 2
+    if args.screenshot:
+        return _screenshot(config, args)
+    window = MainWindow(config)
+    window.show()
+    return app.exec()
+
+
+def _screenshot(config: TrainingConfig, args: argparse.Namespace) -> int:
+    from gui.dialogs import save_png
+    from gui.main_window import MainWindow
+
+    width, height = (int(part) for part in args.size.lower().split("x"))
+    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                         "Deltascope", "screenshot")
+    settings.clear()
+    window = MainWindow(config, settings=settings)
+    window.resize(width, height)
+    window.show()
+    if args.steps > 0:
+        window.step(args.steps)
+    else:
+        window.sync()
+    loop = QEventLoop()
+    QTimer.singleShot(300, loop.quit)  # let layouts and plots settle
+    loop.exec()
+    save_png(window.grab(), args.screenshot)
+    window.stop_worker()
+    window.hide()
+    print(f"screenshot written to {args.screenshot}")
+    return 0

@@ -1,0 +1,301 @@
+"""The controls dock: data source, network editor and training hyperparameters.
+
+It edits a TrainingConfig and says what kind of change was made: `hyperparameters_changed`
+(applied at the next step, no reset) or `structure_changed` (data, architecture, init or
+seed: the window asks before discarding trained weights, then resets).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from engine.config import HiddenLayer, TrainingConfig
+from engine.datasets import DATASET_INFO, DATASET_NAMES
+from engine.initializers import INITIALIZERS
+from engine.losses import LOSSES, REDUCTIONS
+from engine.optimizers import OPTIMIZERS
+from engine.trainer import REGULARIZATIONS
+
+MAX_HIDDEN_LAYERS = 8
+MAX_LAYER_SIZE = 512
+
+
+def _combo(name: str, items: tuple[str, ...], tip: str) -> QComboBox:
+    combo = QComboBox(objectName=name, toolTip=tip)
+    combo.addItems(list(items))
+    return combo
+
+
+class HiddenLayerRow(QWidget):
+    """One hidden layer: its neuron count, its activation and a remove button."""
+
+    changed = Signal()
+    remove_requested = Signal(object)
+
+    def __init__(self, layer: HiddenLayer, number: int) -> None:
+        super().__init__()
+        self.size_spin = QSpinBox(minimum=1, maximum=MAX_LAYER_SIZE, value=layer.size,
+                                  toolTip="Neurons in this layer")
+        self.size_spin.setObjectName(f"layerSize{number}")
+        self.activation_combo = _combo(f"layerActivation{number}", HIDDEN_ACTIVATIONS,
+                                       "Activation of this layer")
+        self.activation_combo.setCurrentText(layer.activation)
+        remove = QToolButton(text="−", toolTip="Remove this hidden layer")
+        remove.setObjectName(f"removeLayer{number}")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.size_spin)
+        row.addWidget(self.activation_combo, 1)
+        row.addWidget(remove)
+        self.size_spin.valueChanged.connect(self.changed)
+        self.activation_combo.currentTextChanged.connect(self.changed)
+        remove.clicked.connect(lambda: self.remove_requested.emit(self))
+
+    def layer(self) -> HiddenLayer:
+        return HiddenLayer(self.size_spin.value(), self.activation_combo.currentText())
+
+
+class ControlsPanel(QWidget):
+    """Edits a TrainingConfig; never touches the trainer itself."""
+
+    hyperparameters_changed = Signal()
+    structure_changed = Signal()
+    regenerate_requested = Signal()
+
+    def __init__(self, config: TrainingConfig, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("controlsPanel")
+        self._csv_label = ""
+        self._rows: list[HiddenLayerRow] = []
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._create_data_group())
+        layout.addWidget(self._create_network_group())
+        layout.addWidget(self._create_training_group())
+        layout.addStretch(1)
+        self.set_config(config)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _create_data_group(self) -> QGroupBox:
+        group = QGroupBox("Data")
+        form = QFormLayout(group)
+        self.dataset_combo = _combo("datasetCombo", DATASET_NAMES, "Built-in dataset")
+        self.samples_spin = QSpinBox(objectName="samplesSpin", minimum=10, maximum=100_000,
+                                     singleStep=50, toolTip="Number of generated samples")
+        self.noise_spin = QDoubleSpinBox(objectName="noiseSpin", minimum=0.0, maximum=0.5,
+                                         singleStep=0.05, decimals=2, toolTip="Noise, 0 to 0.5 as in TensorFlow Playground")
+        self.test_ratio_spin = QDoubleSpinBox(objectName="testRatioSpin", minimum=0.0,
+                                              maximum=0.9, singleStep=0.1, decimals=2,
+                                              toolTip="Fraction of samples held out for testing")
+        regenerate = QPushButton("Regenerate", objectName="regenerateButton",
+                                 toolTip="Generate the data again with these settings")
+        form.addRow("Dataset", self.dataset_combo)
+        form.addRow("Samples", self.samples_spin)
+        form.addRow("Noise", self.noise_spin)
+        form.addRow("Test ratio", self.test_ratio_spin)
+        form.addRow(regenerate)
+        self.dataset_combo.currentTextChanged.connect(self._on_dataset_chosen)
+        for spin in (self.samples_spin, self.noise_spin, self.test_ratio_spin):
+            spin.valueChanged.connect(self._on_structure_edit)
+        regenerate.clicked.connect(self.regenerate_requested)
+        return group
+
+    def _create_network_group(self) -> QGroupBox:
+        group = QGroupBox("Network")
+        outer = QVBoxLayout(group)
+        self._rows_layout = QVBoxLayout()
+        outer.addWidget(_caption("Hidden layers (neurons, activation)"))
+        outer.addLayout(self._rows_layout)
+        self.add_layer_button = QPushButton("Add hidden layer", objectName="addLayerButton")
+        self.add_layer_button.clicked.connect(self._on_add_layer)
+        outer.addWidget(self.add_layer_button)
+        form = QFormLayout()
+        self.output_combo = _combo("outputActivationCombo", OUTPUT_ACTIVATIONS,
+                                   "Activation of the output layer")
+        self.loss_combo = _combo("lossCombo", LOSSES, "Per-sample loss (see MATH.md)")
+        self.reduction_combo = _combo("reductionCombo", REDUCTIONS,
+                                      "How per-sample costs combine over a batch")
+        self.initializer_combo = _combo("initializerCombo", INITIALIZERS, "Weight initializer")
+        self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1,
+                                  toolTip="One seed drives data, split, initial weights, order")
+        form.addRow("Output", self.output_combo)
+        form.addRow("Loss", self.loss_combo)
+        form.addRow("Reduction", self.reduction_combo)
+        form.addRow("Initializer", self.initializer_combo)
+        form.addRow("Seed", self.seed_spin)
+        outer.addLayout(form)
+        for combo in (self.output_combo, self.loss_combo, self.reduction_combo,
+                      self.initializer_combo):
+            combo.currentTextChanged.connect(self._on_structure_edit)
+        self.seed_spin.valueChanged.connect(self._on_structure_edit)
+        return group
+
+    def _create_training_group(self) -> QGroupBox:
+        group = QGroupBox("Training")
+        form = QFormLayout(group)
+        self.optimizer_combo = _combo("optimizerCombo", OPTIMIZERS, "Update rule")
+        self.learning_rate_spin = QDoubleSpinBox(
+            objectName="learningRateSpin", minimum=0.0, maximum=10.0, decimals=5,
+            singleStep=0.01, toolTip="Learning rate (applied at the next step)")
+        self.learning_rate_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.batch_spin = QSpinBox(objectName="batchSizeSpin", minimum=0, maximum=100_000,
+                                   toolTip="Samples per step; 0 = the whole training set")
+        self.batch_spin.setSpecialValueText("full batch")
+        self.regularization_combo = _combo("regularizationCombo", REGULARIZATIONS,
+                                           "Penalty on weights (not biases)")
+        self.regularization_rate_spin = QDoubleSpinBox(
+            objectName="regRateSpin", minimum=0.0, maximum=10.0, decimals=5, singleStep=0.001)
+        self.regularization_rate_spin.setStepType(
+            QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        form.addRow("Optimizer", self.optimizer_combo)
+        form.addRow("Learning rate", self.learning_rate_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Regularization", self.regularization_combo)
+        form.addRow("Reg. rate", self.regularization_rate_spin)
+        self.optimizer_combo.currentTextChanged.connect(self._on_hyperparameter_edit)
+        self.regularization_combo.currentTextChanged.connect(self._on_hyperparameter_edit)
+        for spin in (self.learning_rate_spin, self.batch_spin, self.regularization_rate_spin):
+            spin.valueChanged.connect(self._on_hyperparameter_edit)
+        return group
+
+    # -- config in and out ----------------------------------------------------------------
+
+    def set_csv_source(self, label: str) -> None:
+        """Show a loaded CSV file as the current data source."""
+        self._updating = True
+        if self._csv_label:
+            self.dataset_combo.removeItem(self.dataset_combo.findText(self._csv_label))
+        self._csv_label = label
+        if label:
+            self.dataset_combo.addItem(label)
+            self.dataset_combo.setCurrentText(label)
+        self._update_data_widgets()
+        self._updating = False
+
+    def set_config(self, config: TrainingConfig) -> None:
+        """Show `config` without emitting change signals."""
+        self._updating = True
+        if self.dataset_combo.findText(config.dataset) >= 0:
+            self.dataset_combo.setCurrentText(config.dataset)
+        info = DATASET_INFO.get(config.dataset)
+        samples = config.samples if config.samples is not None else (
+            info.default_samples if info else 200)
+        noise = config.noise if config.noise is not None else (info.default_noise if info else 0)
+        self.samples_spin.setValue(samples)
+        self.noise_spin.setValue(noise)
+        self.test_ratio_spin.setValue(config.test_ratio)
+        self._set_rows(config.hidden)
+        self.output_combo.setCurrentText(config.output_activation)
+        self.loss_combo.setCurrentText(config.loss)
+        self.reduction_combo.setCurrentText(config.reduction)
+        self.initializer_combo.setCurrentText(config.initializer)
+        self.seed_spin.setValue(config.seed)
+        self.optimizer_combo.setCurrentText(config.optimizer)
+        self.learning_rate_spin.setValue(config.learning_rate)
+        self.batch_spin.setValue(config.batch_size)
+        self.regularization_combo.setCurrentText(config.regularization)
+        self.regularization_rate_spin.setValue(config.regularization_rate)
+        self._update_data_widgets()
+        self._updating = False
+
+    def config(self) -> TrainingConfig:
+        """The configuration the widgets show."""
+        dataset = self.dataset_combo.currentText()
+        generated = dataset in DATASET_INFO
+        return TrainingConfig(
+            dataset=dataset,
+            samples=self.samples_spin.value() if generated else None,
+            noise=self.noise_spin.value() if generated else None,
+            test_ratio=self.test_ratio_spin.value(),
+            hidden=tuple(row.layer() for row in self._rows),
+            output_activation=self.output_combo.currentText(),
+            loss=self.loss_combo.currentText(),
+            reduction=self.reduction_combo.currentText(),
+            optimizer=self.optimizer_combo.currentText(),
+            learning_rate=self.learning_rate_spin.value(),
+            batch_size=self.batch_spin.value(),
+            regularization=self.regularization_combo.currentText(),
+            regularization_rate=self.regularization_rate_spin.value(),
+            initializer=self.initializer_combo.currentText(),
+            seed=self.seed_spin.value(),
+        )
+
+    # -- hidden layer rows ----------------------------------------------------------------
+
+    def _set_rows(self, layers: tuple[HiddenLayer, ...]) -> None:
+        for row in self._rows:
+            row.setParent(None)
+            row.deleteLater()
+        self._rows = []
+        for layer in layers:
+            self._append_row(layer)
+        self.add_layer_button.setEnabled(len(self._rows) < MAX_HIDDEN_LAYERS)
+
+    def _append_row(self, layer: HiddenLayer) -> None:
+        row = HiddenLayerRow(layer, len(self._rows) + 1)
+        row.changed.connect(self._on_structure_edit)
+        row.remove_requested.connect(self._on_remove_layer)
+        self._rows.append(row)
+        self._rows_layout.addWidget(row)
+
+    def _on_add_layer(self) -> None:
+        previous = self._rows[-1].layer() if self._rows else HiddenLayer(4, "tanh")
+        self._append_row(previous)
+        self.add_layer_button.setEnabled(len(self._rows) < MAX_HIDDEN_LAYERS)
+        self._on_structure_edit()
+
+    def _on_remove_layer(self, row: HiddenLayerRow) -> None:
+        self._rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self.add_layer_button.setEnabled(True)
+        self._on_structure_edit()
+
+    # -- handlers -------------------------------------------------------------------------
+
+    def _update_data_widgets(self) -> None:
+        name = self.dataset_combo.currentText()
+        generated = name in DATASET_INFO and name != "xor"
+        self.samples_spin.setEnabled(generated)
+        self.noise_spin.setEnabled(generated)
+
+    def _on_dataset_chosen(self, name: str) -> None:
+        if self._updating:
+            return
+        info = DATASET_INFO.get(name)
+        if info is not None:
+            self._updating = True
+            self.samples_spin.setValue(info.default_samples)
+            self.noise_spin.setValue(info.default_noise)
+            self._updating = False
+        self._update_data_widgets()
+        self.structure_changed.emit()
+
+    def _on_structure_edit(self) -> None:
+        if not self._updating:
+            self.structure_changed.emit()
+
+    def _on_hyperparameter_edit(self) -> None:
+        if not self._updating:
+            self.hyperparameters_changed.emit()
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color: palette(mid);")
+    return label

@@ -1,0 +1,324 @@
+"""The cost over epochs (train and test) with the metric below it, on a shared epoch axis.
+
+Also holds the two small styling helpers the other plot views share, so every plot takes its
+colours from the Qt palette (light or dark theme alike).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from engine.snapshot import Snapshot
+from gui.colors import NEGATIVE, POSITIVE
+
+Array = NDArray[np.float64]
+
+TRAIN_COLOR = QColor(*POSITIVE)
+TEST_COLOR = QColor(*NEGATIVE)
+# Below this many epochs every record is drawn as a dot too, so one epoch is visible.
+_SYMBOL_LIMIT = 60
+
+
+def foreground(palette: QPalette) -> QColor:
+    """Text colour of the current theme."""
+    return palette.color(QPalette.ColorRole.WindowText)
+
+
+def background(palette: QPalette) -> QColor:
+    """Plot background of the current theme."""
+    return palette.color(QPalette.ColorRole.Base)
+
+
+def style_plot(plot: pg.PlotItem, palette: QPalette) -> None:
+    """Axis lines and tick labels in the palette's text colour."""
+    text = foreground(palette)
+    line = QColor(text)
+    line.setAlpha(160)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(line))
+        axis.setTextPen(pg.mkPen(text))
+
+
+def _fit_y(view_box: pg.ViewBox, values: Array, log: bool) -> None:
+    """Auto-range y unless the values span less than 2% (of their size, or of a decade)."""
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.log10(values)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    low, high = float(values.min()), float(values.max())
+    minimum_span = 0.02 if log else 0.02 * max(abs(low), abs(high), 1e-12)
+    if high - low < minimum_span:
+        view_box.enableAutoRange(axis="y", enable=False)
+        middle = (low + high) / 2
+        view_box.setYRange(middle - minimum_span, middle + minimum_span, padding=0.0)
+    else:
+        view_box.enableAutoRange(axis="y", enable=True)
+
+
+class LogFriendlyAxis(pg.AxisItem):
+    """An axis whose log-mode labels stay readable: within a decade only 1, 2 and 5 get text."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) <= 4:
+            return strings
+        kept = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = 10.0 ** (value - math.floor(value))
+            readable = any(math.isclose(mantissa, k, rel_tol=1e-6) for k in (1.0, 2.0, 5.0, 10.0))
+            kept.append(text if readable else "")
+        return kept
+
+
+class CostPlot(QWidget):
+    """Train/test cost per epoch (top) and train/test accuracy % or RMSE (bottom).
+
+    `train_curve`, `test_curve`, `metric_train_curve`, `metric_test_curve` are the
+    PlotDataItems; their data is the snapshot's history (accuracy in percent).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("costPlot")
+        palette = self.palette()
+        text_color = foreground(palette)
+        self._epochs: Array = np.empty(0)
+        self._columns: dict[str, Array] = {}
+        self._metric_label = ""
+        self._has_data: dict[int, bool] = {}
+
+        self.log_y_checkbox = QCheckBox("log y", toolTip="Logarithmic cost axis")
+        self.log_y_checkbox.toggled.connect(self._on_log_y_toggled)
+        self.empty_label = QLabel("No completed epoch yet")
+        self.empty_label.setEnabled(False)
+        controls = QHBoxLayout()
+        controls.setContentsMargins(4, 0, 4, 0)
+        controls.addWidget(self.empty_label)
+        controls.addStretch(1)
+        controls.addWidget(self.log_y_checkbox)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(background(palette))
+        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.cost_plot: pg.PlotItem = self.graphics.addPlot(
+            row=0, col=0, axisItems={"left": LogFriendlyAxis("left")}
+        )
+        self.metric_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 1)
+        self.metric_plot.setXLink(self.cost_plot)
+        for plot in (self.cost_plot, self.metric_plot):
+            style_plot(plot, palette)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            plot.getAxis("left").setWidth(48)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+        self.cost_plot.getAxis("bottom").setStyle(showValues=False)
+        self.cost_plot.setLabel("left", "cost", color=text_color.name())
+        self.metric_plot.setLabel("bottom", "epoch", color=text_color.name())
+        self.metric_plot.setMaximumHeight(140)
+
+        legend = self.cost_plot.addLegend(offset=(-8, 8), labelTextColor=text_color)
+        self._legend: pg.LegendItem = legend
+        self.train_curve = self.cost_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
+        self.test_curve = self.cost_plot.plot(pen=pg.mkPen(TEST_COLOR, width=2), name="test")
+        self.metric_train_curve = self.metric_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
+        self.metric_test_curve = self.metric_plot.plot(pen=pg.mkPen(TEST_COLOR, width=2))
+        for curve in self._curves():
+            self._show_if_data(curve, False)
+
+        marker_pen = pg.mkPen(text_color, width=1, style=Qt.PenStyle.DashLine)
+        hover_pen = pg.mkPen(QColor(text_color.red(), text_color.green(), text_color.blue(), 90))
+        self._markers = [pg.InfiniteLine(angle=90, pen=marker_pen) for _ in range(2)]
+        self._hover_lines = [pg.InfiniteLine(angle=90, pen=hover_pen) for _ in range(2)]
+        for plot, marker, hover in zip(
+            (self.cost_plot, self.metric_plot), self._markers, self._hover_lines, strict=True
+        ):
+            for line in (marker, hover):
+                line.setVisible(False)
+                plot.addItem(line, ignoreBounds=True)
+        fill = QColor(background(palette))
+        fill.setAlpha(215)
+        self.hover_text = pg.TextItem(color=text_color, fill=pg.mkBrush(fill), anchor=(0, 0))
+        self.hover_text.setZValue(100)
+        self.hover_text.setVisible(False)
+        # Parented to the view box itself, so it is placed in pixels, whatever the axis scale.
+        self.hover_text.setParentItem(self.cost_plot.getViewBox())
+        self._mouse_proxy = pg.SignalProxy(
+            self.graphics.scene().sigMouseMoved, rateLimit=60, slot=self._on_mouse_moved
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(controls)
+        layout.addWidget(self.graphics, 1)
+
+    # -- public API ------------------------------------------------------------------------
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Show the snapshot's per-epoch history."""
+        history = snapshot.history
+        self._epochs = history.epochs
+        scale = 100.0 if snapshot.metric_name == "accuracy" else 1.0
+        self._metric_label = "accuracy %" if scale == 100.0 else snapshot.metric_name
+        self._columns = {
+            "train": history.train_cost,
+            "test": history.test_cost,
+            "train_metric": history.train_metric * scale,
+            "test_metric": history.test_metric * scale,
+        }
+        self.metric_plot.setLabel("left", self._metric_label)
+        symbol = "o" if len(self._epochs) <= _SYMBOL_LIMIT else None
+        for curve, key, color in (
+            (self.train_curve, "train", TRAIN_COLOR),
+            (self.test_curve, "test", TEST_COLOR),
+            (self.metric_train_curve, "train_metric", TRAIN_COLOR),
+            (self.metric_test_curve, "test_metric", TEST_COLOR),
+        ):
+            values = self._columns[key]
+            curve.setData(
+                self._epochs, values, symbol=symbol, symbolSize=5,
+                symbolBrush=color, symbolPen=None,
+            )
+            self._show_if_data(curve, bool(np.isfinite(values).any()))
+        self.empty_label.setVisible(len(self._epochs) == 0)
+        self._fit_ranges()
+        if scale == 100.0:
+            self.metric_plot.enableAutoRange(axis="y", enable=False)
+            self.metric_plot.setYRange(0.0, 100.0, padding=0.05)
+        else:
+            self.metric_plot.enableAutoRange(axis="y", enable=True)
+
+    def set_log_y(self, enabled: bool) -> None:
+        """Logarithmic (True) or linear cost axis; the checkbox follows."""
+        self.log_y_checkbox.setChecked(enabled)
+        self.cost_plot.setLogMode(x=False, y=enabled)
+
+    def log_y(self) -> bool:
+        return bool(self.log_y_checkbox.isChecked())
+
+    def set_marker(self, epoch: float | None) -> None:
+        """Draw a vertical marker at `epoch` in both plots, or remove it (None)."""
+        for marker in self._markers:
+            marker.setVisible(epoch is not None)
+            if epoch is not None:
+                marker.setValue(float(epoch))
+
+    def hover_at(self, epoch: float) -> str:
+        """Show the values at the epoch nearest `epoch`; returns the text shown ('' if none)."""
+        if len(self._epochs) == 0:
+            self._hide_hover()
+            return ""
+        index = min(int(np.searchsorted(self._epochs, epoch)), len(self._epochs) - 1)
+        if index > 0 and abs(self._epochs[index - 1] - epoch) <= abs(self._epochs[index] - epoch):
+            index -= 1
+        nearest = float(self._epochs[index])
+        text = self._hover_description(index)
+        for line in self._hover_lines:
+            line.setValue(nearest)
+            line.setVisible(True)
+        view_box = self.cost_plot.getViewBox()
+        x_pixel = view_box.mapFromView(QPointF(nearest, 0.0)).x()
+        right_half = x_pixel > view_box.width() / 2
+        self.hover_text.setAnchor((1.0, 0.0) if right_half else (0.0, 0.0))
+        self.hover_text.setText(text)
+        self.hover_text.setPos(x_pixel + (-4.0 if right_half else 4.0), 2.0)
+        self.hover_text.setVisible(True)
+        return text
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _fit_ranges(self) -> None:
+        """Auto-range, except where that would give a degenerate, unlabelled axis.
+
+        One epoch, or a cost flat to 6 digits, would otherwise zoom to a span of 1e-6 whose
+        tick labels do not fit the axis.
+        """
+        view_box = self.cost_plot.getViewBox()
+        if len(self._epochs) < 2:
+            last = float(self._epochs[-1]) if len(self._epochs) else 0.0
+            view_box.enableAutoRange(axis="x", enable=False)
+            view_box.setXRange(0.0, max(2.0, last + 1.0), padding=0.0)
+        else:
+            view_box.enableAutoRange(axis="x", enable=True)
+        costs = np.concatenate([self._columns["train"], self._columns["test"]])
+        _fit_y(view_box, costs, self.log_y())
+        if not self._metric_label.endswith("%"):
+            metrics = np.concatenate([self._columns["train_metric"], self._columns["test_metric"]])
+            _fit_y(self.metric_plot.getViewBox(), metrics, False)
+
+    def _hover_description(self, index: int) -> str:
+        def number(key: str, digits: int = 4) -> str:
+            value = self._columns[key][index]
+            return "—" if not np.isfinite(value) else f"{value:.{digits}g}"
+
+        lines = [f"epoch {int(self._epochs[index])}", f"train cost {number('train')}"]
+        if np.isfinite(self._columns["test"]).any():
+            lines.append(f"test cost  {number('test')}")
+        suffix = "%" if self._metric_label.endswith("%") else ""
+        name = self._metric_label.removesuffix(" %")
+        metric = f"{name} {number('train_metric')}{suffix}"
+        if np.isfinite(self._columns["test_metric"]).any():
+            metric += f" / {number('test_metric')}{suffix} (test)"
+        lines.append(metric)
+        return "\n".join(lines)
+
+    def _curves(self) -> tuple[pg.PlotDataItem, ...]:
+        return (self.train_curve, self.test_curve, self.metric_train_curve,
+                self.metric_test_curve)
+
+    def _show_if_data(self, curve: pg.PlotDataItem, has_data: bool) -> None:
+        """Hide a curve without data (no test set) and keep it out of the legend.
+
+        Acts only when that changes, so a curve hidden by clicking its legend entry stays hidden.
+        """
+        if self._has_data.get(id(curve)) == has_data:
+            return
+        self._has_data[id(curve)] = has_data
+        curve.setVisible(has_data)
+        name = {id(self.train_curve): "train", id(self.test_curve): "test"}.get(id(curve))
+        if name is None:
+            return
+        listed = self._legend.getLabel(curve) is not None
+        if has_data and not listed:
+            self._legend.addItem(curve, name)
+        elif not has_data and listed:
+            self._legend.removeItem(curve)
+
+    def _hide_hover(self) -> None:
+        self.hover_text.setVisible(False)
+        for line in self._hover_lines:
+            line.setVisible(False)
+
+    def _on_log_y_toggled(self, checked: bool) -> None:
+        self.cost_plot.setLogMode(x=False, y=checked)
+        if self._columns:
+            self._fit_ranges()
+        if self.hover_text.isVisible():
+            self._hide_hover()
+
+    def _on_mouse_moved(self, event: tuple[QPointF]) -> None:
+        position = event[0]
+        for plot in (self.cost_plot, self.metric_plot):
+            if plot.getViewBox().sceneBoundingRect().contains(position):
+                self.hover_at(plot.getViewBox().mapSceneToView(position).x())
+                return
+        self._hide_hover()
+
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        self._hide_hover()
+        super().leaveEvent(event)

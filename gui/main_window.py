@@ -1,0 +1,492 @@
+"""Deltascope's main window: canvas in the centre, docks around it, the worker thread behind.
+
+The window never runs training math: it builds Trainers from a TrainingConfig and hands
+them to the worker, and draws the Snapshots the worker sends back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThread, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.config import (
+    HiddenLayer,
+    TrainingConfig,
+    apply_hyperparameters,
+    build_trainer,
+    default_output_for,
+)
+from engine.csv_data import load_csv
+from engine.data import Dataset
+from engine.datasets import make_dataset
+from engine.errors import DeltascopeError
+from engine.network import Network
+from engine.seeding import seed_streams
+from engine.snapshot import Snapshot
+from engine.trainer import Trainer
+from engine.weights_io import load_weights, save_weights
+from gui import dialogs
+from gui.canvas import NetworkCanvas
+from gui.controls import ControlsPanel
+from gui.cost_plot import CostPlot
+from gui.data_view import DataView
+from gui.heatmaps import GradientHeatmaps
+from gui.status import MessageBanner, StatusLine
+from gui.worker import TrainingWorker
+
+Button = QMessageBox.StandardButton
+SYNC_TIMEOUT_MS = 10_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, config: TrainingConfig | None = None, settings: QSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setWindowTitle("Deltascope")
+        self._settings = settings if settings is not None else QSettings("Deltascope", "Deltascope")
+        self._config = config if config is not None else TrainingConfig()
+        self._csv_dataset: Dataset | None = None
+        self.snapshot: Snapshot | None = None
+        self.playing = False
+        self._saved_params: np.ndarray | None = None
+        self._create_views()
+        self._create_actions()
+        self._create_menus()
+        self._create_toolbars()
+        self._create_docks()
+        self._read_settings()
+        trainer = build_trainer(self._config, self._make_dataset(self._config))
+        self._show_data(trainer)
+        self._start_worker(trainer)
+
+    # -- construction ---------------------------------------------------------------------
+
+    def _create_views(self) -> None:
+        self.canvas = NetworkCanvas()
+        self.banner = MessageBanner()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+        self.controls = ControlsPanel(self._config)
+        self.cost_plot = CostPlot()
+        self.heatmaps = GradientHeatmaps()
+        self.data_view = DataView()
+        self.status_line = StatusLine()
+        self.statusBar().addPermanentWidget(self.status_line, 1)
+        self.controls.hyperparameters_changed.connect(self._on_hyperparameters_changed)
+        self.controls.structure_changed.connect(self._on_structure_changed)
+        self.controls.regenerate_requested.connect(self._on_regenerate)
+
+    def _action(self, name: str, text: str, tip: str, shortcut: QKeySequence | str | None = None,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self, statusTip=tip, toolTip=tip, checkable=checkable)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def _create_actions(self) -> None:
+        self.play_action = self._action("actionPlayPause", "Play", "Start or pause training",
+                                        "Space", checkable=True)
+        self.play_action.triggered.connect(self._on_play_pause)
+        self.step_action = self._action("actionStep", "Step", "Train one mini-batch", "Right")
+        self.step_action.triggered.connect(lambda: self._worker.step())
+        self.step_epoch_action = self._action("actionStepEpoch", "Step epoch",
+                                              "Train one full epoch", "Shift+Right")
+        self.step_epoch_action.triggered.connect(lambda: self._worker.step_epoch())
+        self.reset_action = self._action("actionReset", "Reset",
+                                         "Re-initialize the weights from the seed", "Ctrl+R")
+        self.reset_action.triggered.connect(self._on_reset)
+        self.gradient_colors_action = self._action(
+            "actionColorByGradient", "Color by dC/dw", "Colour edges by gradient instead of weight",
+            "G", checkable=True)
+        self.gradient_colors_action.toggled.connect(
+            lambda on: self.canvas.set_color_mode("gradient" if on else "weight"))
+        self.open_dataset_action = self._action("actionOpenDataset", "Open Dataset…",
+                                                "Load a CSV file", QKeySequence.StandardKey.Open)
+        self.open_dataset_action.triggered.connect(self._on_open_dataset)
+        self.import_action = self._action("actionImportWeights", "Import Weights…",
+                                          "Load weights from JSON or NPZ", "Ctrl+I")
+        self.import_action.triggered.connect(self._on_import_weights)
+        self.export_action = self._action("actionExportWeights", "Export Weights…",
+                                          "Save the weights as JSON or NPZ", "Ctrl+E")
+        self.export_action.triggered.connect(self._on_export_weights)
+        self.export_plots_action = self._action("actionExportPlots", "Export Plots…",
+                                                "Save the plots as a PNG image", "Ctrl+Shift+E")
+        self.export_plots_action.triggered.connect(self._on_export_plots)
+        self.quit_action = self._action("actionQuit", "Quit", "Close Deltascope",
+                                        QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+
+    def _create_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for action in (self.open_dataset_action, self.import_action, self.export_action,
+                       self.export_plots_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        train_menu = self.menuBar().addMenu("&Train")
+        for action in (self.play_action, self.step_action, self.step_epoch_action,
+                       self.reset_action):
+            train_menu.addAction(action)
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.gradient_colors_action)
+        self.view_menu.addSeparator()
+
+    def _create_toolbars(self) -> None:
+        toolbar = self.addToolBar("Training")
+        toolbar.setObjectName("trainingToolbar")
+        for action in (self.play_action, self.step_action, self.step_epoch_action,
+                       self.reset_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.gradient_colors_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Sample "))
+        self.sample_spin = QSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
+                                    toolTip="Training sample whose activations the canvas shows")
+        self.sample_spin.valueChanged.connect(lambda row: self._worker.set_probe_row(row))
+        toolbar.addWidget(self.sample_spin)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _create_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.controls_dock = self._dock("Controls", "controlsDock", self.controls, left)
+        self.data_dock = self._dock("Data", "dataDock", self.data_view, right)
+        self.heatmaps_dock = self._dock("Gradients", "gradientsDock", self.heatmaps, right)
+        self.cost_dock = self._dock("Cost", "costDock", self.cost_plot, bottom)
+        self.resizeDocks([self.controls_dock], [270], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.data_dock], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.cost_dock], [230], Qt.Orientation.Vertical)
+
+    def _read_settings(self) -> None:
+        geometry = self._settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = self._settings.value("windowState")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def _write_settings(self) -> None:
+        self._settings.setValue("geometry", self.saveGeometry())
+        self._settings.setValue("windowState", self.saveState())
+        self._settings.sync()
+
+    # -- the worker -----------------------------------------------------------------------
+
+    def _start_worker(self, trainer: Trainer) -> None:
+        self._thread = QThread(self)
+        self._thread.setObjectName("trainingThread")
+        self._worker = TrainingWorker(trainer)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.snapshot_ready.connect(self._on_snapshot)
+        self._worker.rate_measured.connect(self.status_line.set_rate)
+        self._worker.playing_changed.connect(self._on_playing_changed)
+        self._worker.diverged.connect(self._on_diverged)
+        self._worker.failed.connect(lambda text: self.banner.show_message(text, error=True))
+        self._worker.stopped.connect(self._thread.quit)
+        self._thread.start()
+
+    def stop_worker(self) -> None:
+        """Stop training and the thread; safe to call twice."""
+        if self._thread.isRunning():
+            self._worker.stop()
+            self._thread.quit()
+            self._thread.wait()
+
+    def _replace_trainer(self, trainer: Trainer) -> None:
+        self._show_data(trainer)
+        self._worker.replace_trainer(trainer)
+        self._saved_params = None
+
+    def sync(self) -> Snapshot | None:
+        """Pause and wait until the worker has sent the snapshot of the paused state."""
+        return self._run_and_wait(self._worker.pause)
+
+    def step(self, count: int = 1) -> Snapshot | None:
+        """Train `count` steps and wait for the resulting snapshot (for scripts and tests)."""
+        return self._run_and_wait(lambda: self._worker.step(count))
+
+    def _run_and_wait(self, command: Callable[[], None]) -> Snapshot | None:
+        loop = QEventLoop()
+
+        def on_snapshot(_: Snapshot) -> None:
+            # Signals arrive in the order sent: the first snapshot after "paused" is the one.
+            if not self.playing:
+                loop.quit()
+
+        self._worker.snapshot_ready.connect(on_snapshot)
+        QTimer.singleShot(SYNC_TIMEOUT_MS, loop.quit)
+        command()
+        loop.exec()
+        self._worker.snapshot_ready.disconnect(on_snapshot)
+        return self.snapshot
+
+    # -- snapshots in ---------------------------------------------------------------------
+
+    def _on_snapshot(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.canvas.set_snapshot(snapshot)
+        self.cost_plot.set_snapshot(snapshot)
+        self.heatmaps.set_snapshot(snapshot)
+        self.data_view.set_snapshot(snapshot)
+        self.status_line.set_snapshot(snapshot)
+        self._worker.acknowledge_frame()
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        self.playing = playing
+        self.play_action.setChecked(playing)
+        self.play_action.setText("Pause" if playing else "Play")
+        self.status_line.set_playing(playing)
+
+    def _on_diverged(self, message: str) -> None:
+        self.banner.show_message(message, error=True)
+        self.statusBar().showMessage("Training diverged and was paused", 10_000)
+
+    def _show_data(self, trainer: Trainer) -> None:
+        """Hand the (immutable) data of a new trainer to the views, before the worker owns it."""
+        self.data_view.set_data(trainer.data.train, trainer.data.test)
+        self.sample_spin.blockSignals(True)
+        self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))
+        self.sample_spin.setValue(0)
+        self.sample_spin.blockSignals(False)
+
+    # -- training controls ----------------------------------------------------------------
+
+    def _on_play_pause(self) -> None:
+        if self.playing:
+            self._worker.pause()
+        else:
+            self.banner.hide()
+            self._worker.play()
+
+    def _on_reset(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh weights from the seed with the current settings (same seed, same weights)."""
+        try:
+            trainer = build_trainer(self._config, self._make_dataset(self._config))
+        except DeltascopeError as error:
+            self._report("Cannot reset", str(error))
+            return
+        self.banner.hide()
+        self._replace_trainer(trainer)
+
+    def _on_hyperparameters_changed(self) -> None:
+        config = self.controls.config()
+        self._config = config
+        self._worker.configure(lambda trainer: apply_hyperparameters(trainer, config))
+
+    def _on_structure_changed(self) -> None:
+        if not self._confirm_discard():
+            self.controls.set_config(self._config)
+            return
+        self._config = self.controls.config()
+        self.reset()
+
+    def _on_regenerate(self) -> None:
+        if not self._confirm_discard():
+            return
+        self._config = self.controls.config().with_changes(seed=self.controls.config().seed + 1)
+        self.controls.set_config(self._config)
+        self.reset()
+
+    def _make_dataset(self, config: TrainingConfig) -> Dataset:
+        if self._csv_dataset is not None and config.dataset == self._csv_dataset.name:
+            return self._csv_dataset
+        return make_dataset(config.dataset, config.samples, config.noise,
+                            seed_streams(config.seed).data)
+
+    @property
+    def has_unsaved_training(self) -> bool:
+        """True when the shown weights were trained and never exported."""
+        snapshot = self.snapshot
+        if snapshot is None or snapshot.step == 0:
+            return False
+        return self._saved_params is None or not np.array_equal(snapshot.params, self._saved_params)
+
+    def _confirm_discard(self) -> bool:
+        if not self.has_unsaved_training:
+            return True
+        answer = dialogs.ask(self, "Discard trained weights?",
+                             "This change re-initializes the network. Discard the trained weights?",
+                             Button.Discard | Button.Cancel, Button.Cancel)
+        return answer == Button.Discard
+
+    def _report(self, title: str, text: str) -> None:
+        self.banner.show_message(text, error=True)
+        dialogs.show_error(self, title, text)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _on_open_dataset(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", "", "CSV files (*.csv)")
+        if path:
+            self.open_dataset(path)
+
+    def open_dataset(self, path: str | Path) -> bool:
+        """Load a CSV and train on it; on error show it and change nothing."""
+        try:
+            dataset = load_csv(path)
+        except DeltascopeError as error:
+            self._report("Cannot open dataset", str(error))
+            return False
+        if not self._confirm_discard():
+            return False
+        output, loss = default_output_for(dataset)
+        config = self.controls.config().with_changes(
+            dataset=dataset.name, output_activation=output, loss=loss, samples=None, noise=None,
+            test_ratio=self._config.test_ratio if len(dataset) > 8 else 0.0)
+        try:
+            trainer = build_trainer(config, dataset)
+        except DeltascopeError as error:
+            self._report("Cannot use dataset", str(error))
+            return False
+        self._csv_dataset = dataset
+        self._config = config
+        self.controls.set_csv_source(dataset.name)
+        self.controls.set_config(config)
+        self.banner.hide()
+        self._replace_trainer(trainer)
+        return True
+
+    def _on_import_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import Weights", "",
+                                              "Weights (*.json *.npz)")
+        if path:
+            self.import_weights(path)
+
+    def import_weights(self, path: str | Path) -> bool:
+        """Load weights (architecture, activations, loss) onto the current data."""
+        try:
+            loaded = load_weights(path)
+            network = loaded.network
+            dataset = self._make_dataset(self._config)
+            if network.sizes[0] != dataset.inputs.shape[1]:
+                raise DeltascopeError(
+                    f"{Path(path).name}: layer 1 takes {network.sizes[0]} inputs but the dataset "
+                    f"has {dataset.inputs.shape[1]} features")
+            if network.sizes[-1] != dataset.targets.shape[1]:
+                raise DeltascopeError(
+                    f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
+                    f"dataset has {dataset.targets.shape[1]} target columns")
+            config = self._config_for_network(network, loaded.loss)
+            trainer = build_trainer(config, dataset)
+        except DeltascopeError as error:
+            self._report("Cannot import weights", str(error))
+            return False
+        if not self._confirm_discard():
+            return False
+        trainer.network.params[...] = network.params
+        self._config = config
+        self.controls.set_config(config)
+        self.banner.hide()
+        self._replace_trainer(trainer)
+        self._saved_params = network.params.copy()
+        return True
+
+    def _config_for_network(self, network: Network, loss: str) -> TrainingConfig:
+        hidden = tuple(HiddenLayer(size, activation) for size, activation in
+                       zip(network.sizes[1:-1], network.activations[:-1], strict=True))
+        return self._config.with_changes(hidden=hidden, output_activation=network.activations[-1],
+                                         loss=loss)
+
+    def _on_export_weights(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
+                                              "JSON (*.json);;NumPy (*.npz)")
+        if path:
+            self.export_weights(path)
+
+    def export_weights(self, path: str | Path) -> bool:
+        """Write the current weights (pausing first so they are exactly the paused state)."""
+        snapshot = self.sync() if self.playing else self.snapshot
+        if snapshot is None:
+            return False
+        network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
+        try:
+            save_weights(path, network, snapshot.loss)
+        except (DeltascopeError, OSError) as error:
+            self._report("Cannot export weights", str(error))
+            return False
+        self._saved_params = snapshot.params.copy()
+        self.statusBar().showMessage(f"Weights written to {path}", 5000)
+        return True
+
+    def _on_export_plots(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")
+        if path:
+            self.export_plots(path)
+
+    def export_plots(self, path: str | Path) -> bool:
+        """Save the cost plot and the gradient heatmaps side by side as one PNG."""
+        parts = [widget.grab() for widget in (self.cost_plot, self.heatmaps, self.data_view)]
+        width = sum(part.width() for part in parts)
+        height = max(part.height() for part in parts)
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        x = 0
+        for part in parts:
+            painter.drawPixmap(x, 0, part)
+            x += part.width()
+        painter.end()
+        try:
+            dialogs.save_png(image, str(path))
+        except OSError as error:
+            self._report("Cannot export plots", str(error))
+            return False
+        return True
+
+    # -- closing --------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.has_unsaved_training:
+            answer = dialogs.ask(
+                self, "Export trained weights?",
+                "The trained weights were never exported. Export them before closing?",
+                Button.Save | Button.Discard | Button.Cancel, Button.Save,
+                labels={Button.Save: "Export…"})
+            if answer == Button.Cancel:
+                event.ignore()
+                return
+            if answer == Button.Save:
+                path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
+                                                      "JSON (*.json);;NumPy (*.npz)")
+                if not path or not self.export_weights(path):
+                    event.ignore()
+                    return
+        self._write_settings()
+        self.stop_worker()
+        event.accept()

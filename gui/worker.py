@@ -1,0 +1,198 @@
+"""The training worker: owns the Trainer in its own QThread and emits immutable Snapshots.
+
+Commands from the GUI thread are queued closures that run in the worker thread between
+steps; `_interrupt` is set with each command so a running burst stops before its next
+step (so Pause takes effect before the next step starts). While playing, the worker
+trains at full speed and emits a snapshot at most every 1/30 s, and never more than
+`MAX_FRAMES_IN_FLIGHT` that the GUI has not yet drawn (throttled at the source). Pause,
+Step and every command that changes state always emit one.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from engine.errors import DeltascopeError, DivergenceError
+from engine.snapshot import Snapshot, take_snapshot
+from engine.trainer import Trainer
+
+FRAME_INTERVAL = 1.0 / 30.0
+MAX_FRAMES_IN_FLIGHT = 2
+
+Command = Callable[[], None]
+
+
+class TrainingWorker(QObject):
+    """Runs training in the thread it is moved to; talk to it only through its public methods."""
+
+    snapshot_ready = Signal(object)  # Snapshot
+    rate_measured = Signal(float)  # training steps per second while playing
+    playing_changed = Signal(bool)
+    diverged = Signal(str)  # one-line message; training is paused, weights intact
+    failed = Signal(str)  # a command could not be carried out; state unchanged
+    stopped = Signal()
+
+    def __init__(self, trainer: Trainer) -> None:
+        super().__init__()
+        self._trainer = trainer
+        self._commands: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._interrupt = False
+        self._playing = False
+        self._probe_row = 0
+        self._frames_lock = threading.Lock()
+        self._frames_in_flight = 0
+
+    # -- called from the GUI thread -------------------------------------------------------
+
+    def submit(self, command: Command) -> None:
+        """Run `command` in the worker thread before the next training step."""
+        self._commands.put(command)
+        self._interrupt = True
+
+    def play(self) -> None:
+        self.submit(lambda: self._set_playing(True))
+
+    def pause(self) -> None:
+        self.submit(self._pause)
+
+    def step(self, count: int = 1) -> None:
+        self.submit(lambda: self._run_steps(count))
+
+    def step_epoch(self) -> None:
+        self.submit(self._run_epoch)
+
+    def replace_trainer(self, trainer: Trainer) -> None:
+        """Hand over a new Trainer (the GUI must not touch it afterwards); pauses."""
+
+        def replace() -> None:
+            self._set_playing(False)
+            self._trainer = trainer
+            self._emit_snapshot()
+
+        self.submit(replace)
+
+    def configure(self, change: Callable[[Trainer], None]) -> None:
+        """Apply `change` to the trainer between steps (learning rate, optimizer, ...)."""
+
+        def apply() -> None:
+            try:
+                change(self._trainer)
+            except DeltascopeError as error:
+                self.failed.emit(str(error))
+            self._emit_snapshot()
+
+        self.submit(apply)
+
+    def set_probe_row(self, row: int) -> None:
+        def apply() -> None:
+            self._probe_row = row
+            self._emit_snapshot()
+
+        self.submit(apply)
+
+    def request_snapshot(self) -> None:
+        self.submit(self._emit_snapshot)
+
+    def acknowledge_frame(self) -> None:
+        """The GUI has drawn one snapshot; the worker may send another while playing."""
+        with self._frames_lock:
+            self._frames_in_flight = max(0, self._frames_in_flight - 1)
+
+    def stop(self) -> None:
+        """Ask `run` to return; then quit() and wait() on the thread."""
+        self._commands.put(None)
+        self._interrupt = True
+
+    # -- the worker thread ----------------------------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        """The worker's loop: every queued command first, then a burst of training while playing."""
+        self._emit_snapshot()
+        while True:
+            # Clear before polling: a command put after the poll sets the flag again, so the
+            # burst below stops before its first step.
+            self._interrupt = False
+            if self._playing:
+                try:
+                    command = self._commands.get_nowait()
+                except queue.Empty:
+                    self._train_burst()
+                    continue
+            else:
+                command = self._commands.get()
+            if command is None:
+                break
+            command()
+        self._set_playing(False)
+        self.stopped.emit()
+
+    def _train_burst(self) -> None:
+        trainer = self._trainer
+        start = time.perf_counter()
+        deadline = start + FRAME_INTERVAL
+        steps = 0
+        try:
+            while not self._interrupt:
+                trainer.step()
+                steps += 1
+                if time.perf_counter() >= deadline:
+                    break
+        except DivergenceError as error:
+            self._on_divergence(error)
+            return
+        elapsed = time.perf_counter() - start
+        if steps and elapsed > 0:
+            self.rate_measured.emit(steps / elapsed)
+        with self._frames_lock:
+            busy = self._frames_in_flight >= MAX_FRAMES_IN_FLIGHT
+        if not busy:
+            self._emit_snapshot()
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing != self._playing:
+            self._playing = playing
+            self.playing_changed.emit(playing)
+
+    def _pause(self) -> None:
+        self._set_playing(False)
+        self._emit_snapshot()
+
+    def _run_steps(self, count: int) -> None:
+        self._set_playing(False)
+        try:
+            for _ in range(count):
+                self._trainer.step()
+        except DivergenceError as error:
+            self._on_divergence(error)
+            return
+        self._emit_snapshot()
+
+    def _run_epoch(self) -> None:
+        self._set_playing(False)
+        try:
+            self._trainer.run_epoch()
+        except DivergenceError as error:
+            self._on_divergence(error)
+            return
+        self._emit_snapshot()
+
+    def _on_divergence(self, error: DivergenceError) -> None:
+        self._set_playing(False)
+        self.diverged.emit(str(error))
+
+    def _emit_snapshot(self) -> None:
+        try:
+            snapshot: Snapshot = take_snapshot(self._trainer, self._probe_row)
+        except DivergenceError as error:
+            self._on_divergence(error)
+            return
+        with self._frames_lock:
+            self._frames_in_flight += 1
+        self.snapshot_ready.emit(snapshot)
+

@@ -1,0 +1,72 @@
+"""GUI test fixtures: a window with throw-away settings, and a check that no thread outlives a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThread
+
+from engine.config import TrainingConfig
+from gui import dialogs
+from gui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test that leaves a QThread running (as napari's conftest does)."""
+    started: list[QThread] = []
+    original_start = QThread.start
+
+    def recording_start(thread: QThread, *args: object) -> None:
+        started.append(thread)
+        original_start(thread, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield
+    running = [thread for thread in started if _is_running(thread)]
+    for thread in running:
+        thread.quit()
+        thread.wait(2000)
+    assert not running, f"{len(running)} thread(s) still running after the test"
+
+
+def _is_running(thread: QThread) -> bool:
+    try:
+        return thread.isRunning()
+    except RuntimeError:  # the C++ object is gone, so is its thread
+        return False
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> list[dialogs.Button]:
+    """Queue the answers a person would give to questions; asking with none queued fails."""
+    queued: list[dialogs.Button] = []
+
+    def answer(*args: object, **kwargs: object) -> dialogs.Button:
+        assert queued, f"unexpected question: {args[1:3]}"
+        return queued.pop(0)
+
+    monkeypatch.setattr(dialogs, "ask", answer)
+    return queued
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path, answers):  # type: ignore[no-untyped-def]
+    """Build MainWindows with settings in a temp file; each is stopped after the test."""
+    windows: list[MainWindow] = []
+
+    def make(config: TrainingConfig | None = None) -> MainWindow:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(config or TrainingConfig(), settings=settings)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitUntil(lambda: window.snapshot is not None, timeout=5000)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.stop_worker()
