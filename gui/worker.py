@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.errors import DeltascopeError, DivergenceError
@@ -113,6 +114,14 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         """The worker's loop: every queued command first, then a burst of training while playing."""
+        # Diverging training overflows on the way to NaN; the trainer reports it as a
+        # DivergenceError and rolls back, so the warnings themselves are noise here.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._loop()
+        self._set_playing(False)
+        self.stopped.emit()
+
+    def _loop(self) -> None:
         self._emit_snapshot()
         while True:
             # Clear before polling: a command put after the poll sets the flag again, so the
@@ -127,10 +136,8 @@ class TrainingWorker(QObject):
             else:
                 command = self._commands.get()
             if command is None:
-                break
+                return
             command()
-        self._set_playing(False)
-        self.stopped.emit()
 
     def _train_burst(self) -> None:
         trainer = self._trainer

@@ -10,7 +10,6 @@ from PySide6.QtCore import QSettings, QThread
 
 from engine.config import TrainingConfig
 from gui import dialogs
-from gui.main_window import MainWindow
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +54,8 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[dialogs.Button]:
 @pytest.fixture
 def make_window(qtbot, tmp_path: Path, answers):  # type: ignore[no-untyped-def]
     """Build MainWindows with settings in a temp file; each is stopped after the test."""
+    from gui.main_window import MainWindow
+
     windows: list[MainWindow] = []
 
     def make(config: TrainingConfig | None = None) -> MainWindow:

@@ -1,0 +1,244 @@
+"""The window driven like a person: train XOR, pause, inspect, step, export, reset, import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDockWidget, QMessageBox
+
+from engine.config import HiddenLayer, TrainingConfig
+from engine.network import ParameterRef
+from gui.dialogs import Button
+from gui.main_window import MainWindow
+
+XOR = TrainingConfig(dataset="xor", learning_rate=0.05, optimizer="adam")
+
+
+def _action(window: MainWindow, name: str):  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QAction
+
+    action = window.findChild(QAction, name)
+    assert action is not None, name
+    return action
+
+
+def _play_until_cost_falls(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _action(window, "actionPlayPause").trigger()
+    qtbot.waitUntil(lambda: window.playing, timeout=5000)
+
+    def cost_fell() -> bool:
+        costs = window.snapshot.history.train_cost if window.snapshot else []
+        return len(costs) > 20 and costs[-1] < 0.5 * costs[0]
+
+    qtbot.waitUntil(cost_fell, timeout=20000)
+    _action(window, "actionPlayPause").trigger()
+    qtbot.waitUntil(lambda: not window.playing, timeout=5000)
+    window.sync()
+
+
+def _assert_views_show(window: MainWindow, snapshot) -> None:  # type: ignore[no-untyped-def]
+    for layer in snapshot.layers:
+        shown_weights, shown_biases = window.heatmaps.image_data(layer.index)
+        assert np.array_equal(shown_weights, layer.weight_gradients)
+        assert np.array_equal(shown_biases, layer.bias_gradients)
+    assert window.canvas.snapshot is snapshot
+
+
+def test_train_pause_inspect_step(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    assert window.objectName() == "MainWindow" and window.windowTitle() == "Deltascope"
+    _play_until_cost_falls(window, qtbot)
+    paused = window.snapshot
+    assert paused is not None and paused.step > 20
+    _assert_views_show(window, paused)
+    # paused means paused: nothing moves on its own
+    qtbot.wait(200)
+    assert window.snapshot.step == paused.step
+
+    _action(window, "actionStep").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.step == paused.step + 1, timeout=5000)
+    stepped = window.snapshot
+    # the step applied exactly the update the paused snapshot showed
+    assert np.array_equal(stepped.params, paused.params - paused.update)
+    assert not np.array_equal(stepped.gradient, paused.gradient)
+    _assert_views_show(window, stepped)
+    assert f"step {stepped.step}" in window.status_line.text()
+
+
+def test_step_epoch_and_reset_same_seed_same_weights(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    config = XOR.with_changes(dataset="circle", test_ratio=0.5, batch_size=10, samples=100)
+    window = make_window(config)
+    initial = window.snapshot.params.copy()
+    _action(window, "actionStepEpoch").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.epoch == 1, timeout=5000)
+    assert window.snapshot.step == 5  # 50 training rows / batch 10
+    assert len(window.snapshot.history.test_cost) == 1
+    _action(window, "actionReset").trigger()  # weights were trained: needs no export to reset
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=5000)
+    assert np.array_equal(window.snapshot.params, initial)
+
+
+def test_export_reset_import_round_trip(make_window, qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    trained = window.step(50)
+    path = tmp_path / "xor.json"
+    assert window.export_weights(path)
+    saved = json.loads(path.read_text())
+    assert saved["format"] == "deltascope-weights" and saved["loss"] == "bce"
+    assert np.array_equal(np.array(saved["layers"][0]["weights"]), trained.layers[0].weights)
+
+    _action(window, "actionReset").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=5000)
+    assert not np.array_equal(window.snapshot.params, trained.params)
+
+    assert window.import_weights(path)
+    qtbot.waitUntil(lambda: np.array_equal(window.snapshot.params, trained.params), timeout=5000)
+    assert window.canvas.snapshot is window.snapshot
+    ref = ParameterRef(1, "weight", 2, 1)
+    assert f"{trained.layers[0].weights[2, 1]:.4g}" in window.canvas.card_text(ref)
+
+
+def test_bad_csv_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    before = window.step(3)
+    bad = tmp_path / "broken.csv"
+    bad.write_text("x1,x2,y\n0,0,0\n0,oops,1\n")
+    assert not window.open_dataset(bad)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert box is not None and box.isVisible()
+    assert "broken.csv" in box.text() and "line 3" in box.text() and "x2" in box.text()
+    box.close()
+    window.step(0)
+    assert np.array_equal(window.snapshot.params, before.params)
+    assert window.snapshot.step == before.step
+    assert window.controls.config().dataset == "xor"
+
+
+def test_bad_weights_file_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    before = window.step(3)
+    bad = tmp_path / "bad.json"
+    layers = [{"inputs": 2, "outputs": 4, "activation": "tanh", "weights": [[0, 0]] * 4,
+               "biases": [0] * 4},
+              {"inputs": 3, "outputs": 1, "activation": "sigmoid", "weights": [[0, 0, 0]],
+               "biases": [0]}]
+    bad.write_text(json.dumps({"format": "deltascope-weights", "version": 1, "loss": "bce",
+                               "layers": layers}))
+    assert not window.import_weights(bad)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert box is not None and box.isVisible()
+    assert "layer 2" in box.text() and "inputs" in box.text()
+    window.step(0)
+    assert np.array_equal(window.snapshot.params, before.params)
+
+
+def test_csv_dataset_trains(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    path = tmp_path / "and.csv"
+    path.write_text("a,b,label\n0,0,no\n0,1,no\n1,0,no\n1,1,yes\n")
+    assert window.open_dataset(path)
+    qtbot.waitUntil(lambda: window.snapshot.batch_inputs.shape == (4, 2), timeout=5000)
+    assert window.controls.config().dataset == "and"
+    after = window.step(200)
+    assert after.history.train_cost[-1] < after.history.train_cost[0]
+
+
+def test_learning_rate_applies_at_next_step_without_reset(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    before = window.step(10)
+    window.controls.learning_rate_spin.setValue(0.2)
+    after = window.step(1)
+    assert after.step == before.step + 1  # no reset
+    assert after.learning_rate == 0.2
+
+
+def test_architecture_change_asks_before_discarding(make_window, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    trained = window.step(10)
+    answers.append(Button.Cancel)
+    window.controls._rows[0].size_spin.setValue(6)
+    assert window.controls.config().hidden == (HiddenLayer(4, "tanh"),)  # reverted
+    window.step(0)
+    assert window.snapshot.step == trained.step
+    answers.append(Button.Discard)
+    window.controls._rows[0].size_spin.setValue(6)
+    qtbot.waitUntil(lambda: window.snapshot.sizes == (2, 6, 1), timeout=5000)
+    assert window.snapshot.step == 0 and not answers
+
+
+def test_divergence_pauses_with_message_and_finite_weights(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    config = TrainingConfig(dataset="reg-plane", samples=100, output_activation="linear",
+                            loss="mse", optimizer="sgd", learning_rate=10.0, batch_size=0,
+                            hidden=(HiddenLayer(8, "relu"),))
+    window = make_window(config)
+    _action(window, "actionPlayPause").trigger()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: not window.playing, timeout=5000)
+    assert "diverged at step" in window.banner.text
+    assert np.all(np.isfinite(window.snapshot.params))
+
+
+def test_close_while_training_stops_thread(make_window, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    _action(window, "actionPlayPause").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.step > 0, timeout=5000)
+    answers.append(Button.Discard)
+    assert window.close()
+    assert not window._thread.isRunning()
+
+
+def test_close_can_be_cancelled(make_window, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    window.step(5)
+    answers.append(Button.Cancel)
+    assert not window.close()
+    assert window.isVisible() and window._thread.isRunning()
+
+
+def test_docks_listed_under_view_and_layout_remembered(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
+    settings_path = str(tmp_path / "layout.ini")
+    first = MainWindow(XOR, settings=QSettings(settings_path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.show()
+    docks = first.findChildren(QDockWidget)
+    assert {dock.objectName() for dock in docks} >= {"controlsDock", "costDock", "gradientsDock",
+                                                      "dataDock"}
+    view_texts = {action.text() for action in first.view_menu.actions()}
+    assert {"Controls", "Cost", "Gradients", "Data"} <= view_texts
+    first.cost_dock.hide()
+    first.resize(1000, 700)
+    assert first.close()
+    second = MainWindow(XOR, settings=QSettings(settings_path, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    second.show()
+    assert second.size().width() == 1000
+    assert not second.cost_dock.isVisible()
+    second.stop_worker()
+
+
+def test_shortcuts_and_status_tips(make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    assert _action(window, "actionPlayPause").shortcut().toString() == "Space"
+    for name in ("actionPlayPause", "actionStep", "actionStepEpoch", "actionReset",
+                 "actionOpenDataset", "actionImportWeights", "actionExportWeights"):
+        action = _action(window, name)
+        assert action.statusTip(), name
+        assert not action.shortcut().isEmpty(), name
+
+
+def test_export_plots_writes_png(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    window.step(20)
+    path = tmp_path / "plots.png"
+    assert window.export_plots(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sample_picker_changes_probe(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(XOR)
+    window.sample_spin.setValue(3)
+    qtbot.waitUntil(lambda: window.snapshot.probe.row == 3, timeout=5000)
+    assert np.array_equal(window.snapshot.probe.activations[0], [1.0, 1.0])
