@@ -61,7 +61,6 @@ def make_window(qtbot, tmp_path: Path, answers):  # type: ignore[no-untyped-def]
     def make(config: TrainingConfig | None = None) -> MainWindow:
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(config or TrainingConfig(), settings=settings)
-        qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
         qtbot.waitUntil(lambda: window.snapshot is not None, timeout=5000)
@@ -69,5 +68,8 @@ def make_window(qtbot, tmp_path: Path, answers):  # type: ignore[no-untyped-def]
         return window
 
     yield make
+    # Not qtbot.addWidget: closing would ask to export trained weights. Stop and dispose.
     for window in windows:
         window.stop_worker()
+        window.hide()
+        window.deleteLater()

@@ -9,8 +9,10 @@ import numpy as np
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
-from engine.config import HiddenLayer, TrainingConfig
+from engine.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.datasets import make_dataset
 from engine.network import ParameterRef
+from gui.canvas_geometry import format_value
 from gui.dialogs import Button
 from gui.main_window import MainWindow
 
@@ -39,12 +41,22 @@ def _play_until_cost_falls(window: MainWindow, qtbot) -> None:  # type: ignore[n
     window.sync()
 
 
-def _assert_views_show(window: MainWindow, snapshot) -> None:  # type: ignore[no-untyped-def]
+def _canvas_card(window: MainWindow, qtbot, ref: ParameterRef) -> str:  # type: ignore[no-untyped-def]
+    """Hover the edge of `ref` in the canvas and read the card a person would see."""
+    qtbot.mouseMove(window.canvas, window.canvas.edge_midpoint(ref).toPoint())
+    qtbot.waitUntil(lambda: ref.label in window.canvas.hover_text(), timeout=2000)
+    return window.canvas.hover_text()
+
+
+def _assert_views_show(window: MainWindow, qtbot, snapshot) -> None:  # type: ignore[no-untyped-def]
     for layer in snapshot.layers:
         shown_weights, shown_biases = window.heatmaps.image_data(layer.index)
         assert np.array_equal(shown_weights, layer.weight_gradients)
         assert np.array_equal(shown_biases, layer.bias_gradients)
-    assert window.canvas.snapshot is snapshot
+    ref = ParameterRef(2, "weight", 0, 3)
+    card = _canvas_card(window, qtbot, ref)
+    assert f"= {format_value(snapshot.layers[1].weights[0, 3])}" in card
+    assert f"dC/dw = {format_value(snapshot.layers[1].weight_gradients[0, 3])}" in card
 
 
 def test_train_pause_inspect_step(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -53,7 +65,7 @@ def test_train_pause_inspect_step(make_window, qtbot) -> None:  # type: ignore[n
     _play_until_cost_falls(window, qtbot)
     paused = window.snapshot
     assert paused is not None and paused.step > 20
-    _assert_views_show(window, paused)
+    _assert_views_show(window, qtbot, paused)
     # paused means paused: nothing moves on its own
     qtbot.wait(200)
     assert window.snapshot.step == paused.step
@@ -64,7 +76,7 @@ def test_train_pause_inspect_step(make_window, qtbot) -> None:  # type: ignore[n
     # the step applied exactly the update the paused snapshot showed
     assert np.array_equal(stepped.params, paused.params - paused.update)
     assert not np.array_equal(stepped.gradient, paused.gradient)
-    _assert_views_show(window, stepped)
+    _assert_views_show(window, qtbot, stepped)
     assert f"step {stepped.step}" in window.status_line.text()
 
 
@@ -96,9 +108,8 @@ def test_export_reset_import_round_trip(make_window, qtbot, tmp_path: Path, answ
 
     assert window.import_weights(path)
     qtbot.waitUntil(lambda: np.array_equal(window.snapshot.params, trained.params), timeout=5000)
-    assert window.canvas.snapshot is window.snapshot
     ref = ParameterRef(1, "weight", 2, 1)
-    assert f"{trained.layers[0].weights[2, 1]:.4g}" in window.canvas.card_text(ref)
+    assert f"= {format_value(trained.layers[0].weights[2, 1])}" in _canvas_card(window, qtbot, ref)
 
 
 def test_bad_csv_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -209,12 +220,12 @@ def test_docks_listed_under_view_and_layout_remembered(qtbot, tmp_path: Path, an
     view_texts = {action.text() for action in first.view_menu.actions()}
     assert {"Controls", "Cost", "Gradients", "Data"} <= view_texts
     first.cost_dock.hide()
-    first.resize(1000, 700)
+    first.resize(760, 700)  # the offscreen screen is 800x800
     assert first.close()
     second = MainWindow(XOR, settings=QSettings(settings_path, QSettings.Format.IniFormat))
     qtbot.addWidget(second)
     second.show()
-    assert second.size().width() == 1000
+    assert second.size().width() == 760
     assert not second.cost_dock.isVisible()
     second.stop_worker()
 
@@ -241,4 +252,6 @@ def test_sample_picker_changes_probe(make_window, qtbot) -> None:  # type: ignor
     window = make_window(XOR)
     window.sample_spin.setValue(3)
     qtbot.waitUntil(lambda: window.snapshot.probe.row == 3, timeout=5000)
-    assert np.array_equal(window.snapshot.probe.activations[0], [1.0, 1.0])
+    training_rows = build_trainer(XOR, make_dataset("xor")).data.train.inputs
+    assert np.array_equal(window.snapshot.probe.activations[0], training_rows[3])
+    assert not np.array_equal(training_rows[3], training_rows[0])

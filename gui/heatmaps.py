@@ -1,0 +1,394 @@
+"""Every layer's gradient dC/dW^m and dC/db^m as heatmaps, plus each layer's gradient norm.
+
+Row i of a weight heatmap is neuron i of layer m, column j is input j (neuron j of layer
+m-1), exactly as W^m is laid out in shared/MATH.md; row 0 is at the top.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.network import ParameterRef
+from engine.snapshot import Snapshot
+from gui.colors import class_color, diverging_colormap
+from gui.cost_plot import LogFriendlyAxis, background, foreground, style_plot
+
+Array = NDArray[np.float64]
+
+NORM_CAPACITY = 5000
+_BIAS_PLOT_WIDTH = 58
+_BOTTOM_AXIS_HEIGHT = 22
+
+
+class CellImage(pg.ImageItem):
+    """An ImageItem reporting the cell (row, column) under the mouse and left clicks on it."""
+
+    sigCellHovered = Signal(object)  # (row, column) or None when the mouse leaves
+    sigCellClicked = Signal(int, int)
+
+    def __init__(self) -> None:
+        super().__init__(axisOrder="row-major")
+
+    def _cell(self, position: QPointF) -> tuple[int, int] | None:
+        if self.image is None:
+            return None
+        row, column = math.floor(position.y()), math.floor(position.x())
+        rows, columns = self.image.shape[:2]
+        return (row, column) if 0 <= row < rows and 0 <= column < columns else None
+
+    def hoverEvent(self, event: object) -> None:  # noqa: N802 (pyqtgraph override)
+        if event.isExit():
+            self.sigCellHovered.emit(None)
+            return
+        event.acceptClicks(Qt.MouseButton.LeftButton)
+        self.sigCellHovered.emit(self._cell(event.pos()))
+
+    def mouseClickEvent(self, event: object) -> None:  # noqa: N802 (pyqtgraph override)
+        cell = self._cell(event.pos())
+        if event.button() == Qt.MouseButton.LeftButton and cell is not None:
+            event.accept()
+            self.sigCellClicked.emit(*cell)
+            return
+        super().mouseClickEvent(event)
+
+
+def _index_ticks(count: int) -> list[list[tuple[float, str]]]:
+    """Tick labels at cell centres, at most ~8 of them."""
+    step = max(1, math.ceil(count / 8))
+    return [[(index + 0.5, str(index)) for index in range(0, count, step)]]
+
+
+@dataclass
+class _LayerRow:
+    """The plot items of one layer: weight heatmap, bias column, colour bar, selection."""
+
+    graphics: pg.GraphicsLayoutWidget
+    weight_plot: pg.PlotItem
+    bias_plot: pg.PlotItem
+    weight_image: CellImage
+    bias_image: CellImage
+    color_bar: pg.ColorBarItem
+    weight_outline: QGraphicsRectItem
+    bias_outline: QGraphicsRectItem
+
+
+class GradientHeatmaps(QWidget):
+    """dC/dW^m and dC/db^m for every layer m on a diverging colormap, symmetric levels.
+
+    Signals: parameter_clicked(ParameterRef) when a cell is clicked.
+    """
+
+    parameter_clicked = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gradientHeatmaps")
+        self._colormap = diverging_colormap()
+        self._sizes: tuple[int, ...] | None = None
+        self._snapshot: Snapshot | None = None
+        self._rows: list[_LayerRow] = []
+        self._hovered: ParameterRef | None = None
+        self._selection: ParameterRef | None = None
+        self.weight_images: list[CellImage] = []
+        self.bias_images: list[CellImage] = []
+        self.norm_curves: list[pg.PlotDataItem] = []
+        self._norm_steps = np.empty(NORM_CAPACITY)
+        self._norms = np.empty((NORM_CAPACITY, 0))
+        self._norm_count = 0
+
+        self._rows_widget = QWidget()
+        self._rows_layout = QVBoxLayout(self._rows_widget)
+        self._rows_layout.setContentsMargins(0, 0, 0, 0)
+        self._rows_layout.setSpacing(2)
+        self.scroll_area = QScrollArea(widgetResizable=True)
+        self.scroll_area.setWidget(self._rows_widget)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.hover_label = QLabel(" ")
+        self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shared_scale_checkbox = QCheckBox(
+            "shared scale", toolTip="One colour scale for all layers (else one per layer)"
+        )
+        self.shared_scale_checkbox.toggled.connect(self._on_shared_scale_toggled)
+        status = QHBoxLayout()
+        status.setContentsMargins(4, 0, 4, 0)
+        status.addWidget(self.hover_label, 1)
+        status.addWidget(self.shared_scale_checkbox)
+
+        palette = self.palette()
+        self.norm_graphics = pg.GraphicsLayoutWidget()
+        self.norm_graphics.setBackground(background(palette))
+        self.norm_graphics.ci.setContentsMargins(2, 2, 2, 2)
+        plot = self.norm_graphics.addPlot(row=0, col=0,
+                                          axisItems={"left": LogFriendlyAxis("left")})
+        self.norm_plot: pg.PlotItem = plot
+        style_plot(plot, palette)
+        plot.setLogMode(x=False, y=True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setLabel("left", "‖dC/dW‖")
+        plot.setLabel("bottom", "step")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        # The legend sits in its own column, so it never hides the curves.
+        self._norm_legend = pg.LegendItem(labelTextColor=foreground(palette), verSpacing=-8)
+        self.norm_graphics.addItem(self._norm_legend, row=0, col=1)
+        self.norm_graphics.ci.layout.setAlignment(self._norm_legend, Qt.AlignmentFlag.AlignTop)
+        self._norm_legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.norm_graphics.setMinimumHeight(90)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(2)
+        top_layout.addWidget(self.scroll_area, 1)
+        top_layout.addLayout(status)
+        splitter.addWidget(top)
+        splitter.addWidget(self.norm_graphics)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([270, 130])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    # -- public API ------------------------------------------------------------------------
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Show the snapshot's gradients; rebuild the plots only if the architecture changed."""
+        if snapshot.sizes != self._sizes:
+            self._rebuild(snapshot.sizes)
+        self._snapshot = snapshot
+        self._draw_images()
+        self._record_norms(snapshot)
+        self._show_hover_text()
+
+    def set_selection(self, ref: ParameterRef | None) -> None:
+        """Outline the cell of `ref` (or nothing)."""
+        self._selection = ref
+        for row in self._rows:
+            row.weight_outline.setVisible(False)
+            row.bias_outline.setVisible(False)
+        if ref is None or not self._valid(ref):
+            return
+        row = self._rows[ref.layer - 1]
+        outline = row.weight_outline if ref.kind == "weight" else row.bias_outline
+        outline.setRect(QRectF(ref.column if ref.kind == "weight" else 0, ref.row, 1, 1))
+        outline.setVisible(True)
+
+    def image_data(self, layer: int) -> tuple[Array, Array]:
+        """The displayed (dC/dW^layer, dC/db^layer) arrays; `layer` is 1-based."""
+        row = self._rows[layer - 1]
+        return row.weight_image.image, row.bias_image.image[:, 0]
+
+    def levels(self, layer: int) -> tuple[float, float]:
+        """The colour levels (-m, m) of a layer (1-based)."""
+        low, high = self._rows[layer - 1].weight_image.getLevels()
+        return float(low), float(high)
+
+    def cell_center(self, ref: ParameterRef) -> QPointF:
+        """Centre of the cell of `ref` in this widget's coordinates."""
+        row = self._rows[ref.layer - 1]
+        plot = row.weight_plot if ref.kind == "weight" else row.bias_plot
+        column = ref.column if ref.kind == "weight" else 0
+        scene = plot.getViewBox().mapViewToScene(QPointF(column + 0.5, ref.row + 0.5))
+        viewport = row.graphics.viewport()
+        return QPointF(viewport.mapTo(self, row.graphics.mapFromScene(scene)))
+
+    def norm_data(self) -> tuple[Array, Array]:
+        """The recorded (steps (n,), Frobenius norms (n, layers))."""
+        count = self._norm_count
+        return self._norm_steps[:count].copy(), self._norms[:count].copy()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _rebuild(self, sizes: tuple[int, ...]) -> None:
+        for row in self._rows:
+            self._rows_layout.removeWidget(row.graphics)
+            row.graphics.deleteLater()
+        pairs = zip(sizes[:-1], sizes[1:], strict=True)
+        self._rows = [self._build_row(m, n_in, n_out)
+                      for m, (n_in, n_out) in enumerate(pairs, start=1)]
+        self.weight_images = [row.weight_image for row in self._rows]
+        self.bias_images = [row.bias_image for row in self._rows]
+        plot = self.norm_plot
+        for curve in self.norm_curves:
+            plot.removeItem(curve)
+        self._norm_legend.clear()
+        self.norm_curves = [plot.plot(pen=pg.mkPen(class_color(m), width=2))
+                            for m in range(len(sizes) - 1)]
+        for m, curve in enumerate(self.norm_curves, start=1):
+            self._norm_legend.addItem(curve, f"layer {m}")
+        self._sizes = sizes
+        self._norm_steps = np.empty(NORM_CAPACITY)
+        self._norms = np.empty((NORM_CAPACITY, len(sizes) - 1))
+        self._norm_count = 0
+        self._hovered = None
+        self.set_selection(self._selection)
+
+    def _build_row(self, layer: int, n_in: int, n_out: int) -> _LayerRow:
+        palette = self.palette()
+        text = foreground(palette).name()
+        graphics = pg.GraphicsLayoutWidget()
+        graphics.setBackground(background(palette))
+        graphics.ci.setContentsMargins(2, 2, 2, 2)
+        graphics.ci.layout.setHorizontalSpacing(4)
+        graphics.setMinimumHeight(min(96 + 10 * (n_out - 1), 200))
+        weight_plot = graphics.addPlot(row=0, col=0)
+        bias_plot = graphics.addPlot(row=0, col=1)
+        weight_plot.setTitle(f"dC/dW^{layer} ({n_out}x{n_in})", color=text, size="9pt")
+        bias_plot.setTitle(f"dC/db^{layer}", color=text, size="9pt")
+        bias_plot.setFixedWidth(_BIAS_PLOT_WIDTH)
+        bias_plot.hideAxis("left")
+        weight_image, bias_image = CellImage(), CellImage()
+        outline_pen = pg.mkPen(QColor(20, 20, 20), width=2.5)
+        outlines = []
+        for plot, image, columns in ((weight_plot, weight_image, n_in), (bias_plot, bias_image, 1)):
+            style_plot(plot, palette)
+            plot.addItem(image)
+            view_box = plot.getViewBox()
+            view_box.invertY(True)
+            view_box.setMouseEnabled(x=False, y=False)
+            view_box.setRange(xRange=(0, columns), yRange=(0, n_out), padding=0.0)
+            view_box.disableAutoRange()
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            plot.getAxis("bottom").setHeight(_BOTTOM_AXIS_HEIGHT)
+            outline = QGraphicsRectItem(image)
+            outline.setPen(outline_pen)
+            outline.setVisible(False)
+            outlines.append(outline)
+        weight_plot.getAxis("left").setTicks(_index_ticks(n_out))
+        weight_plot.getAxis("bottom").setTicks(_index_ticks(n_in))
+        graphics.setToolTip(
+            f"Rows: neurons of layer {layer}. Columns: their inputs, the neurons of layer "
+            f"{layer - 1}. Orange < 0 < blue."
+        )
+        bias_plot.getAxis("bottom").setTicks([[]])
+        bias_plot.setYLink(weight_plot)
+        # Data before the colour bar attaches: ImageItem defers levels set on an empty item
+        # and would apply them over the first setImage's own levels.
+        weight_image.setImage(np.zeros((n_out, n_in)), autoLevels=False, levels=(-1.0, 1.0))
+        bias_image.setImage(np.zeros((n_out, 1)), autoLevels=False, levels=(-1.0, 1.0))
+        color_bar = pg.ColorBarItem(
+            values=(-1.0, 1.0), colorMap=self._colormap, width=10, interactive=False,
+            colorMapMenu=False,
+        )
+        color_bar.setImageItem([weight_image, bias_image])
+        style_plot(color_bar, palette)
+        # An empty title and bottom axis of the heatmaps' height align the bar with the cells.
+        color_bar.setTitle(" ", size="9pt")
+        color_bar.showAxis("bottom")
+        bar_bottom = color_bar.getAxis("bottom")
+        bar_bottom.setTicks([[]])
+        bar_bottom.setStyle(showValues=False)
+        bar_bottom.setPen(pg.mkPen(None))
+        bar_bottom.setHeight(_BOTTOM_AXIS_HEIGHT)
+        graphics.addItem(color_bar, row=0, col=2)
+        for kind, image in (("weight", weight_image), ("bias", bias_image)):
+            image.sigCellHovered.connect(partial(self._on_cell_hovered, layer, kind))
+            image.sigCellClicked.connect(partial(self._on_cell_clicked, layer, kind))
+        self._rows_layout.addWidget(graphics, n_out)
+        return _LayerRow(graphics, weight_plot, bias_plot, weight_image, bias_image, color_bar,
+                         outlines[0], outlines[1])
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _draw_images(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        extents = [
+            max(float(np.max(np.abs(layer.weight_gradients))),
+                float(np.max(np.abs(layer.bias_gradients))))
+            for layer in snapshot.layers
+        ]
+        if self.shared_scale_checkbox.isChecked():
+            extents = [max(extents)] * len(extents)
+        for row, layer, extent in zip(self._rows, snapshot.layers, extents, strict=True):
+            # A layer with an all-zero gradient still needs a valid, symmetric range.
+            levels = (-extent, extent) if extent > 0 else (-1.0, 1.0)
+            row.weight_image.setImage(layer.weight_gradients, autoLevels=False, levels=levels)
+            row.bias_image.setImage(
+                layer.bias_gradients.reshape(-1, 1), autoLevels=False, levels=levels
+            )
+            row.color_bar.setLevels(levels, update_items=False)
+            # Just -m, 0, m: the scale's extent is the number worth reading, even on short bars.
+            row.color_bar.axis.setTicks([[(levels[0], f"{levels[0]:.2g}"), (0.0, "0"),
+                                          (levels[1], f"{levels[1]:.2g}")]])
+
+    def _record_norms(self, snapshot: Snapshot) -> None:
+        """Append this step's per-layer ‖dC/dW^m‖_F; restart if time went backwards."""
+        count = self._norm_count
+        if count and snapshot.step == self._norm_steps[count - 1]:
+            return
+        if count and snapshot.step < self._norm_steps[count - 1]:
+            count = 0
+        if count == NORM_CAPACITY:
+            # Keep the whole run in view at half the resolution rather than forget its start.
+            half = self._norm_steps[:count:2].size
+            self._norm_steps[:half] = self._norm_steps[:count:2]
+            self._norms[:half] = self._norms[:count:2]
+            count = half
+        self._norm_steps[count] = snapshot.step
+        self._norms[count] = [np.linalg.norm(layer.weight_gradients)
+                              for layer in snapshot.layers]
+        self._norm_count = count + 1
+        for index, curve in enumerate(self.norm_curves):
+            curve.setData(self._norm_steps[: count + 1], self._norms[: count + 1, index])
+
+    # -- interaction -----------------------------------------------------------------------
+
+    def _valid(self, ref: ParameterRef) -> bool:
+        sizes = self._sizes
+        if sizes is None or not 1 <= ref.layer < len(sizes):
+            return False
+        columns = sizes[ref.layer - 1] if ref.kind == "weight" else 1
+        return 0 <= ref.row < sizes[ref.layer] and 0 <= ref.column < columns
+
+    def _show_hover_text(self) -> None:
+        ref, snapshot = self._hovered, self._snapshot
+        if ref is None or snapshot is None or not self._valid(ref):
+            self.hover_label.setText(" ")
+            return
+        layer = snapshot.layers[ref.layer - 1]
+        if ref.kind == "weight":
+            value = layer.weights[ref.row, ref.column]
+            gradient = layer.weight_gradients[ref.row, ref.column]
+            self.hover_label.setText(f"{ref.label}  w = {value:.6g}  dC/dw = {gradient:.6g}")
+        else:
+            value, gradient = layer.biases[ref.row], layer.bias_gradients[ref.row]
+            self.hover_label.setText(f"{ref.label}  b = {value:.6g}  dC/db = {gradient:.6g}")
+
+    def _on_cell_hovered(self, layer: int, kind: str, cell: tuple[int, int] | None) -> None:
+        self._hovered = None if cell is None else ParameterRef(layer, kind, *cell)
+        self._show_hover_text()
+
+    def _on_cell_clicked(self, layer: int, kind: str, row: int, column: int) -> None:
+        self.parameter_clicked.emit(ParameterRef(layer, kind, row, column))
+
+    def _on_shared_scale_toggled(self, _checked: bool) -> None:
+        self._draw_images()
+
