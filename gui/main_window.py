@@ -183,9 +183,16 @@ class MainWindow(QMainWindow):
         self.data_dock = self._dock("Data", "dataDock", self.data_view, right)
         self.heatmaps_dock = self._dock("Gradients", "gradientsDock", self.heatmaps, right)
         self.cost_dock = self._dock("Cost", "costDock", self.cost_plot, bottom)
-        self.resizeDocks([self.controls_dock], [270], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.data_dock], [380], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.cost_dock], [230], Qt.Orientation.Vertical)
+        # Side docks run the full height; the cost plot sits under the canvas only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+
+    def _apply_default_layout(self) -> None:
+        """Dock sizes for a first run (no saved layout); needs the window's real size."""
+        self.resizeDocks([self.controls_dock, self.data_dock], [270, 400],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.data_dock, self.heatmaps_dock], [330, 400], Qt.Orientation.Vertical)
+        self.resizeDocks([self.cost_dock], [250], Qt.Orientation.Vertical)
 
     def _read_settings(self) -> None:
         geometry = self._settings.value("geometry")
@@ -196,6 +203,8 @@ class MainWindow(QMainWindow):
         state = self._settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        else:
+            QTimer.singleShot(0, self._apply_default_layout)
 
     def _write_settings(self) -> None:
         self._settings.setValue("geometry", self.saveGeometry())
@@ -277,6 +286,7 @@ class MainWindow(QMainWindow):
     def _show_data(self, trainer: Trainer) -> None:
         """Hand the (immutable) data of a new trainer to the views, before the worker owns it."""
         self.data_view.set_data(trainer.data.train, trainer.data.test)
+        self.canvas.set_feature_names(trainer.data.train.feature_names)
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))
         self.sample_spin.setValue(0)
