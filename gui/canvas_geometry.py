@@ -86,8 +86,10 @@ def compute_layout(sizes: tuple[int, ...], width: float, height: float) -> Canva
     spacing = min((bottom - top) / max(sizes), MAX_SPACING)
     radius = float(np.clip(min(spacing * 0.36, column_gap * 0.16), MIN_RADIUS, MAX_RADIUS))
     middle = 0.5 * (top + bottom)
+    # whole-pixel centres, so pre-rendered neuron sprites land exactly on them
+    column_x = np.round(column_x)
     neuron_x = tuple(np.full(n, column_x[m]) for m, n in enumerate(sizes))
-    neuron_y = tuple(middle + (np.arange(n) - 0.5 * (n - 1)) * spacing for n in sizes)
+    neuron_y = tuple(np.round(middle + (np.arange(n) - 0.5 * (n - 1)) * spacing) for n in sizes)
 
     lines, layers, rows, columns, flat, biases = [], [], [], [], [], [np.empty(0, np.intp)]
     offset = 0

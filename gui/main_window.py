@@ -34,7 +34,7 @@ from engine.csv_data import load_csv
 from engine.data import Dataset
 from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
-from engine.network import Network
+from engine.network import Network, ParameterRef
 from engine.seeding import seed_streams
 from engine.snapshot import Snapshot
 from engine.trainer import Trainer
@@ -44,6 +44,7 @@ from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_view import DataView
+from gui.gradcheck_panel import GradientCheckPanel
 from gui.heatmaps import GradientHeatmaps
 from gui.status import MessageBanner, StatusLine
 from gui.worker import TrainingWorker
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.snapshot: Snapshot | None = None
         self.playing = False
         self._saved_params: np.ndarray | None = None
+        self.selected: ParameterRef | None = None
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -91,11 +93,16 @@ class MainWindow(QMainWindow):
         self.cost_plot = CostPlot()
         self.heatmaps = GradientHeatmaps()
         self.data_view = DataView()
+        self.gradient_check = GradientCheckPanel()
         self.status_line = StatusLine()
         self.statusBar().addPermanentWidget(self.status_line, 1)
         self.controls.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.controls.structure_changed.connect(self._on_structure_changed)
         self.controls.regenerate_requested.connect(self._on_regenerate)
+        self.canvas.parameter_clicked.connect(self.select_parameter)
+        self.heatmaps.parameter_clicked.connect(self.select_parameter)
+        self.gradient_check.parameter_selected.connect(self.select_parameter)
+        self.gradient_check.run_requested.connect(self._on_gradient_check)
 
     def _action(self, name: str, text: str, tip: str, shortcut: QKeySequence | str | None = None,
                 checkable: bool = False) -> QAction:
@@ -122,6 +129,10 @@ class MainWindow(QMainWindow):
             "G", checkable=True)
         self.gradient_colors_action.toggled.connect(
             lambda on: self.canvas.set_color_mode("gradient" if on else "weight"))
+        self.gradient_check_action = self._action(
+            "actionGradientCheck", "Gradient check",
+            "Compare every gradient with central finite differences (pauses)", "Ctrl+G")
+        self.gradient_check_action.triggered.connect(self._on_gradient_check)
         self.open_dataset_action = self._action("actionOpenDataset", "Open Dataset…",
                                                 "Load a CSV file", QKeySequence.StandardKey.Open)
         self.open_dataset_action.triggered.connect(self._on_open_dataset)
@@ -147,7 +158,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         train_menu = self.menuBar().addMenu("&Train")
         for action in (self.play_action, self.step_action, self.step_epoch_action,
-                       self.reset_action):
+                       self.reset_action, self.gradient_check_action):
             train_menu.addAction(action)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.gradient_colors_action)
@@ -160,6 +171,7 @@ class MainWindow(QMainWindow):
                        self.reset_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
+        toolbar.addAction(self.gradient_check_action)
         toolbar.addAction(self.gradient_colors_action)
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Sample "))
@@ -183,6 +195,10 @@ class MainWindow(QMainWindow):
         self.data_dock = self._dock("Data", "dataDock", self.data_view, right)
         self.heatmaps_dock = self._dock("Gradients", "gradientsDock", self.heatmaps, right)
         self.cost_dock = self._dock("Cost", "costDock", self.cost_plot, bottom)
+        self.check_dock = self._dock("Gradient check", "gradientCheckDock", self.gradient_check,
+                                     left)
+        self.tabifyDockWidget(self.controls_dock, self.check_dock)
+        self.controls_dock.raise_()
         # Side docks run the full height; the cost plot sits under the canvas only.
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
@@ -225,6 +241,11 @@ class MainWindow(QMainWindow):
         self._worker.diverged.connect(self._on_diverged)
         self._worker.failed.connect(lambda text: self.banner.show_message(text, error=True))
         self._worker.stopped.connect(self._thread.quit)
+        self._worker.check_progress.connect(self.gradient_check.set_progress)
+        self._worker.check_finished.connect(self.gradient_check.finish)
+        # A lambda, not the bound method: the worker's own thread runs no event loop, so a
+        # queued call would never arrive. Its public methods are safe to call from here.
+        self.gradient_check.cancel_requested.connect(lambda: self._worker.cancel_gradient_check())
         self._thread.start()
 
     def stop_worker(self) -> None:
@@ -313,6 +334,18 @@ class MainWindow(QMainWindow):
             return
         self.banner.hide()
         self._replace_trainer(trainer)
+
+    def select_parameter(self, ref: ParameterRef | None) -> None:
+        """Select a weight or bias everywhere it is shown (canvas, heatmaps)."""
+        self.selected = ref
+        self.canvas.set_selection(ref)
+        self.heatmaps.set_selection(ref)
+
+    def _on_gradient_check(self) -> None:
+        self.check_dock.show()
+        self.check_dock.raise_()
+        self.gradient_check.start()
+        self._worker.run_gradient_check()
 
     def _on_hyperparameters_changed(self) -> None:
         config = self.controls.config()

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.errors import DeltascopeError, DivergenceError
+from engine.gradcheck import GradientCheckCancelled, check_gradients
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
@@ -37,6 +38,8 @@ class TrainingWorker(QObject):
     diverged = Signal(str)  # one-line message; training is paused, weights intact
     failed = Signal(str)  # a command could not be carried out; state unchanged
     stopped = Signal()
+    check_progress = Signal(int, int)  # parameters done, total
+    check_finished = Signal(object)  # GradientCheckResult, or None when cancelled
 
     def __init__(self, trainer: Trainer) -> None:
         super().__init__()
@@ -47,6 +50,7 @@ class TrainingWorker(QObject):
         self._probe_row = 0
         self._frames_lock = threading.Lock()
         self._frames_in_flight = 0
+        self._cancel_check = False
 
     # -- called from the GUI thread -------------------------------------------------------
 
@@ -98,6 +102,15 @@ class TrainingWorker(QObject):
 
     def request_snapshot(self) -> None:
         self.submit(self._emit_snapshot)
+
+    def run_gradient_check(self) -> None:
+        """Central differences on the paused state's batch; pauses first."""
+        self._cancel_check = False
+        self.submit(self._gradient_check)
+
+    def cancel_gradient_check(self) -> None:
+        """Stop a running check at its next progress report (set directly, not queued)."""
+        self._cancel_check = True
 
     def acknowledge_frame(self) -> None:
         """The GUI has drawn one snapshot; the worker may send another while playing."""
@@ -188,6 +201,22 @@ class TrainingWorker(QObject):
             self._on_divergence(error)
             return
         self._emit_snapshot()
+
+    def _gradient_check(self) -> None:
+        self._set_playing(False)
+        trainer = self._trainer
+        batch = trainer.pending_batch()
+
+        def progress(done: int, total: int) -> bool:
+            self.check_progress.emit(done, total)
+            return not self._cancel_check
+
+        try:
+            result = check_gradients(trainer.network, batch.inputs, batch.targets, trainer.loss,
+                                     trainer.reduction, progress=progress)
+        except GradientCheckCancelled:
+            result = None
+        self.check_finished.emit(result)
 
     def _on_divergence(self, error: DivergenceError) -> None:
         self._set_playing(False)

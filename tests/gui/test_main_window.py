@@ -14,6 +14,7 @@ from engine.datasets import make_dataset
 from engine.network import ParameterRef
 from gui.canvas_geometry import format_value
 from gui.dialogs import Button
+from gui.gradcheck_panel import PASS_COLOR
 from gui.main_window import MainWindow
 
 XOR = TrainingConfig(dataset="xor", learning_rate=0.05, optimizer="adam")
@@ -255,3 +256,40 @@ def test_sample_picker_changes_probe(make_window, qtbot) -> None:  # type: ignor
     training_rows = build_trainer(XOR, make_dataset("xor")).data.train.inputs
     assert np.array_equal(window.snapshot.probe.activations[0], training_rows[3])
     assert not np.array_equal(training_rows[3], training_rows[0])
+
+
+def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from engine.gradcheck import check_gradients
+    from engine.network import Network
+
+    window = make_window(XOR)
+    paused = window.step(30)
+    _action(window, "actionGradientCheck").trigger()
+    panel = window.gradient_check
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=10000)
+    network = Network(paused.sizes, paused.activation_names, paused.params)
+    expected = check_gradients(network, paused.batch_inputs, paused.batch_targets,
+                               network.loss(paused.loss), paused.reduction)
+    assert np.array_equal(panel.result.relative_errors, expected.relative_errors)
+    assert panel.table.rowCount() == 2
+    for row, layer in enumerate(expected.layers):
+        assert panel.table.item(row, 1).text() == f"{layer.max_relative_error:.2e}"
+        assert panel.table.item(row, 2).text() == layer.worst.label
+        assert panel.table.item(row, 0).background().color() == PASS_COLOR
+    assert "agree" in panel.summary.text()
+    # clicking the worst parameter selects it in the canvas and the heatmaps
+    panel.table.cellClicked.emit(1, 2)
+    assert window.selected == expected.layers[1].worst
+    assert window.canvas.selection() == expected.layers[1].worst
+
+
+def test_gradient_check_can_be_cancelled(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    big = XOR.with_changes(dataset="circle", samples=400, test_ratio=0.0,
+                           hidden=(HiddenLayer(64, "tanh"), HiddenLayer(64, "tanh")))
+    window = make_window(big)
+    panel = window.gradient_check
+    _action(window, "actionGradientCheck").trigger()
+    qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=10000)
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=10000)
+    assert panel.result is None and "cancelled" in panel.summary.text()

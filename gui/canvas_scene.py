@@ -1,0 +1,272 @@
+"""Painting the canvas's static picture: headers, edges, neurons, biases, labels, legend.
+
+Everything here draws one snapshot into a QPainter; the widget (gui/canvas.py) caches the
+result and paints hover, selection and highlights over it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import shiboken6
+from numpy.typing import NDArray
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QLinearGradient,
+    QPainter,
+    QPen,
+    QPolygonF,
+)
+
+from engine.snapshot import Snapshot
+from gui import canvas_geometry as geo
+from gui.colors import MIDDLE, NEGATIVE, POSITIVE, signed_rgb
+
+BACKGROUND = QColor(255, 255, 255)
+INK = QColor(33, 37, 41)
+MUTED = QColor(108, 117, 125)
+OUTLINE = QColor(120, 126, 134)
+BAND = QColor(241, 243, 245)
+AA_EDGE_LIMIT = 600  # edges are antialiased up to this many drawn edges (see bench)
+VALUE_RADIUS = 22.0  # neurons at least this large print their value inside
+MIN_SQUARE_RADIUS = 6.0  # smaller neurons get no bias square (it would hide the neuron)
+FILL_LEVELS = 32  # neuron and bias fills are quantised to 2 * 32 + 1 shades
+
+_LINE_BYTES = 4 * 8  # one QLineF = four doubles
+EDGE_PALETTE: NDArray[np.uint8] = signed_rgb(
+    np.arange(-geo.COLOR_LEVELS, geo.COLOR_LEVELS + 1) / geo.COLOR_LEVELS, 1.0)
+EDGE_COLORS = [QColor(*map(int, rgb)) for rgb in EDGE_PALETTE]
+_FILL_RGB = signed_rgb(np.arange(-FILL_LEVELS, FILL_LEVELS + 1) / FILL_LEVELS, 1.0)
+_FILL_BRUSHES = [QBrush(QColor(*map(int, rgb))) for rgb in _FILL_RGB]
+_FILL_TEXT = [INK if 0.299 * r + 0.587 * g + 0.114 * b > 150 else QColor(255, 255, 255)
+              for r, g, b in _FILL_RGB.astype(float)]
+
+
+def font(base: QFont, pixels: int, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
+    """`base` at a pixel size and weight."""
+    result = QFont(base)
+    result.setPixelSize(pixels)
+    result.setWeight(weight)
+    return result
+
+
+def pen(color: QColor, width: float, cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCap) -> QPen:
+    result = QPen(color, width)
+    result.setCapStyle(cap)
+    return result
+
+
+def fill_levels(values: NDArray[np.float64], max_abs: float) -> list[int]:
+    """Index into the fill shades (0 .. 2 * FILL_LEVELS) of each value on [-max_abs, max_abs]."""
+    scale = max_abs if max_abs > 0 else 1.0
+    position = np.clip(np.asarray(values) / scale, -1.0, 1.0)
+    return (np.rint(position * FILL_LEVELS).astype(np.intp) + FILL_LEVELS).tolist()
+
+
+@lru_cache(maxsize=4)
+def neuron_sprites(radius: float, ratio: float) -> tuple[QImage, ...]:
+    """One antialiased outlined circle per fill shade, centred in a square image.
+
+    Blitting a sprite is about ten times cheaper than drawing an antialiased ellipse.
+    """
+    half = math.ceil(radius + 1.0)
+    side = math.ceil(2 * half * ratio)
+    sprites = []
+    for brush in _FILL_BRUSHES:
+        image = QImage(side, side, QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
+        image.fill(0)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(OUTLINE, 1.0))
+        painter.setBrush(brush)
+        painter.drawEllipse(QPointF(half, half), radius, radius)
+        painter.end()
+        sprites.append(image)
+    return tuple(sprites)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What one frame shows."""
+
+    snapshot: Snapshot
+    layout: geo.CanvasLayout
+    bins: geo.EdgeBins
+    sorted_lines: NDArray[np.float64]  # (drawn, 4) in bins.order, C-contiguous
+    mode: str
+    show_values: bool
+    label: Callable[[int, int], str]
+    base_font: QFont
+
+
+def paint_scene(painter: QPainter, scene: Scene) -> None:
+    """The whole static picture, on an already cleared device."""
+    paint_headers(painter, scene)
+    paint_edges(painter, scene)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    paint_neurons(painter, scene)
+    paint_legend(painter, scene)
+
+
+def paint_headers(painter: QPainter, scene: Scene) -> None:
+    """'Input', 'Hidden m (activation)', 'Output (activation)' and the neuron count."""
+    layout = scene.layout
+    title = font(scene.base_font, 13, QFont.Weight.DemiBold)
+    sub = font(scene.base_font, 11)
+    gap = float(layout.column_x[1] - layout.column_x[0]) - 8.0
+    last = len(layout.sizes) - 1
+    for m, x in enumerate(layout.column_x):
+        name = "Input" if m == 0 else "Output" if m == last else f"Hidden {m}"
+        if m > 0:
+            name += f" ({scene.snapshot.activation_names[m - 1]})"
+        count = layout.sizes[m]
+        for face, text, top, color in ((title, name, 12.0, INK),
+                                       (sub, f"{count} neuron{'s' * (count != 1)}", 31.0, MUTED)):
+            painter.setFont(face)
+            painter.setPen(color)
+            text = QFontMetricsF(face).elidedText(text, Qt.TextElideMode.ElideRight, gap)
+            painter.drawText(QRectF(x - gap / 2, top, gap, 18.0), Qt.AlignmentFlag.AlignCenter,
+                             text)
+
+
+def paint_edges(painter: QPainter, scene: Scene) -> None:
+    """One drawLines call per (width, colour) bin, straight from the NumPy line array."""
+    layout, bins = scene.layout, scene.bins
+    if not bins.drawn.all():  # past the budget: a band stands for all connections
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(BAND)
+        for m in range(1, len(layout.sizes)):
+            a, b = layout.neuron_y[m - 1], layout.neuron_y[m]
+            xa, xb = layout.column_x[m - 1], layout.column_x[m]
+            painter.drawPolygon(QPolygonF([QPointF(xa, a[0]), QPointF(xb, b[0]),
+                                           QPointF(xb, b[-1]), QPointF(xa, a[-1])]))
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(bins.order) <= AA_EDGE_LIMIT)
+    lines = scene.sorted_lines
+    base = lines.ctypes.data
+    widths = bins.width[bins.order]
+    for start, stop, _, level in bins.bins:
+        painter.setPen(pen(EDGE_COLORS[level + geo.COLOR_LEVELS], float(widths[start])))
+        # drawLines(const QLineF *, int) reads the rows of `lines` in place
+        painter.drawLines(shiboken6.wrapInstance(base + start * _LINE_BYTES, QLineF), stop - start)
+
+
+def paint_neurons(painter: QPainter, scene: Scene) -> None:
+    """Circles filled by the probe sample's activation, bias squares, values and labels."""
+    layout, snapshot = scene.layout, scene.snapshot
+    radius, square = layout.radius, layout.bias_size
+    gap = layout.spacing - 2 * radius
+    show_text = scene.show_values and radius >= VALUE_RADIUS
+    show_tags = show_text and gap >= 30.0
+    biases = snapshot.params if scene.mode == "weight" else snapshot.gradient
+    diameter = 2 * radius
+    sprites = neuron_sprites(radius, painter.device().devicePixelRatioF())
+    half = math.ceil(radius + 1.0)
+    activation_levels = []
+    for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+        activations = snapshot.probe.activations[m]
+        levels = fill_levels(activations, max(1.0, float(np.abs(activations).max())))
+        activation_levels.append(levels)
+        for x, y, level in zip((xs - half).tolist(), (ys - half).tolist(), levels, strict=True):
+            painter.drawImage(QPointF(x, y), sprites[level])
+    if radius >= MIN_SQUARE_RADIUS:
+        painter.setPen(QPen(OUTLINE, 0.8))
+        for m in range(1, len(layout.sizes)):
+            levels = fill_levels(biases[layout.bias_index[m]], scene.bins.max_abs)
+            left = float(layout.column_x[m] - radius - square / 2)
+            for y, level in zip((layout.neuron_y[m] - square / 2).tolist(), levels, strict=True):
+                painter.setBrush(_FILL_BRUSHES[level])
+                painter.drawRect(QRectF(left, y, square, square))
+    if show_text:
+        painter.setFont(font(scene.base_font, 11))
+        for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+            values = snapshot.probe.activations[m]
+            for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
+                painter.setPen(_FILL_TEXT[activation_levels[m][i]])
+                painter.drawText(QRectF(x - radius, y - radius, diameter, diameter),
+                                 Qt.AlignmentFlag.AlignCenter, f"{values[i]:.2f}")
+    if show_tags:
+        for m in range(1, len(layout.sizes)):
+            for i, y in enumerate(layout.neuron_y[m].tolist()):
+                value = float(biases[layout.bias_index[m][i]])
+                text = f"b {value:+.2f}" if scene.mode == "weight" else f"dC/db {value:+.3g}"
+                paint_tag(painter, scene.base_font, QPointF(layout.column_x[m], y - radius - 10),
+                          text)
+    if gap >= 14.0:
+        painter.setFont(font(scene.base_font, 11))
+        painter.setPen(MUTED)
+        for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+            for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
+                painter.drawText(QRectF(x - 40, y + radius + 1, 80, 14),
+                                 Qt.AlignmentFlag.AlignCenter, scene.label(m, i))
+
+
+def paint_tag(painter: QPainter, base_font: QFont, center: QPointF, text: str) -> None:
+    """Small text on a white rounded box centred at `center`."""
+    face = font(base_font, 10)
+    metrics = QFontMetricsF(face)
+    width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+    box = QRectF(center.x() - width / 2, center.y() - height / 2, width, height)
+    painter.setPen(QPen(QColor(222, 226, 230), 0.8))
+    painter.setBrush(QColor(255, 255, 255, 235))
+    painter.drawRoundedRect(box, 3, 3)
+    painter.setFont(face)
+    painter.setPen(INK)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def paint_legend(painter: QPainter, scene: Scene) -> None:
+    """Colour bar -max..+max, thickness hint, and what fills and squares mean."""
+    layout, bins = scene.layout, scene.bins
+    top = layout.height - geo.LEGEND_HEIGHT + 14
+    title = font(scene.base_font, 12, QFont.Weight.DemiBold)
+    small = font(scene.base_font, 11)
+    name = "weight w" if scene.mode == "weight" else "gradient dC/dw"
+    painter.setFont(title)
+    painter.setPen(INK)
+    painter.drawText(QPointF(16.0, top + 10), name)
+    bar = QRectF(16.0, top + 16, 180, 10)
+    gradient = QLinearGradient(bar.topLeft(), bar.topRight())
+    for stop, rgb in ((0.0, NEGATIVE), (0.5, MIDDLE), (1.0, POSITIVE)):
+        gradient.setColorAt(stop, QColor(*rgb))
+    painter.setPen(QPen(OUTLINE, 0.8))
+    painter.setBrush(QBrush(gradient))
+    painter.drawRect(bar)
+    painter.setFont(small)
+    painter.setPen(MUTED)
+    limit = f"{bins.max_abs:.3g}"
+    for text, align, left in ((f"-{limit}", Qt.AlignmentFlag.AlignLeft, bar.left()),
+                              ("0", Qt.AlignmentFlag.AlignHCenter, bar.center().x() - 40),
+                              (f"+{limit}", Qt.AlignmentFlag.AlignRight, bar.right() - 80)):
+        painter.drawText(QRectF(left, bar.bottom() + 2, 80, 14), align, text)
+    x = bar.right() + 36
+    painter.setFont(title)
+    painter.setPen(INK)
+    painter.drawText(QPointF(x, top + 10), f"thickness |{name.split()[-1]}|")
+    for k, fraction in enumerate((0.0, 0.5, 1.0)):  # the thinnest, middle and thickest bins
+        width = geo.MIN_EDGE_WIDTH + fraction * (layout.max_edge_width - geo.MIN_EDGE_WIDTH)
+        left = x + k * 60
+        painter.setPen(pen(INK, width))
+        painter.drawLine(QPointF(left, top + 21), QPointF(left + 40, top + 21))
+        painter.setFont(small)
+        painter.setPen(MUTED)
+        painter.drawText(QRectF(left, top + 28, 58, 14), Qt.AlignmentFlag.AlignLeft,
+                         f"{fraction * bins.max_abs:.3g}")
+    x += 3 * 60 + 24
+    bias_name = "bias b" if scene.mode == "weight" else "dC/db"
+    lines = [f"neuron fill: activation a of sample #{scene.snapshot.probe.row}"]
+    if layout.radius >= MIN_SQUARE_RADIUS:
+        lines.append(f"square on a neuron's left: {bias_name} (same colours)")
+    if not bins.drawn.all():
+        lines.append(f"strongest {int(bins.drawn.sum()):,} of {bins.drawn.size:,} edges drawn")
+    for k, text in enumerate(lines):
+        painter.drawText(QPointF(x, top + 10 + 15 * k), text)

@@ -1,0 +1,118 @@
+"""The gradient check dock: progress, per-layer agreement table, and the worst parameter."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.gradcheck import PASS_THRESHOLD, GradientCheckResult
+from engine.network import ParameterRef
+
+PASS_COLOR = QColor(214, 240, 214)
+FAIL_COLOR = QColor(248, 215, 215)
+COLUMNS = ("layer", "max rel. error", "worst parameter", "backprop", "finite diff.")
+
+
+class GradientCheckPanel(QWidget):
+    """Shows a running check's progress and a finished check's table (objectName gradientCheck).
+
+    Rows are layers; green below 1e-6, red above. Clicking a row's worst parameter (or the
+    overall worst in the summary's button) emits `parameter_selected`.
+    """
+
+    run_requested = Signal()
+    cancel_requested = Signal()
+    parameter_selected = Signal(object)  # ParameterRef
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("gradientCheck")
+        self.result: GradientCheckResult | None = None
+        self.run_button = QPushButton("Run check", objectName="checkRun",
+                                      toolTip="Central differences for every parameter")
+        self.cancel_button = QPushButton("Cancel", objectName="checkCancel", enabled=False)
+        self.progress = QProgressBar(objectName="checkProgress", minimum=0, maximum=1, value=0)
+        self.summary = QLabel("Pause, then run the check: every parameter's gradient is "
+                              "compared with central finite differences on the current batch.",
+                              wordWrap=True, objectName="checkSummary")
+        self.table = QTableWidget(0, len(COLUMNS), objectName="checkTable")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.worst_button = QPushButton("Select worst parameter", objectName="checkWorst",
+                                        enabled=False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.worst_button)
+        self.run_button.clicked.connect(self.run_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.table.cellClicked.connect(self._on_cell_clicked)
+        self.worst_button.clicked.connect(self._on_worst_clicked)
+
+    def start(self) -> None:
+        """A check began: show progress, offer Cancel."""
+        self.result = None
+        self.table.setRowCount(0)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.summary.setText("Checking…")
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.worst_button.setEnabled(False)
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def finish(self, result: GradientCheckResult | None) -> None:
+        """Show a finished check, or that it was cancelled (None)."""
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.result = result
+        if result is None:
+            self.summary.setText("Gradient check cancelled.")
+            return
+        self.table.setRowCount(len(result.layers))
+        for row, layer in enumerate(result.layers):
+            cells = (str(layer.layer), f"{layer.max_relative_error:.2e}", layer.worst.label,
+                     f"{layer.worst_analytic:.10g}", f"{layer.worst_numeric:.10g}")
+            colour = QBrush(PASS_COLOR if layer.passed else FAIL_COLOR)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setBackground(colour)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(row, column, item)
+        verdict = "agree" if result.passed else "DISAGREE"
+        self.summary.setText(
+            f"Backprop and finite differences {verdict}: max relative error "
+            f"{result.max_relative_error:.2e} at {result.worst.label} "
+            f"(threshold {PASS_THRESHOLD:.0e}, {result.analytic.size} parameters).")
+        self.worst_button.setEnabled(True)
+
+    def _on_cell_clicked(self, row: int, column: int) -> None:
+        if self.result is not None and 0 <= row < len(self.result.layers):
+            self.parameter_selected.emit(self.result.layers[row].worst)
+
+    def _on_worst_clicked(self) -> None:
+        if self.result is not None:
+            ref: ParameterRef = self.result.worst
+            self.parameter_selected.emit(ref)

@@ -1,0 +1,257 @@
+"""The network canvas: what it draws, what clicking and hovering report, and its layout."""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor
+from pytestqt.qtbot import QtBot
+
+from engine.data import Dataset, split_dataset
+from engine.initializers import initialize
+from engine.network import Network, ParameterRef
+from engine.snapshot import Snapshot, take_snapshot
+from engine.trainer import Trainer
+from gui import canvas_geometry as geo
+from gui.canvas import NetworkCanvas
+
+
+@pytest.fixture(autouse=True)
+def keep_none_alive() -> Iterator[None]:
+    """PySide6 6.12.0 on Python < 3.12 drops a reference to None on every void method call
+    (6.11.2 and Python 3.12+ do not); without a top-up a long GUI session aborts."""
+    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1_000_000:
+        ctypes.c_ssize_t.from_address(id(None)).value += 10_000_000
+    yield
+
+
+def make_trainer(sizes: list[int]) -> Trainer:
+    """XOR on a tanh/sigmoid network of the given sizes (2 inputs, 1 output)."""
+    inputs = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    targets = np.array([[0.0], [1.0], [1.0], [0.0]])
+    data = Dataset(inputs, targets, "classification", ("x1", "x2"), ("y",), ("0", "1"), "xor")
+    network = Network(sizes, ["tanh"] * (len(sizes) - 2) + ["sigmoid"])
+    initialize(network, "xavier", np.random.default_rng(0))
+    return Trainer(network, split_dataset(data, 0.0), loss="bce", optimizer="adam",
+                   learning_rate=0.05)
+
+
+@pytest.fixture
+def trainer() -> Trainer:
+    return make_trainer([2, 4, 1])
+
+
+@pytest.fixture
+def canvas(qtbot: QtBot, trainer: Trainer) -> NetworkCanvas:
+    widget = NetworkCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_snapshot(take_snapshot(trainer, probe_row=1))
+    return widget
+
+
+def weight_refs(snapshot: Snapshot) -> list[ParameterRef]:
+    return [ParameterRef(m + 1, "weight", i, j)
+            for m, layer in enumerate(snapshot.layers)
+            for i in range(layer.weights.shape[0]) for j in range(layer.weights.shape[1])]
+
+
+def all_weights(snapshot: Snapshot, gradient: bool = False) -> np.ndarray:
+    """Every weight (or dC/dw) in the canvas's edge order."""
+    arrays = snapshot.weight_gradients if gradient else snapshot.weights
+    return np.concatenate([array.ravel() for array in arrays])
+
+
+def test_object_name_and_empty_state(qtbot: QtBot) -> None:
+    widget = NetworkCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    assert widget.objectName() == "networkCanvas"
+    assert widget.item_at(QPointF(200, 150)) is None
+    assert not widget.grab().isNull()
+
+
+def test_clicking_each_edge_emits_its_weight(qtbot: QtBot, canvas: NetworkCanvas) -> None:
+    for ref in weight_refs(canvas._snapshot):  # type: ignore[arg-type]
+        point = canvas.edge_midpoint(ref).toPoint()
+        assert canvas.item_at(QPointF(point)) == ref
+        with qtbot.waitSignal(canvas.parameter_clicked, timeout=1000) as blocker:
+            qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=point)
+        assert blocker.args == [ref]
+        assert canvas.selection() == ref
+
+
+def test_clicking_a_neuron_emits_its_bias_but_an_input_emits_nothing(
+    qtbot: QtBot, canvas: NetworkCanvas
+) -> None:
+    for layer, index in ((1, 0), (1, 3), (2, 0)):
+        center = canvas.neuron_center(layer, index)
+        assert canvas.item_at(center) == (layer, index)
+        with qtbot.waitSignal(canvas.parameter_clicked, timeout=1000) as blocker:
+            qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=center.toPoint())
+        assert blocker.args == [ParameterRef(layer, "bias", index)]
+    with qtbot.assertNotEmitted(canvas.parameter_clicked):
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton,
+                         pos=canvas.neuron_center(0, 1).toPoint())
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(5, 400))
+    assert canvas.item_at(QPointF(5, 400)) is None
+
+
+def test_width_grows_with_weight_and_colour_shows_its_sign(canvas: NetworkCanvas) -> None:
+    weights = all_weights(canvas._snapshot)  # type: ignore[arg-type]
+    widths, colors = canvas.edge_widths(), canvas.edge_colors().astype(int)
+    order = np.argsort(np.abs(weights))
+    assert np.all(np.diff(widths[order]) >= 0)
+    assert widths[order[-1]] == pytest.approx(geo.MAX_EDGE_WIDTH)
+    assert widths[order[0]] < widths[order[-1]]
+    assert widths.min() >= geo.MIN_EDGE_WIDTH
+    # positive is blue (blue > red), negative is orange (red > blue)
+    assert np.array_equal(np.sign(colors[:, 2] - colors[:, 0]), np.sign(weights))
+    with pytest.raises(ValueError):
+        widths[0] = 1.0
+
+
+def test_gradient_mode_styles_edges_by_the_gradient(canvas: NetworkCanvas) -> None:
+    canvas.set_color_mode("gradient")
+    gradients = all_weights(canvas._snapshot, gradient=True)  # type: ignore[arg-type]
+    weights = all_weights(canvas._snapshot)  # type: ignore[arg-type]
+    assert not np.array_equal(np.sign(gradients), np.sign(weights))  # the test can tell them apart
+    widths, colors = canvas.edge_widths(), canvas.edge_colors().astype(int)
+    order = np.argsort(np.abs(gradients))
+    assert np.all(np.diff(widths[order]) >= 0)
+    assert widths[order[-1]] > widths[order[0]]
+    assert np.array_equal(np.sign(colors[:, 2] - colors[:, 0]), np.sign(gradients))
+    with pytest.raises(ValueError):
+        canvas.set_color_mode("bias")
+
+
+def test_hover_card_shows_current_values_and_follows_new_snapshots(
+    qtbot: QtBot, canvas: NetworkCanvas, trainer: Trainer
+) -> None:
+    ref = ParameterRef(2, "weight", 0, 3)
+    qtbot.mouseMove(canvas, canvas.edge_midpoint(ref).toPoint())
+    qtbot.waitUntil(lambda: canvas.hover_text() != "", timeout=1000)
+
+    def expected(snapshot: Snapshot) -> list[str]:
+        layer = snapshot.layers[1]
+        return [f"W^2[0,3] = {geo.format_value(layer.weights[0, 3])}",
+                f"dC/dw = {geo.format_value(layer.weight_gradients[0, 3])}"]
+
+    for line in expected(canvas._snapshot):  # type: ignore[arg-type]
+        assert line in canvas.hover_text()
+    before = canvas.hover_text()
+    for _ in range(5):
+        trainer.step()
+    snapshot = take_snapshot(trainer, probe_row=1)
+    canvas.set_snapshot(snapshot)
+    assert canvas.hover_text() != before
+    for line in expected(snapshot):
+        assert line in canvas.hover_text()
+
+
+def test_hovering_neurons_reports_them_and_shows_z_a_b(qtbot: QtBot, canvas: NetworkCanvas) -> None:
+    with qtbot.waitSignal(canvas.neuron_hovered, timeout=1000) as blocker:
+        qtbot.mouseMove(canvas, canvas.neuron_center(1, 2).toPoint())
+    assert blocker.args == [1, 2]
+    snapshot = canvas._snapshot
+    assert snapshot is not None
+    text = canvas.hover_text()
+    assert "h^1_2" in text
+    assert f"a = {geo.format_value(snapshot.probe.activations[1][2])}" in text
+    assert f"z = {geo.format_value(snapshot.probe.pre_activations[0][2])}" in text
+    assert f"dC/db = {geo.format_value(snapshot.layers[0].bias_gradients[2])}" in text
+    with qtbot.waitSignal(canvas.neuron_hovered, timeout=1000) as blocker:
+        qtbot.mouseMove(canvas, QPoint(5, 400))
+    assert blocker.args == [-1, -1]
+    assert canvas.hover_text() == ""
+
+
+def test_rendering_draws_edges_and_neurons_where_they_are(canvas: NetworkCanvas) -> None:
+    image = canvas.grab().toImage()
+    ratio = image.devicePixelRatio()
+
+    def pixel(point: QPointF) -> QColor:
+        return image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
+
+    white = QColor(255, 255, 255)
+    assert pixel(QPointF(5, 400)) == white
+    snapshot = canvas._snapshot
+    assert snapshot is not None
+    weights = all_weights(snapshot)
+    strongest = weight_refs(snapshot)[int(np.argmax(np.abs(weights)))]
+    drawn = pixel(canvas.edge_midpoint(strongest))
+    expected = canvas.edge_colors()[int(np.argmax(np.abs(weights)))]
+    assert drawn != white
+    assert abs(drawn.red() - int(expected[0])) + abs(drawn.blue() - int(expected[2])) < 40
+    assert pixel(canvas.neuron_center(1, 0)) != white
+
+
+def test_selection_and_highlights_change_the_picture(canvas: NetworkCanvas) -> None:
+    plain = canvas.grab().toImage()
+    ref = ParameterRef(1, "weight", 2, 1)
+    canvas.set_selection(ref)
+    assert canvas.selection() == ref
+    selected = canvas.grab().toImage()
+    assert selected != plain
+    canvas.set_selection(None)
+    canvas.set_highlights([(1, 0)], [ParameterRef(2, "weight", 0, 1)])
+    assert canvas.grab().toImage() != plain
+    canvas.clear_highlights()
+    assert canvas.grab().toImage() == plain
+    canvas.set_selection(ParameterRef(3, "bias", 0))  # no layer 3: ignored
+    assert canvas.selection() is None
+
+
+def test_new_architecture_relayouts_and_drops_stale_selection(canvas: NetworkCanvas) -> None:
+    canvas.set_selection(ParameterRef(1, "weight", 3, 1))
+    big = make_trainer([2, 8, 8, 1])
+    canvas.set_snapshot(take_snapshot(big))
+    assert canvas.edge_widths().shape == (2 * 8 + 8 * 8 + 8,)
+    assert canvas.item_at(canvas.neuron_center(2, 7)) == (2, 7)
+    assert canvas.selection() == ParameterRef(1, "weight", 3, 1)
+    canvas.set_snapshot(take_snapshot(make_trainer([2, 2, 1])))
+    assert canvas.selection() is None
+
+
+def test_layout_follows_the_widget_size(qtbot: QtBot, canvas: NetworkCanvas) -> None:
+    before = canvas.neuron_center(2, 0)
+    canvas.resize(700, 500)
+    qtbot.waitUntil(lambda: canvas.neuron_center(2, 0) != before, timeout=1000)
+    assert canvas.neuron_center(2, 0).x() < 700
+    ref = ParameterRef(1, "weight", 1, 0)
+    assert canvas.item_at(canvas.edge_midpoint(ref)) == ref
+
+
+def test_six_by_sixty_four_network_renders_and_stays_clickable(
+    qtbot: QtBot, canvas: NetworkCanvas
+) -> None:
+    sizes = [2, *[64] * 6, 1]
+    canvas.set_snapshot(take_snapshot(make_trainer(sizes)))
+    image = canvas.grab().toImage()
+    assert not image.isNull()
+    drawn = canvas.drawn_edges()
+    assert drawn.size == 2 * 64 + 5 * 64 * 64 + 64
+    assert 0 < drawn.sum() <= 2 * geo.EDGE_BUDGET
+    assert canvas.item_at(canvas.neuron_center(3, 40)) == (3, 40)
+    with qtbot.waitSignal(canvas.parameter_clicked, timeout=1000) as blocker:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton,
+                         pos=canvas.neuron_center(6, 63).toPoint())
+    assert blocker.args == [ParameterRef(6, "bias", 63)]
+    ref = ParameterRef(7, "weight", 0, 10)
+    assert canvas.item_at(canvas.edge_midpoint(ref)) == ref
+
+
+def test_format_value_and_neuron_names() -> None:
+    assert geo.format_value(0.41318) == "0.4132"
+    assert geo.format_value(-2.13e-5) == "-2.130e-05"
+    assert geo.format_value(0.0) == "0.0000"
+    assert geo.neuron_name((2, 4, 1), 1, 2, pretty=False) == "h^1_2"
+    assert geo.neuron_name((2, 4, 1), 0, 1) == "x\u2081"
+    assert geo.neuron_name((2, 4, 1), 2, 0, pretty=False) == "y_0"
