@@ -98,7 +98,8 @@ class ControlsPanel(QWidget):
         self.samples_spin = QSpinBox(objectName="samplesSpin", minimum=10, maximum=100_000,
                                      singleStep=50, toolTip="Number of generated samples")
         self.noise_spin = QDoubleSpinBox(objectName="noiseSpin", minimum=0.0, maximum=0.5,
-                                         singleStep=0.05, decimals=2, toolTip="Noise, 0 to 0.5 (Playground)")
+                                         singleStep=0.05, decimals=2,
+                                         toolTip="Noise, 0 to 0.5 (as in Playground)")
         self.test_ratio_spin = QDoubleSpinBox(objectName="testRatioSpin", minimum=0.0,
                                               maximum=0.9, singleStep=0.1, decimals=2,
                                               toolTip="Fraction of samples held out for testing")

@@ -1,4 +1,4 @@
-"""GUI test fixtures: a window with throw-away settings, and a check that no thread outlives a test."""
+"""GUI test fixtures: windows with throw-away settings; no thread may outlive a test."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[dialogs.Button]:
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path, answers):  # type: ignore[no-untyped-def]
+def make_window(qtbot, tmp_path: Path, answers):
     """Build MainWindows with settings in a temp file; each is stopped after the test."""
     from gui.main_window import MainWindow
 

@@ -20,7 +20,7 @@ from gui.main_window import MainWindow
 XOR = TrainingConfig(dataset="xor", learning_rate=0.05, optimizer="adam")
 
 
-def _action(window: MainWindow, name: str):  # type: ignore[no-untyped-def]
+def _action(window: MainWindow, name: str):
     from PySide6.QtGui import QAction
 
     action = window.findChild(QAction, name)
@@ -28,7 +28,7 @@ def _action(window: MainWindow, name: str):  # type: ignore[no-untyped-def]
     return action
 
 
-def _play_until_cost_falls(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+def _play_until_cost_falls(window: MainWindow, qtbot) -> None:
     _action(window, "actionPlayPause").trigger()
     qtbot.waitUntil(lambda: window.playing, timeout=5000)
 
@@ -42,14 +42,14 @@ def _play_until_cost_falls(window: MainWindow, qtbot) -> None:  # type: ignore[n
     window.sync()
 
 
-def _canvas_card(window: MainWindow, qtbot, ref: ParameterRef) -> str:  # type: ignore[no-untyped-def]
+def _canvas_card(window: MainWindow, qtbot, ref: ParameterRef) -> str:
     """Hover the edge of `ref` in the canvas and read the card a person would see."""
     qtbot.mouseMove(window.canvas, window.canvas.edge_midpoint(ref).toPoint())
     qtbot.waitUntil(lambda: ref.label in window.canvas.hover_text(), timeout=2000)
     return window.canvas.hover_text()
 
 
-def _assert_views_show(window: MainWindow, qtbot, snapshot) -> None:  # type: ignore[no-untyped-def]
+def _assert_views_show(window: MainWindow, qtbot, snapshot) -> None:
     for layer in snapshot.layers:
         shown_weights, shown_biases = window.heatmaps.image_data(layer.index)
         assert np.array_equal(shown_weights, layer.weight_gradients)
@@ -60,7 +60,7 @@ def _assert_views_show(window: MainWindow, qtbot, snapshot) -> None:  # type: ig
     assert f"dC/dw = {format_value(snapshot.layers[1].weight_gradients[0, 3])}" in card
 
 
-def test_train_pause_inspect_step(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_train_pause_inspect_step(make_window, qtbot) -> None:
     window = make_window(XOR)
     assert window.objectName() == "MainWindow" and window.windowTitle() == "Deltascope"
     _play_until_cost_falls(window, qtbot)
@@ -81,7 +81,7 @@ def test_train_pause_inspect_step(make_window, qtbot) -> None:  # type: ignore[n
     assert f"step {stepped.step}" in window.status_line.text()
 
 
-def test_step_epoch_and_reset_same_seed_same_weights(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_step_epoch_and_reset_same_seed_same_weights(make_window, qtbot) -> None:
     config = XOR.with_changes(dataset="circle", test_ratio=0.5, batch_size=10, samples=100)
     window = make_window(config)
     initial = window.snapshot.params.copy()
@@ -94,7 +94,7 @@ def test_step_epoch_and_reset_same_seed_same_weights(make_window, qtbot) -> None
     assert np.array_equal(window.snapshot.params, initial)
 
 
-def test_export_reset_import_round_trip(make_window, qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
+def test_export_reset_import_round_trip(make_window, qtbot, tmp_path: Path, answers) -> None:
     window = make_window(XOR)
     trained = window.step(50)
     path = tmp_path / "xor.json"
@@ -113,7 +113,7 @@ def test_export_reset_import_round_trip(make_window, qtbot, tmp_path: Path, answ
     assert f"= {format_value(trained.layers[0].weights[2, 1])}" in _canvas_card(window, qtbot, ref)
 
 
-def test_bad_csv_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_csv_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:
     window = make_window(XOR)
     before = window.step(3)
     bad = tmp_path / "broken.csv"
@@ -129,7 +129,7 @@ def test_bad_csv_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: P
     assert window.controls.config().dataset == "xor"
 
 
-def test_bad_weights_file_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_weights_file_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:
     window = make_window(XOR)
     before = window.step(3)
     bad = tmp_path / "bad.json"
@@ -147,7 +147,7 @@ def test_bad_weights_file_shows_error_and_changes_nothing(make_window, qtbot, tm
     assert np.array_equal(window.snapshot.params, before.params)
 
 
-def test_csv_dataset_trains(make_window, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_dataset_trains(make_window, qtbot, tmp_path: Path) -> None:
     window = make_window(XOR)
     path = tmp_path / "and.csv"
     path.write_text("a,b,label\n0,0,no\n0,1,no\n1,0,no\n1,1,yes\n")
@@ -158,7 +158,7 @@ def test_csv_dataset_trains(make_window, qtbot, tmp_path: Path) -> None:  # type
     assert after.history.train_cost[-1] < after.history.train_cost[0]
 
 
-def test_learning_rate_applies_at_next_step_without_reset(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_learning_rate_applies_at_next_step_without_reset(make_window, qtbot) -> None:
     window = make_window(XOR)
     before = window.step(10)
     window.controls.learning_rate_spin.setValue(0.2)
@@ -167,7 +167,7 @@ def test_learning_rate_applies_at_next_step_without_reset(make_window, qtbot) ->
     assert after.learning_rate == 0.2
 
 
-def test_architecture_change_asks_before_discarding(make_window, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+def test_architecture_change_asks_before_discarding(make_window, qtbot, answers) -> None:
     window = make_window(XOR)
     trained = window.step(10)
     answers.append(Button.Cancel)
@@ -181,7 +181,7 @@ def test_architecture_change_asks_before_discarding(make_window, qtbot, answers)
     assert window.snapshot.step == 0 and not answers
 
 
-def test_divergence_pauses_with_message_and_finite_weights(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_divergence_pauses_with_message_and_finite_weights(make_window, qtbot) -> None:
     config = TrainingConfig(dataset="reg-plane", samples=100, output_activation="linear",
                             loss="mse", optimizer="sgd", learning_rate=10.0, batch_size=0,
                             hidden=(HiddenLayer(8, "relu"),))
@@ -193,7 +193,7 @@ def test_divergence_pauses_with_message_and_finite_weights(make_window, qtbot) -
     assert np.all(np.isfinite(window.snapshot.params))
 
 
-def test_close_while_training_stops_thread(make_window, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+def test_close_while_training_stops_thread(make_window, qtbot, answers) -> None:
     window = make_window(XOR)
     _action(window, "actionPlayPause").trigger()
     qtbot.waitUntil(lambda: window.snapshot.step > 0, timeout=5000)
@@ -202,7 +202,7 @@ def test_close_while_training_stops_thread(make_window, qtbot, answers) -> None:
     assert not window._thread.isRunning()
 
 
-def test_close_can_be_cancelled(make_window, qtbot, answers) -> None:  # type: ignore[no-untyped-def]
+def test_close_can_be_cancelled(make_window, qtbot, answers) -> None:
     window = make_window(XOR)
     window.step(5)
     answers.append(Button.Cancel)
@@ -210,7 +210,7 @@ def test_close_can_be_cancelled(make_window, qtbot, answers) -> None:  # type: i
     assert window.isVisible() and window._thread.isRunning()
 
 
-def test_docks_listed_under_view_and_layout_remembered(qtbot, tmp_path: Path, answers) -> None:  # type: ignore[no-untyped-def]
+def test_docks_listed_under_view_and_layout_remembered(qtbot, tmp_path: Path, answers) -> None:
     settings_path = str(tmp_path / "layout.ini")
     first = MainWindow(XOR, settings=QSettings(settings_path, QSettings.Format.IniFormat))
     qtbot.addWidget(first)
@@ -231,7 +231,7 @@ def test_docks_listed_under_view_and_layout_remembered(qtbot, tmp_path: Path, an
     second.stop_worker()
 
 
-def test_shortcuts_and_status_tips(make_window) -> None:  # type: ignore[no-untyped-def]
+def test_shortcuts_and_status_tips(make_window) -> None:
     window = make_window(XOR)
     assert _action(window, "actionPlayPause").shortcut().toString() == "Space"
     for name in ("actionPlayPause", "actionStep", "actionStepEpoch", "actionReset",
@@ -241,7 +241,7 @@ def test_shortcuts_and_status_tips(make_window) -> None:  # type: ignore[no-unty
         assert not action.shortcut().isEmpty(), name
 
 
-def test_export_plots_writes_png(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_plots_writes_png(make_window, tmp_path: Path) -> None:
     window = make_window(XOR)
     window.step(20)
     path = tmp_path / "plots.png"
@@ -249,7 +249,7 @@ def test_export_plots_writes_png(make_window, tmp_path: Path) -> None:  # type: 
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_sample_picker_changes_probe(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_sample_picker_changes_probe(make_window, qtbot) -> None:
     window = make_window(XOR)
     window.sample_spin.setValue(3)
     qtbot.waitUntil(lambda: window.snapshot.probe.row == 3, timeout=5000)
@@ -258,7 +258,7 @@ def test_sample_picker_changes_probe(make_window, qtbot) -> None:  # type: ignor
     assert not np.array_equal(training_rows[3], training_rows[0])
 
 
-def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:
     from engine.gradcheck import check_gradients
     from engine.network import Network
 
@@ -283,7 +283,7 @@ def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:  #
     assert window.canvas.selection() == expected.layers[1].worst
 
 
-def test_gradient_check_can_be_cancelled(make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_gradient_check_can_be_cancelled(make_window, qtbot) -> None:
     big = XOR.with_changes(dataset="circle", samples=400, test_ratio=0.0,
                            hidden=(HiddenLayer(64, "tanh"), HiddenLayer(64, "tanh")))
     window = make_window(big)

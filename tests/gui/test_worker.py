@@ -34,12 +34,15 @@ class Received:
         return self.snapshots[-1]
 
 
-def _trainer(config: TrainingConfig = TrainingConfig()) -> Trainer:
+DEFAULT = TrainingConfig()
+
+
+def _trainer(config: TrainingConfig = DEFAULT) -> Trainer:
     return build_trainer(config, make_dataset(config.dataset, config.samples, config.noise))
 
 
 @pytest.fixture
-def running(qtbot) -> Iterator[tuple[TrainingWorker, Trainer, Received]]:  # type: ignore[no-untyped-def]
+def running(qtbot) -> Iterator[tuple[TrainingWorker, Trainer, Received]]:
     trainer = _trainer()
     worker = TrainingWorker(trainer)
     received = Received(worker)
@@ -55,7 +58,7 @@ def running(qtbot) -> Iterator[tuple[TrainingWorker, Trainer, Received]]:  # typ
     thread.wait()
 
 
-def test_pause_stops_before_next_step_and_snapshot_is_exact(running, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_pause_stops_before_next_step_and_snapshot_is_exact(running, qtbot) -> None:
     worker, trainer, received = running
     worker.play()
     qtbot.waitUntil(lambda: received.last.step > 100, timeout=10000)
@@ -68,7 +71,7 @@ def test_pause_stops_before_next_step_and_snapshot_is_exact(running, qtbot) -> N
     assert np.array_equal(received.last.params, trainer.network.params)
 
 
-def test_throttled_at_the_source(running, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_throttled_at_the_source(running, qtbot) -> None:
     worker, trainer, received = running
     worker.play()
     qtbot.wait(600)
@@ -79,7 +82,7 @@ def test_throttled_at_the_source(running, qtbot) -> None:  # type: ignore[no-unt
     assert len(received.snapshots) <= 0.6 * 30 + 6
 
 
-def test_steps_and_configure_between_steps(running, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_steps_and_configure_between_steps(running, qtbot) -> None:
     worker, trainer, received = running
     worker.step(3)
     qtbot.waitUntil(lambda: received.last.step == 3, timeout=5000)
@@ -90,7 +93,7 @@ def test_steps_and_configure_between_steps(running, qtbot) -> None:  # type: ign
     qtbot.waitUntil(lambda: received.last.epoch == 4, timeout=5000)
 
 
-def test_divergence_pauses_and_reports(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_divergence_pauses_and_reports(qtbot) -> None:
     config = TrainingConfig(dataset="reg-plane", samples=50, output_activation="linear",
                             loss="mse", optimizer="sgd", learning_rate=10.0)
     trainer = _trainer(config)
