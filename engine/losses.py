@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.activations import Activation, log_softmax
+from engine.activations import Activation, log_softmax, sigmoid
 from engine.errors import ConfigError
 
 Array = NDArray[np.float64]
@@ -57,12 +57,17 @@ class Loss:
                     targets * np.logaddexp(0.0, -z) + (1.0 - targets) * np.logaddexp(0.0, z),
                     axis=1,
                 )
-            log_a = np.log(np.maximum(a, _LOG_FLOOR))
-            log_not_a = np.log(np.maximum(1.0 - a, _LOG_FLOOR))
+            if self.output_activation.name == "softmax" and z.shape[1] > 1:
+                log_a, log_not_a = _softmax_logs(z)
+            else:
+                log_a = np.log(np.maximum(a, _LOG_FLOOR))
+                log_not_a = np.log(np.maximum(1.0 - a, _LOG_FLOOR))
             return -np.sum(targets * log_a + (1.0 - targets) * log_not_a, axis=1)
         # cross_entropy
         if self.output_activation.name == "softmax":
             return -np.sum(targets * log_softmax(z), axis=1)
+        if self.output_activation.name == "sigmoid":
+            return np.sum(targets * np.logaddexp(0.0, -z), axis=1)  # -log a = softplus(-z)
         return -np.sum(targets * np.log(np.maximum(a, _LOG_FLOOR)), axis=1)
 
     def grad_a(self, a: Array, targets: Array) -> Array:
@@ -73,17 +78,55 @@ class Loss:
             return a - targets
         if self.name == "mse":
             return 2.0 * (a - targets) / a.shape[1]
-        if self.name == "bce":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return (a - targets) / (a * (1.0 - a))
+        # Each term only where its target weight is nonzero: a = t = 0 (or 1) is a finite
+        # derivative, not 0/0.
         with np.errstate(divide="ignore"):
-            return -targets / a
+            positive = np.divide(targets, a, out=np.zeros_like(a), where=targets != 0.0)
+            if self.name == "cross_entropy":
+                return -positive
+            negative = np.divide(1.0 - targets, 1.0 - a, out=np.zeros_like(a), where=targets != 1.0)
+        return negative - positive  # (a - t) / (a (1 - a)) = -t / a + (1 - t) / (1 - a)
 
     def output_delta(self, z: Array, a: Array, targets: Array) -> Array:
         """delta^L = dC_s/dz^L per sample."""
         if self.combined:
             return a - targets
+        pair = (self.name, self.output_activation.name)
+        if self.output_activation.name == "softmax" and z.shape[1] == 1:
+            return np.zeros_like(z)  # a one-output softmax is the constant 1: no gradient
+        if pair == ("cross_entropy", "sigmoid"):
+            return -targets * sigmoid(-z)  # d/dz (-t log sigmoid(z)) = -t (1 - a), no t / a
+        if pair == ("bce", "softmax") and z.shape[1] > 1:
+            return _softmax_bce_delta(z, targets)
         return self.output_activation.backward(z, a, self.grad_a(a, targets))
+
+
+def _softmax_logs(z: Array) -> tuple[Array, Array]:
+    """log a_j and log(1 - a_j) for a = softmax(z) (rows, at least 2 columns), with no overflow.
+
+    1 - a_j = sum_{k != j} a_k, so log(1 - a_j) = logsumexp_{k != j} z_k - logsumexp_k z_k.
+    """
+    # others[s, j, k] = z_k for k != j, -inf (a zero term) for k == j
+    others = np.where(np.eye(z.shape[1], dtype=bool), -np.inf, z[:, None, :])
+    peak = others.max(axis=2, keepdims=True)
+    log_sum_others = peak[..., 0] + np.log(np.exp(others - peak).sum(axis=2))
+    log_a = log_softmax(z)
+    return log_a, log_sum_others - (z - log_a)
+
+
+def _softmax_bce_delta(z: Array, targets: Array) -> Array:
+    """dC/dz for bce after softmax, from the chain rule through the softmax Jacobian:
+
+    dC/dz_i = a_i - t_i + a_i sum_{j != i} t_j - sum_{j != i} (1 - t_j) a_i a_j / (1 - a_j),
+    each a_i a_j / (1 - a_j) (i != j, at most 1) taken from logs so nothing is 0/0 or inf/inf.
+    """
+    log_a, log_not_a = _softmax_logs(z)
+    a = np.exp(log_a)
+    exponent = log_a[:, :, None] + (log_a - log_not_a)[:, None, :]  # [s, i, j]
+    exponent = np.where(np.eye(z.shape[1], dtype=bool), -np.inf, exponent)
+    cross = np.exp(exponent) * (1.0 - targets)[:, None, :]
+    other_targets = targets.sum(axis=1, keepdims=True) - targets
+    return a - targets + a * other_targets - cross.sum(axis=2)
 
 
 def reduction_scale(reduction: str, batch_size: int) -> float:

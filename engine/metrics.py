@@ -36,8 +36,10 @@ def rmse(outputs: Array, targets: Array) -> float:
 
 def r_squared(outputs: Array, targets: Array) -> float:
     """Coefficient of determination, 1 - SS_res / SS_tot (nan when the targets are constant)."""
+    if outputs.size == 0:
+        return float("nan")  # before the mean: the mean of no rows warns
     total = float(np.sum((targets - targets.mean(axis=0)) ** 2))
-    if outputs.size == 0 or total == 0.0:
+    if total == 0.0:
         return float("nan")
     return 1.0 - float(np.sum((outputs - targets) ** 2)) / total
 

@@ -127,6 +127,24 @@ class Network:
                 raise ConfigError(f"expected {count} parameters, got shape {params.shape}")
             self.params = params.copy()
         self.weights, self.biases = parameter_views(self.params, sizes)
+        # Per-step constants of the hot path (views into params stay valid: params is only
+        # ever updated in place): W^T per layer, and where each gradient block sits in flat.
+        self._forward_layers = [
+            (weights.T, biases, activation.function)
+            for weights, biases, activation in zip(
+                self.weights, self.biases, self.activation_functions, strict=True
+            )
+        ]
+        # Hidden layers are elementwise (checked above): J^T g = g * sigma'(z), no Jacobian.
+        self._hidden_derivatives = [activation.derivative for activation in self.activation_functions]
+        self._gradient_layout: list[tuple[slice, tuple[int, int], slice]] = []
+        offset = 0
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            weight_end = offset + n_out * n_in
+            self._gradient_layout.append(
+                (slice(offset, weight_end), (n_out, n_in), slice(weight_end, weight_end + n_out))
+            )
+            offset = weight_end + n_out
 
     @classmethod
     def from_arrays(
@@ -164,12 +182,10 @@ class Network:
         pre_activations: list[Array] = []
         activations: list[Array] = [inputs]
         a = inputs
-        for weights, biases, activation in zip(
-            self.weights, self.biases, self.activation_functions, strict=True
-        ):
-            z = a @ weights.T
+        for weights_transposed, biases, function in self._forward_layers:
+            z = a @ weights_transposed
             z += biases
-            a = activation.function(z)
+            a = function(z)
             pre_activations.append(z)
             activations.append(a)
         return ForwardPass(pre_activations, activations)
@@ -182,38 +198,42 @@ class Network:
         self, forward: ForwardPass, targets: Array, loss: Loss, reduction: str = "mean"
     ) -> Gradients:
         """Cost and dC/dW, dC/db, delta for every layer: the backward pass of MATH.md."""
-        z_out, a_out = forward.pre_activations[-1], forward.outputs
+        pre_activations, activations = forward.pre_activations, forward.activations
+        z_out, a_out = pre_activations[-1], activations[-1]
         if targets.shape != a_out.shape:
             raise ConfigError(
                 f"targets have shape {targets.shape}, the network outputs {a_out.shape}"
             )
-        scale = reduction_scale(reduction, a_out.shape[0])
+        scale = 1.0 / a_out.shape[0] if reduction == "mean" else reduction_scale(reduction, 1)
         per_sample_costs = loss.per_sample(z_out, a_out, targets)
-        flat = np.empty_like(self.params)
-        weight_grads, bias_grads = parameter_views(flat, self.sizes)
-        deltas: list[Array] = [np.empty(0)] * self.depth
+        flat = np.empty(self.params.shape[0])
+        weight_grads: list[Array] = []
+        bias_grads: list[Array] = []
+        for weight_block, weight_shape, bias_block in self._gradient_layout:
+            weight_grads.append(flat[weight_block].reshape(weight_shape))
+            bias_grads.append(flat[bias_block])
+        depth = len(weight_grads)
+        deltas: list[Array] = [flat] * depth  # every entry is replaced below
         delta = loss.output_delta(z_out, a_out, targets)
-        for m in range(self.depth - 1, -1, -1):
+        add_reduce, matmul = np.add.reduce, np.matmul
+        weights, derivatives = self.weights, self._hidden_derivatives
+        for m in range(depth - 1, -1, -1):
             deltas[m] = delta
             # dC/dW = scale * Delta^T A, dC/db = scale * 1^T Delta (sum over samples, per neuron)
-            np.matmul(delta.T, forward.activations[m], out=weight_grads[m])
-            np.sum(delta, axis=0, out=bias_grads[m])
+            matmul(delta.T, activations[m], out=weight_grads[m])
+            add_reduce(delta, 0, out=bias_grads[m])
             if m > 0:
-                delta = self.activation_functions[m - 1].backward(
-                    forward.pre_activations[m - 1],
-                    forward.activations[m],
-                    delta @ self.weights[m],
+                # delta^m = (W^(m+1)^T delta^(m+1)) * sigma'(z^m), i.e. Activation.backward
+                # for an elementwise activation, called without the method in between
+                delta = (delta @ weights[m]) * derivatives[m - 1](
+                    pre_activations[m - 1], activations[m]
                 )
         if scale != 1.0:
-            flat *= scale
+            flat *= scale  # one pass over every layer's gradient
+        # positional (cost, per_sample_costs, flat, weights, biases, deltas, scale): cheaper
         return Gradients(
-            cost=float(per_sample_costs.sum() * scale),
-            per_sample_costs=per_sample_costs,
-            flat=flat,
-            weights=weight_grads,
-            biases=bias_grads,
-            deltas=deltas,
-            scale=scale,
+            float(add_reduce(per_sample_costs)) * scale, per_sample_costs, flat, weight_grads,
+            bias_grads, deltas, scale,
         )
 
     def gradients(

@@ -129,7 +129,9 @@ def test_bad_csv_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: P
     assert window.controls.config().dataset == "xor"
 
 
-def test_bad_weights_file_shows_error_and_changes_nothing(make_window, qtbot, tmp_path: Path) -> None:
+def test_bad_weights_file_shows_error_and_changes_nothing(
+    make_window, qtbot, tmp_path: Path
+) -> None:
     window = make_window(XOR)
     before = window.step(3)
     bad = tmp_path / "bad.json"
