@@ -115,7 +115,9 @@ class Network:
         self.activation_functions: list[Activation] = [get_activation(a) for a in activations]
         for position, activation in enumerate(self.activation_functions[:-1], start=1):
             if not activation.elementwise:
-                raise ConfigError(f"{activation.name} is for the output layer only (layer {position})")
+                raise ConfigError(
+                    f"{activation.name} is for the output layer only (layer {position})"
+                )
         self.sizes: tuple[int, ...] = sizes
         self.activations: tuple[str, ...] = tuple(activations)
         count = parameter_count(sizes)
@@ -136,7 +138,9 @@ class Network:
             )
         ]
         # Hidden layers are elementwise (checked above): J^T g = g * sigma'(z), no Jacobian.
-        self._hidden_derivatives = [activation.derivative for activation in self.activation_functions]
+        self._hidden_derivatives = [
+            activation.derivative for activation in self.activation_functions
+        ]
         self._gradient_layout: list[tuple[slice, tuple[int, int], slice]] = []
         offset = 0
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):

@@ -38,7 +38,7 @@ OUTLINE = QColor(120, 126, 134)
 BAND = QColor(241, 243, 245)
 AA_EDGE_LIMIT = 600  # edges are antialiased up to this many drawn edges (see bench)
 VALUE_RADIUS = 22.0  # neurons at least this large print their value inside
-MIN_SQUARE_RADIUS = 6.0  # smaller neurons get no bias square (it would hide the neuron)
+MIN_SQUARE_RADIUS = 9.0  # smaller neurons get no bias square (it would hide the neuron)
 FILL_LEVELS = 32  # neuron and bias fills are quantised to 2 * 32 + 1 shades
 
 _LINE_BYTES = 4 * 8  # one QLineF = four doubles
@@ -134,9 +134,11 @@ def paint_headers(painter: QPainter, scene: Scene) -> None:
                                        (sub, f"{count} neuron{'s' * (count != 1)}", 31.0, MUTED)):
             painter.setFont(face)
             painter.setPen(color)
-            text = QFontMetricsF(face).elidedText(text, Qt.TextElideMode.ElideRight, gap)
-            painter.drawText(QRectF(x - gap / 2, top, gap, 18.0), Qt.AlignmentFlag.AlignCenter,
-                             text)
+            metrics = QFontMetricsF(face)
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, gap)
+            width = metrics.horizontalAdvance(text) + 2
+            left = min(max(x - width / 2, 4.0), layout.width - 4.0 - width)  # stay inside
+            painter.drawText(QRectF(left, top, width, 18.0), Qt.AlignmentFlag.AlignCenter, text)
 
 
 def paint_edges(painter: QPainter, scene: Scene) -> None:
@@ -249,6 +251,8 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
                               (f"+{limit}", Qt.AlignmentFlag.AlignRight, bar.right() - 80)):
         painter.drawText(QRectF(left, bar.bottom() + 2, 80, 14), align, text)
     x = bar.right() + 36
+    if x + 3 * 60 > layout.width:  # narrow: the colour bar alone
+        return
     painter.setFont(title)
     painter.setPen(INK)
     painter.drawText(QPointF(x, top + 10), f"thickness |{name.split()[-1]}|")
@@ -268,5 +272,8 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
         lines.append(f"square on a neuron's left: {bias_name} (same colours)")
     if not bins.drawn.all():
         lines.append(f"strongest {int(bins.drawn.sum()):,} of {bins.drawn.size:,} edges drawn")
+    metrics = QFontMetricsF(small)
+    if x + max(metrics.horizontalAdvance(text) for text in lines) > layout.width - 8:
+        return  # narrow: no room for the explanation
     for k, text in enumerate(lines):
         painter.drawText(QPointF(x, top + 10 + 15 * k), text)

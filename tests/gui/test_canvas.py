@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import sys
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -19,15 +15,6 @@ from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui import canvas_geometry as geo
 from gui.canvas import NetworkCanvas
-
-
-@pytest.fixture(autouse=True)
-def keep_none_alive() -> Iterator[None]:
-    """PySide6 6.12.0 on Python < 3.12 drops a reference to None on every void method call
-    (6.11.2 and Python 3.12+ do not); without a top-up a long GUI session aborts."""
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < 1_000_000:
-        ctypes.c_ssize_t.from_address(id(None)).value += 10_000_000
-    yield
 
 
 def make_trainer(sizes: list[int]) -> Trainer:
