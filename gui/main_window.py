@@ -7,11 +7,10 @@ them to the worker, and draws the Snapshots the worker sends back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThread, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QPainter
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -24,21 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config import (
-    HiddenLayer,
     TrainingConfig,
     apply_hyperparameters,
     build_trainer,
-    default_output_for,
 )
-from engine.csv_data import load_csv
 from engine.data import Dataset
 from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
-from engine.network import Network, ParameterRef
+from engine.network import ParameterRef
 from engine.seeding import seed_streams
 from engine.snapshot import Snapshot
 from engine.trainer import Trainer
-from engine.weights_io import load_weights, save_weights
 from gui import dialogs
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
@@ -47,13 +42,21 @@ from gui.data_view import DataView
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.heatmaps import GradientHeatmaps
 from gui.status import MessageBanner, StatusLine
+from gui.window_files import FileActionsMixin
 from gui.worker import TrainingWorker
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActionsMixin, QMainWindow):
+    """The trainer window. Feature panels plug in through `add_dock`, the menus and toolbar
+    (`train_menu`, `view_menu`, `toolbar`) and two signals: `snapshot_shown` (every Snapshot
+    the views draw) and `selection_changed` (a ParameterRef, or None)."""
+
+    snapshot_shown = Signal(object)
+    selection_changed = Signal(object)
+
     def __init__(
         self, config: TrainingConfig | None = None, settings: QSettings | None = None
     ) -> None:
@@ -156,16 +159,16 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        train_menu = self.menuBar().addMenu("&Train")
+        self.train_menu = self.menuBar().addMenu("&Train")
         for action in (self.play_action, self.step_action, self.step_epoch_action,
                        self.reset_action, self.gradient_check_action):
-            train_menu.addAction(action)
+            self.train_menu.addAction(action)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.gradient_colors_action)
         self.view_menu.addSeparator()
 
     def _create_toolbars(self) -> None:
-        toolbar = self.addToolBar("Training")
+        toolbar = self.toolbar = self.addToolBar("Training")
         toolbar.setObjectName("trainingToolbar")
         for action in (self.play_action, self.step_action, self.step_epoch_action,
                        self.reset_action):
@@ -180,7 +183,9 @@ class MainWindow(QMainWindow):
         self.sample_spin.valueChanged.connect(lambda row: self._worker.set_probe_row(row))
         toolbar.addWidget(self.sample_spin)
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(self, title: str, name: str, widget: QWidget,
+                 area: Qt.DockWidgetArea) -> QDockWidget:
+        """Put `widget` in a dock (movable, closable, listed under View)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
@@ -191,11 +196,11 @@ class MainWindow(QMainWindow):
     def _create_docks(self) -> None:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.controls_dock = self._dock("Controls", "controlsDock", self.controls, left)
-        self.data_dock = self._dock("Data", "dataDock", self.data_view, right)
-        self.heatmaps_dock = self._dock("Gradients", "gradientsDock", self.heatmaps, right)
-        self.cost_dock = self._dock("Cost", "costDock", self.cost_plot, bottom)
-        self.check_dock = self._dock("Gradient check", "gradientCheckDock", self.gradient_check,
+        self.controls_dock = self.add_dock("Controls", "controlsDock", self.controls, left)
+        self.data_dock = self.add_dock("Data", "dataDock", self.data_view, right)
+        self.heatmaps_dock = self.add_dock("Gradients", "gradientsDock", self.heatmaps, right)
+        self.cost_dock = self.add_dock("Cost", "costDock", self.cost_plot, bottom)
+        self.check_dock = self.add_dock("Gradient check", "gradientCheckDock", self.gradient_check,
                                      left)
         self.tabifyDockWidget(self.controls_dock, self.check_dock)
         self.controls_dock.raise_()
@@ -248,6 +253,11 @@ class MainWindow(QMainWindow):
         self.gradient_check.cancel_requested.connect(lambda: self._worker.cancel_gradient_check())
         self._thread.start()
 
+    @property
+    def worker(self) -> TrainingWorker:
+        """The worker; call its public methods directly (from lambdas when connecting)."""
+        return self._worker
+
     def stop_worker(self) -> None:
         """Stop training and the thread; safe to call twice."""
         if self._thread.isRunning():
@@ -287,12 +297,17 @@ class MainWindow(QMainWindow):
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        self.show_snapshot(snapshot)
+        self._worker.acknowledge_frame()
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        """Draw `snapshot` in every view (the latest one, or one from history)."""
         self.canvas.set_snapshot(snapshot)
         self.cost_plot.set_snapshot(snapshot)
         self.heatmaps.set_snapshot(snapshot)
         self.data_view.set_snapshot(snapshot)
         self.status_line.set_snapshot(snapshot)
-        self._worker.acknowledge_frame()
+        self.snapshot_shown.emit(snapshot)
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing
@@ -340,6 +355,7 @@ class MainWindow(QMainWindow):
         self.selected = ref
         self.canvas.set_selection(ref)
         self.heatmaps.set_selection(ref)
+        self.selection_changed.emit(ref)
 
     def _on_gradient_check(self) -> None:
         self.check_dock.show()
@@ -391,126 +407,6 @@ class MainWindow(QMainWindow):
     def _report(self, title: str, text: str) -> None:
         self.banner.show_message(text, error=True)
         dialogs.show_error(self, title, text)
-
-    # -- files ----------------------------------------------------------------------------
-
-    def _on_open_dataset(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", "", "CSV files (*.csv)")
-        if path:
-            self.open_dataset(path)
-
-    def open_dataset(self, path: str | Path) -> bool:
-        """Load a CSV and train on it; on error show it and change nothing."""
-        try:
-            dataset = load_csv(path)
-        except DeltascopeError as error:
-            self._report("Cannot open dataset", str(error))
-            return False
-        if not self._confirm_discard():
-            return False
-        output, loss = default_output_for(dataset)
-        config = self.controls.config().with_changes(
-            dataset=dataset.name, output_activation=output, loss=loss, samples=None, noise=None,
-            test_ratio=self._config.test_ratio if len(dataset) > 8 else 0.0)
-        try:
-            trainer = build_trainer(config, dataset)
-        except DeltascopeError as error:
-            self._report("Cannot use dataset", str(error))
-            return False
-        self._csv_dataset = dataset
-        self._config = config
-        self.controls.set_csv_source(dataset.name)
-        self.controls.set_config(config)
-        self.banner.hide()
-        self._replace_trainer(trainer)
-        return True
-
-    def _on_import_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import Weights", "",
-                                              "Weights (*.json *.npz)")
-        if path:
-            self.import_weights(path)
-
-    def import_weights(self, path: str | Path) -> bool:
-        """Load weights (architecture, activations, loss) onto the current data."""
-        try:
-            loaded = load_weights(path)
-            network = loaded.network
-            dataset = self._make_dataset(self._config)
-            if network.sizes[0] != dataset.inputs.shape[1]:
-                raise DeltascopeError(
-                    f"{Path(path).name}: layer 1 takes {network.sizes[0]} inputs but the dataset "
-                    f"has {dataset.inputs.shape[1]} features")
-            if network.sizes[-1] != dataset.targets.shape[1]:
-                raise DeltascopeError(
-                    f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
-                    f"dataset has {dataset.targets.shape[1]} target columns")
-            config = self._config_for_network(network, loaded.loss)
-            trainer = build_trainer(config, dataset)
-        except DeltascopeError as error:
-            self._report("Cannot import weights", str(error))
-            return False
-        if not self._confirm_discard():
-            return False
-        trainer.network.params[...] = network.params
-        self._config = config
-        self.controls.set_config(config)
-        self.banner.hide()
-        self._replace_trainer(trainer)
-        self._saved_params = network.params.copy()
-        return True
-
-    def _config_for_network(self, network: Network, loss: str) -> TrainingConfig:
-        hidden = tuple(HiddenLayer(size, activation) for size, activation in
-                       zip(network.sizes[1:-1], network.activations[:-1], strict=True))
-        return self._config.with_changes(hidden=hidden, output_activation=network.activations[-1],
-                                         loss=loss)
-
-    def _on_export_weights(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
-                                              "JSON (*.json);;NumPy (*.npz)")
-        if path:
-            self.export_weights(path)
-
-    def export_weights(self, path: str | Path) -> bool:
-        """Write the current weights (pausing first so they are exactly the paused state)."""
-        snapshot = self.sync() if self.playing else self.snapshot
-        if snapshot is None:
-            return False
-        network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
-        try:
-            save_weights(path, network, snapshot.loss)
-        except (DeltascopeError, OSError) as error:
-            self._report("Cannot export weights", str(error))
-            return False
-        self._saved_params = snapshot.params.copy()
-        self.statusBar().showMessage(f"Weights written to {path}", 5000)
-        return True
-
-    def _on_export_plots(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")
-        if path:
-            self.export_plots(path)
-
-    def export_plots(self, path: str | Path) -> bool:
-        """Save the cost plot and the gradient heatmaps side by side as one PNG."""
-        parts = [widget.grab() for widget in (self.cost_plot, self.heatmaps, self.data_view)]
-        width = sum(part.width() for part in parts)
-        height = max(part.height() for part in parts)
-        image = QImage(width, height, QImage.Format.Format_ARGB32)
-        image.fill(Qt.GlobalColor.white)
-        painter = QPainter(image)
-        x = 0
-        for part in parts:
-            painter.drawPixmap(x, 0, part)
-            x += part.width()
-        painter.end()
-        try:
-            dialogs.save_png(image, str(path))
-        except OSError as error:
-            self._report("Cannot export plots", str(error))
-            return False
-        return True
 
     # -- closing --------------------------------------------------------------------------
 

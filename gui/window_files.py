@@ -1,0 +1,146 @@
+"""The File menu's work for MainWindow: open a CSV dataset, import and export weights, export
+plots. Each has a method taking a path (for scripts and tests) that its dialog calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QFileDialog
+
+from engine.config import HiddenLayer, TrainingConfig, build_trainer, default_output_for
+from engine.csv_data import load_csv
+from engine.errors import DeltascopeError
+from engine.network import Network
+from engine.weights_io import load_weights, save_weights
+from gui import dialogs
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+    _Base = MainWindow
+else:
+    _Base = object
+
+
+class FileActionsMixin(_Base):
+    def _on_open_dataset(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", "", "CSV files (*.csv)")
+        if path:
+            self.open_dataset(path)
+
+    def open_dataset(self, path: str | Path) -> bool:
+        """Load a CSV and train on it; on error show it and change nothing."""
+        try:
+            dataset = load_csv(path)
+        except DeltascopeError as error:
+            self._report("Cannot open dataset", str(error))
+            return False
+        if not self._confirm_discard():
+            return False
+        output, loss = default_output_for(dataset)
+        config = self.controls.config().with_changes(
+            dataset=dataset.name, output_activation=output, loss=loss, samples=None, noise=None,
+            test_ratio=self._config.test_ratio if len(dataset) > 8 else 0.0)
+        try:
+            trainer = build_trainer(config, dataset)
+        except DeltascopeError as error:
+            self._report("Cannot use dataset", str(error))
+            return False
+        self._csv_dataset = dataset
+        self._config = config
+        self.controls.set_csv_source(dataset.name)
+        self.controls.set_config(config)
+        self.banner.hide()
+        self._replace_trainer(trainer)
+        return True
+
+    def _on_import_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import Weights", "",
+                                              "Weights (*.json *.npz)")
+        if path:
+            self.import_weights(path)
+
+    def import_weights(self, path: str | Path) -> bool:
+        """Load weights (architecture, activations, loss) onto the current data."""
+        try:
+            loaded = load_weights(path)
+            network = loaded.network
+            dataset = self._make_dataset(self._config)
+            if network.sizes[0] != dataset.inputs.shape[1]:
+                raise DeltascopeError(
+                    f"{Path(path).name}: layer 1 takes {network.sizes[0]} inputs but the dataset "
+                    f"has {dataset.inputs.shape[1]} features")
+            if network.sizes[-1] != dataset.targets.shape[1]:
+                raise DeltascopeError(
+                    f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
+                    f"dataset has {dataset.targets.shape[1]} target columns")
+            config = self._config_for_network(network, loaded.loss)
+            trainer = build_trainer(config, dataset)
+        except DeltascopeError as error:
+            self._report("Cannot import weights", str(error))
+            return False
+        if not self._confirm_discard():
+            return False
+        trainer.network.params[...] = network.params
+        self._config = config
+        self.controls.set_config(config)
+        self.banner.hide()
+        self._replace_trainer(trainer)
+        self._saved_params = network.params.copy()
+        return True
+
+    def _config_for_network(self, network: Network, loss: str) -> TrainingConfig:
+        hidden = tuple(HiddenLayer(size, activation) for size, activation in
+                       zip(network.sizes[1:-1], network.activations[:-1], strict=True))
+        return self._config.with_changes(hidden=hidden, output_activation=network.activations[-1],
+                                         loss=loss)
+
+    def _on_export_weights(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
+                                              "JSON (*.json);;NumPy (*.npz)")
+        if path:
+            self.export_weights(path)
+
+    def export_weights(self, path: str | Path) -> bool:
+        """Write the current weights (pausing first so they are exactly the paused state)."""
+        snapshot = self.sync() if self.playing else self.snapshot
+        if snapshot is None:
+            return False
+        network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
+        try:
+            save_weights(path, network, snapshot.loss)
+        except (DeltascopeError, OSError) as error:
+            self._report("Cannot export weights", str(error))
+            return False
+        self._saved_params = snapshot.params.copy()
+        self.statusBar().showMessage(f"Weights written to {path}", 5000)
+        return True
+
+    def _on_export_plots(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")
+        if path:
+            self.export_plots(path)
+
+    def export_plots(self, path: str | Path) -> bool:
+        """Save the cost plot and the gradient heatmaps side by side as one PNG."""
+        parts = [widget.grab() for widget in (self.cost_plot, self.heatmaps, self.data_view)]
+        width = sum(part.width() for part in parts)
+        height = max(part.height() for part in parts)
+        image = QImage(width, height, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        x = 0
+        for part in parts:
+            painter.drawPixmap(x, 0, part)
+            x += part.width()
+        painter.end()
+        try:
+            dialogs.save_png(image, str(path))
+        except OSError as error:
+            self._report("Cannot export plots", str(error))
+            return False
+        return True
+
