@@ -79,6 +79,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         trainer = build_trainer(self._config, self._make_dataset(self._config))
         self._show_data(trainer)
         self._start_worker(trainer)
+        self._install_features()
 
     # -- construction ---------------------------------------------------------------------
 
@@ -107,8 +108,13 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.gradient_check.parameter_selected.connect(self.select_parameter)
         self.gradient_check.run_requested.connect(self._on_gradient_check)
 
-    def _action(self, name: str, text: str, tip: str, shortcut: QKeySequence | str | None = None,
-                checkable: bool = False) -> QAction:
+    def _install_features(self) -> None:
+        """Feature panels that plug in through the window's public hooks (one line each)."""
+
+    def make_action(self, name: str, text: str, tip: str,
+                    shortcut: QKeySequence | str | None = None,
+                    checkable: bool = False) -> QAction:
+        """A QAction with objectName, status tip and optional shortcut."""
         action = QAction(text, self, statusTip=tip, toolTip=tip, checkable=checkable)
         action.setObjectName(name)
         if shortcut is not None:
@@ -116,39 +122,39 @@ class MainWindow(FileActionsMixin, QMainWindow):
         return action
 
     def _create_actions(self) -> None:
-        self.play_action = self._action("actionPlayPause", "Play", "Start or pause training",
+        self.play_action = self.make_action("actionPlayPause", "Play", "Start or pause training",
                                         "Space", checkable=True)
         self.play_action.triggered.connect(self._on_play_pause)
-        self.step_action = self._action("actionStep", "Step", "Train one mini-batch", "Right")
+        self.step_action = self.make_action("actionStep", "Step", "Train one mini-batch", "Right")
         self.step_action.triggered.connect(lambda: self._worker.step())
-        self.step_epoch_action = self._action("actionStepEpoch", "Step epoch",
+        self.step_epoch_action = self.make_action("actionStepEpoch", "Step epoch",
                                               "Train one full epoch", "Shift+Right")
         self.step_epoch_action.triggered.connect(lambda: self._worker.step_epoch())
-        self.reset_action = self._action("actionReset", "Reset",
+        self.reset_action = self.make_action("actionReset", "Reset",
                                          "Re-initialize the weights from the seed", "Ctrl+R")
         self.reset_action.triggered.connect(self._on_reset)
-        self.gradient_colors_action = self._action(
+        self.gradient_colors_action = self.make_action(
             "actionColorByGradient", "Color by dC/dw", "Colour edges by gradient instead of weight",
             "G", checkable=True)
         self.gradient_colors_action.toggled.connect(
             lambda on: self.canvas.set_color_mode("gradient" if on else "weight"))
-        self.gradient_check_action = self._action(
+        self.gradient_check_action = self.make_action(
             "actionGradientCheck", "Gradient check",
             "Compare every gradient with central finite differences (pauses)", "Ctrl+G")
         self.gradient_check_action.triggered.connect(self._on_gradient_check)
-        self.open_dataset_action = self._action("actionOpenDataset", "Open Dataset…",
+        self.open_dataset_action = self.make_action("actionOpenDataset", "Open Dataset…",
                                                 "Load a CSV file", QKeySequence.StandardKey.Open)
         self.open_dataset_action.triggered.connect(self._on_open_dataset)
-        self.import_action = self._action("actionImportWeights", "Import Weights…",
+        self.import_action = self.make_action("actionImportWeights", "Import Weights…",
                                           "Load weights from JSON or NPZ", "Ctrl+I")
         self.import_action.triggered.connect(self._on_import_weights)
-        self.export_action = self._action("actionExportWeights", "Export Weights…",
+        self.export_action = self.make_action("actionExportWeights", "Export Weights…",
                                           "Save the weights as JSON or NPZ", "Ctrl+E")
         self.export_action.triggered.connect(self._on_export_weights)
-        self.export_plots_action = self._action("actionExportPlots", "Export Plots…",
+        self.export_plots_action = self.make_action("actionExportPlots", "Export Plots…",
                                                 "Save the plots as a PNG image", "Ctrl+Shift+E")
         self.export_plots_action.triggered.connect(self._on_export_plots)
-        self.quit_action = self._action("actionQuit", "Quit", "Close Deltascope",
+        self.quit_action = self.make_action("actionQuit", "Quit", "Close Deltascope",
                                         QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
 
