@@ -26,6 +26,7 @@ from engine.errors import ConfigError, DeltascopeError
 from engine.initializers import INITIALIZERS, initialize
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network
+from engine.onnx_export import ONNX_EXTENSION, require_onnx, save_onnx
 from engine.optimizers import OPTIMIZERS
 from engine.seeding import seed_streams
 from engine.trainer import REGULARIZATIONS, Trainer
@@ -87,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", metavar="FILE",
                         help="start from these weights (.json/.npz); their layers and "
                         "activations win over --layers/--activation, their loss unless --loss")
-    parser.add_argument("--export", metavar="FILE", help="write the trained weights (.json/.npz)")
+    parser.add_argument("--export", metavar="FILE",
+                        help="write the trained weights (.json/.npz), or the model as .onnx "
+                        "(needs the onnx extra)")
     parser.add_argument("--quiet", action="store_true", help="print only the final summary")
     return parser
 
@@ -208,9 +211,11 @@ def _check_values(args: argparse.Namespace) -> None:
         raise ConfigError("--reg-rate needs --regularization l1 or l2")
     if args.export is not None:
         extension = os.path.splitext(args.export)[1].lower()
-        if extension not in EXTENSIONS:
+        if extension == ONNX_EXTENSION:
+            require_onnx()  # fail before training, not after it
+        elif extension not in EXTENSIONS:
             raise ConfigError(f"--export: {args.export}: unknown weights file type "
-                              f"{extension or '(none)'!r} (use .json or .npz)")
+                              f"{extension or '(none)'!r} (use .json, .npz or .onnx)")
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -249,9 +254,17 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(_header(dataset, trainer, loss, total_steps, total_epochs), file=out, flush=True)
     _train(trainer, total_steps, total_epochs, out, err, quiet=args.quiet)
     if args.export is not None:
-        save_weights(args.export, network, loss)
+        _export(args.export, network, loss)
     print(_summary(trainer, args.export), file=out, flush=True)
     return 0
+
+
+def _export(path: str, network: Network, loss: str) -> None:
+    """Write the trained network: an ONNX model for .onnx, else a weights file."""
+    if os.path.splitext(path)[1].lower() == ONNX_EXTENSION:
+        save_onnx(path, network, loss)
+    else:
+        save_weights(path, network, loss)
 
 
 def _header(dataset: Dataset, trainer: Trainer, loss: str, steps: int, epochs: int) -> str:

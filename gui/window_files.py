@@ -7,15 +7,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog
 
 from engine.config import HiddenLayer, TrainingConfig, build_trainer, default_output_for
 from engine.csv_data import load_csv
 from engine.errors import DeltascopeError
 from engine.network import Network
+from engine.numpy_code import numpy_code
+from engine.onnx_export import ONNX_EXTENSION, save_onnx
 from engine.weights_io import load_weights, save_weights
 from gui import dialogs
+
+EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -100,7 +104,7 @@ class FileActionsMixin(_Base):
 
     def _on_export_weights(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
-                                              "JSON (*.json);;NumPy (*.npz)")
+                                              EXPORT_FILTER)
         if path:
             self.export_weights(path)
 
@@ -111,13 +115,31 @@ class FileActionsMixin(_Base):
             return False
         network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
         try:
-            save_weights(path, network, snapshot.loss)
+            if str(path).lower().endswith(ONNX_EXTENSION):
+                save_onnx(path, network, snapshot.loss)
+            else:
+                save_weights(path, network, snapshot.loss)
         except (DeltascopeError, OSError) as error:
             self._report("Cannot export weights", str(error))
             return False
         self._saved_params = snapshot.params.copy()
         self.statusBar().showMessage(f"Weights written to {path}", 5000)
         return True
+
+    def copy_numpy_code(self) -> str | None:
+        """Put a self-contained NumPy forward pass with the current weights on the clipboard."""
+        snapshot = self.sync() if self.playing else self.snapshot
+        if snapshot is None:
+            return None
+        network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
+        try:
+            code = numpy_code(network)
+        except DeltascopeError as error:
+            self._report("Cannot copy code", str(error))
+            return None
+        QGuiApplication.clipboard().setText(code)
+        self.statusBar().showMessage("NumPy code of the forward pass copied to the clipboard", 5000)
+        return code
 
     def _on_export_plots(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")

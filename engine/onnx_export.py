@@ -1,0 +1,131 @@
+"""ONNX export: the network's forward pass as a float64 ONNX model, built with onnx.helper.
+
+The graph takes "input", DOUBLE of shape (batch, N^0), and gives "output", DOUBLE of shape
+(batch, N^L). Layer m is one Gemm node z_m = a_(m-1) W_m^T + b_m (initializers "W{m}" of
+shape (N^m, N^(m-1)), row i = weights into neuron i as in MATH.md, and "b{m}") followed by
+its activation. Every tensor is float64, so onnxruntime reproduces Network.predict to
+round-off. LeakyRelu's `alpha` attribute is a 32-bit float (0.01 would become
+0.0099999998), so leaky_relu is composed as Max(z, 0.01 z) with a float64 constant instead.
+
+The onnx package is optional (`pip install deltascope[onnx]`): it is imported only when an
+export runs, and its absence is reported as a WeightsFileError saying how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from engine.activations import LEAKY_SLOPE
+from engine.atomic import write_atomically
+from engine.errors import WeightsFileError
+from engine.network import Network
+
+ONNX_EXTENSION = ".onnx"
+OPSET = 17  # Gemm, Sigmoid, Tanh, Relu, Max, Mul, Softmax(axis), Identity all have DOUBLE kernels
+IR_VERSION = 8  # the IR version that goes with opset 17, so older runtimes load the file too
+INPUT_NAME = "input"
+OUTPUT_NAME = "output"
+MISSING_ONNX = "ONNX export needs the onnx package: pip install deltascope[onnx]"
+
+
+def require_onnx() -> ModuleType:
+    """The onnx module; WeightsFileError saying how to install it when it is missing."""
+    try:
+        import onnx
+    except ImportError:
+        raise WeightsFileError(MISSING_ONNX) from None
+    return onnx
+
+
+def onnx_model(network: Network, loss: str | None = None) -> Any:
+    """The network as a checked onnx.ModelProto (float64 throughout)."""
+    onnx = require_onnx()
+    helper = onnx.helper
+    double = onnx.TensorProto.DOUBLE
+    nodes: list[Any] = []
+    initializers: list[Any] = []
+    previous = INPUT_NAME
+    for m, (weights, biases, activation) in enumerate(
+        zip(network.weights, network.biases, network.activations, strict=True), start=1
+    ):
+        initializers += [_tensor(onnx, f"W{m}", weights), _tensor(onnx, f"b{m}", biases)]
+        nodes.append(helper.make_node(
+            "Gemm", [previous, f"W{m}", f"b{m}"], [f"z{m}"], name=f"layer{m}_affine", transB=1))
+        output = OUTPUT_NAME if m == network.depth else f"a{m}"
+        layer_nodes, layer_constants = _activation_nodes(onnx, activation, f"z{m}", output, m)
+        nodes += layer_nodes
+        initializers += layer_constants
+        previous = output
+    graph = helper.make_graph(
+        nodes, "deltascope_mlp",
+        [helper.make_tensor_value_info(INPUT_NAME, double, ["batch", network.sizes[0]])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, double, ["batch", network.sizes[-1]])],
+        initializer=initializers,
+        doc_string=_description(network),
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="deltascope",
+        doc_string=_description(network),
+    )
+    model.ir_version = IR_VERSION
+    metadata = {"sizes": ",".join(map(str, network.sizes)),
+                "activations": ",".join(network.activations)}
+    if loss is not None:
+        metadata["loss"] = loss
+    helper.set_model_props(model, metadata)
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def onnx_bytes(network: Network, loss: str | None = None) -> bytes:
+    """The serialized ONNX model of `network` (see onnx_model)."""
+    return bytes(onnx_model(network, loss).SerializeToString())
+
+
+def save_onnx(path: str | os.PathLike[str], network: Network, loss: str | None = None) -> None:
+    """Write the network as an ONNX model to `path` atomically.
+
+    WeightsFileError when onnx is not installed, the parameters are NaN / Inf, or the file
+    cannot be written; an existing file at `path` is then left as it was.
+    """
+    name = os.fspath(path)
+    if not np.all(np.isfinite(network.params)):
+        raise WeightsFileError(f"{name}: cannot save weights that are NaN or Inf")
+    data = onnx_bytes(network, loss)
+    try:
+        write_atomically(name, data)
+    except OSError as error:
+        raise WeightsFileError(f"{name}: cannot write: {error.strerror or error}") from None
+
+
+def _tensor(onnx: ModuleType, name: str, values: np.ndarray) -> Any:
+    return onnx.numpy_helper.from_array(np.array(values, dtype=np.float64), name)
+
+
+def _activation_nodes(
+    onnx: ModuleType, activation: str, z: str, output: str, layer: int
+) -> tuple[list[Any], list[Any]]:
+    """The nodes computing `output` = activation(`z`), and any constants they need."""
+    make_node = onnx.helper.make_node
+    name = f"layer{layer}_{activation}"
+    simple = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "linear": "Identity"}
+    if activation in simple:
+        return [make_node(simple[activation], [z], [output], name=name)], []
+    if activation == "softmax":
+        return [make_node("Softmax", [z], [output], name=name, axis=1)], []
+    if activation == "leaky_relu":
+        slope, scaled = f"leaky_slope{layer}", f"{z}_scaled"
+        constant = _tensor(onnx, slope, np.array(LEAKY_SLOPE))
+        nodes = [make_node("Mul", [z, slope], [scaled], name=f"{name}_scale"),
+                 make_node("Max", [z, scaled], [output], name=name)]
+        return nodes, [constant]
+    raise WeightsFileError(f"activation {activation!r} has no ONNX export")
+
+
+def _description(network: Network) -> str:
+    return (f"Deltascope multilayer perceptron {'-'.join(map(str, network.sizes))} "
+            f"({', '.join(network.activations)}), float64: output = forward(input).")

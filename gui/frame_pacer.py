@@ -1,0 +1,49 @@
+"""How long the window waits before asking the worker for its next frame.
+
+Python runs one thread at a time (the GIL), so every millisecond the GUI thread spends
+drawing is a millisecond the training thread does not train. The pacer measures the GUI
+thread's own CPU time per frame (drawing, painting, everything it did since the last frame)
+and spaces frames so that this share stays under `budget`: cheap frames come at up to the
+worker's 30 a second, expensive ones (a large network, many plots) less often.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+DEFAULT_BUDGET = 0.12  # at most this share of wall time goes to drawing while training plays
+SMOOTHING = 0.3  # weight of the newest frame in the running cost estimate
+MAX_WAIT = 0.5  # seconds: even a very slow frame is followed by another this soon
+
+
+class FramePacer:
+    """Call `delay()` when a frame has been drawn; wait that many seconds before the next."""
+
+    def __init__(self, budget: float = DEFAULT_BUDGET,
+                 clock: Callable[[], float] = time.perf_counter,
+                 cpu_clock: Callable[[], float] = time.thread_time) -> None:
+        if not 0.0 < budget <= 1.0:
+            raise ValueError(f"budget must be in (0, 1], got {budget}")
+        self.budget = budget
+        self._clock = clock
+        self._cpu_clock = cpu_clock
+        self.frame_cost = 0.0  # smoothed GUI CPU seconds per frame
+        self.restart()
+
+    def restart(self) -> None:
+        """Start measuring afresh (training starts): earlier GUI work is not drawing."""
+        self._last_wall = self._clock()
+        self._last_cpu = self._cpu_clock()
+
+    def delay(self) -> float:
+        """Seconds to wait before the next frame, so drawing stays within the budget."""
+        wall, cpu = self._clock(), self._cpu_clock()
+        cost = max(0.0, cpu - self._last_cpu)
+        self.frame_cost = cost if self.frame_cost == 0.0 else (
+            SMOOTHING * cost + (1.0 - SMOOTHING) * self.frame_cost)
+        cycle = self.frame_cost / self.budget  # the shortest frame period within budget
+        wait = min(MAX_WAIT, max(0.0, cycle - (wall - self._last_wall)))
+        self._last_wall = wall + wait
+        self._last_cpu = cpu
+        return wait
