@@ -7,7 +7,7 @@ a (1 - a), which overflows), and the chain rule through the activation otherwise
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,13 @@ REDUCTIONS: tuple[str, ...] = ("mean", "sum")
 # Clamp for log(a) when a loss is paired with an activation that has no stable log path.
 _LOG_FLOOR = 1e-300
 
+# (loss, output activation) pairs whose delta^L is a - t.
+_COMBINED = frozenset({("bce", "sigmoid"), ("cross_entropy", "softmax")})
+
+# Hot-path shortcuts: the ufunc methods themselves, without NumPy's Python-level wrappers.
+_add_reduce = np.add.reduce
+_logaddexp = np.logaddexp
+
 
 @dataclass(frozen=True)
 class Loss:
@@ -30,42 +37,46 @@ class Loss:
 
     name: str
     output_activation: Activation
+    _combined: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.name not in LOSSES:
             raise ConfigError(f"unknown loss {self.name!r} (known: {', '.join(LOSSES)})")
+        # Decided once: output_delta runs on every training step.
+        pair = (self.name, self.output_activation.name)
+        object.__setattr__(self, "_combined", pair in _COMBINED)
 
     @property
     def combined(self) -> bool:
         """True when delta^L = a - t directly (sigmoid + bce, softmax + cross_entropy)."""
-        pair = (self.name, self.output_activation.name)
-        return pair in {("bce", "sigmoid"), ("cross_entropy", "softmax")}
+        return self._combined
 
     def per_sample(self, z: Array, a: Array, targets: Array) -> Array:
         """C_s for each sample: shape (batch,)."""
-        error = a - targets
-        if self.name == "sse":
-            return np.sum(error * error, axis=1)
-        if self.name == "half_sse":
-            return 0.5 * np.sum(error * error, axis=1)
-        if self.name == "mse":
+        name = self.name
+        if name == "bce" and self.output_activation.name == "sigmoid":
+            # log a = -softplus(-z), log(1 - a) = -softplus(z); add.reduce is np.sum without
+            # its dispatch layer (the same summation, so the same bits)
+            return _add_reduce(
+                targets * _logaddexp(0.0, -z) + (1.0 - targets) * _logaddexp(0.0, z), 1
+            )
+        if name == "cross_entropy" and self.output_activation.name == "softmax":
+            return -_add_reduce(targets * log_softmax(z), 1)
+        if name in ("sse", "half_sse", "mse"):
+            error = a - targets
+            if name == "sse":
+                return np.sum(error * error, axis=1)
+            if name == "half_sse":
+                return 0.5 * np.sum(error * error, axis=1)
             return np.mean(error * error, axis=1)
-        if self.name == "bce":
-            if self.output_activation.name == "sigmoid":
-                # log a = -softplus(-z), log(1 - a) = -softplus(z)
-                return np.sum(
-                    targets * np.logaddexp(0.0, -z) + (1.0 - targets) * np.logaddexp(0.0, z),
-                    axis=1,
-                )
+        if name == "bce":
             if self.output_activation.name == "softmax" and z.shape[1] > 1:
                 log_a, log_not_a = _softmax_logs(z)
             else:
                 log_a = np.log(np.maximum(a, _LOG_FLOOR))
                 log_not_a = np.log(np.maximum(1.0 - a, _LOG_FLOOR))
             return -np.sum(targets * log_a + (1.0 - targets) * log_not_a, axis=1)
-        # cross_entropy
-        if self.output_activation.name == "softmax":
-            return -np.sum(targets * log_softmax(z), axis=1)
+        # cross_entropy after anything but softmax
         if self.output_activation.name == "sigmoid":
             return np.sum(targets * np.logaddexp(0.0, -z), axis=1)  # -log a = softplus(-z)
         return -np.sum(targets * np.log(np.maximum(a, _LOG_FLOOR)), axis=1)
@@ -89,7 +100,7 @@ class Loss:
 
     def output_delta(self, z: Array, a: Array, targets: Array) -> Array:
         """delta^L = dC_s/dz^L per sample."""
-        if self.combined:
+        if self._combined:
             return a - targets
         pair = (self.name, self.output_activation.name)
         if self.output_activation.name == "softmax" and z.shape[1] == 1:

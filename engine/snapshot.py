@@ -8,22 +8,34 @@ and read-only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from engine.network import ForwardPass, Gradients, Network, parameter_views
-from engine.trainer import Trainer
+from engine.trainer import QUIET_FLOATING_POINT, Trainer
 
 Array = NDArray[np.float64]
 
 
 def _frozen(array: Array) -> Array:
-    """A read-only copy of `array`."""
+    """A read-only float64 copy of `array`."""
     copy = np.array(array, dtype=np.float64, copy=True)
     copy.flags.writeable = False
     return copy
+
+
+def _frozen_indices(array: NDArray[np.integer]) -> NDArray[np.intp]:
+    """A read-only copy of an array of indices (rows, classes)."""
+    copy = np.array(array, dtype=np.intp, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+def _finite(array: Array) -> bool:
+    return bool(np.isfinite(array).all())
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,13 @@ class GridOutputs:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """Training between steps: the parameters, and the next batch's gradients and update.
+
+    previous_params: the parameters before the last step, bit for bit (None before any).
+    diverged: True only for a snapshot taken with take_snapshot(..., allow_nonfinite=True)
+    of a state whose cost, parameters, gradient or update hold NaN or Inf.
+    """
+
     step: int
     epoch: int
     sizes: tuple[int, ...]
@@ -112,6 +131,7 @@ class Snapshot:
     history: HistoryArrays
     grid: GridOutputs | None
     message: str = ""
+    diverged: bool = False  # the cost or some parameter, gradient or update is NaN or Inf
 
     @property
     def weights(self) -> list[Array]:
@@ -160,7 +180,7 @@ def grid_outputs(network: Network, x_range: tuple[float, float], y_range: tuple[
         classes = np.argmax(outputs, axis=1)
     return GridOutputs(
         _frozen(x), _frozen(y), _frozen(outputs[:, 0].reshape(resolution, resolution)),
-        classes.reshape(resolution, resolution),
+        _frozen_indices(classes.reshape(resolution, resolution)),
     )
 
 
@@ -169,12 +189,25 @@ def take_snapshot(
     probe_row: int = 0,
     grid_resolution: int = 60,
     message: str = "",
+    allow_nonfinite: bool = False,
 ) -> Snapshot:
-    """Copy everything a view may show. Raises DivergenceError if the next batch is not finite."""
+    """Copy everything a view may show. Raises DivergenceError if the next batch is not finite,
+    unless `allow_nonfinite`: then a diverged state is copied as it is, NaN and Inf included,
+    with `diverged` set (for display; NumPy's floating-point warnings are silenced)."""
+    if allow_nonfinite:
+        with np.errstate(**QUIET_FLOATING_POINT):
+            return _take_snapshot(trainer, probe_row, grid_resolution, message, True)
+    return _take_snapshot(trainer, probe_row, grid_resolution, message, False)
+
+
+def _take_snapshot(
+    trainer: Trainer, probe_row: int, grid_resolution: int, message: str, allow_nonfinite: bool
+) -> Snapshot:
     network = trainer.network
-    pending = trainer.pending_batch()
+    pending = trainer.pending_batch(allow_nonfinite)
     params = _frozen(network.params)
     gradient = _frozen(pending.gradients.flat)
+    update = _frozen(pending.update)
     weights, biases = parameter_views(params, network.sizes)
     weight_grads, bias_grads = parameter_views(gradient, network.sizes)
     layers = tuple(
@@ -192,7 +225,7 @@ def take_snapshot(
         for m in range(network.depth)
     )
     previous = trainer.last_batch
-    previous_params = None if previous is None else _frozen(network.params + previous.update)
+    previous_params = None if previous is None else _frozen(previous.params_before)
     history = trainer.history
     grid = None
     if network.sizes[0] == 2 and len(trainer.data.train):
@@ -219,9 +252,9 @@ def take_snapshot(
         learning_rate=trainer.learning_rate,
         params=params,
         gradient=gradient,
-        update=_frozen(pending.update),
+        update=update,
         previous_params=previous_params,
-        batch_rows=pending.rows.copy(),
+        batch_rows=_frozen_indices(pending.rows),
         batch_inputs=_frozen(pending.inputs),
         batch_targets=_frozen(pending.targets),
         cost=pending.gradients.cost,
@@ -237,4 +270,6 @@ def take_snapshot(
         ),
         grid=grid,
         message=message,
+        diverged=not (math.isfinite(pending.gradients.cost) and _finite(params)
+                      and _finite(gradient) and _finite(update)),
     )

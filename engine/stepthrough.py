@@ -53,7 +53,8 @@ class Phase:
 
     kind: one of PHASE_KINDS. layer: m (1-based), 0 for the cost.
     tables: the numbers shown, by name -- forward "z", "a" and backward "delta" are
-    (batch, N^m); the cost has "a" and "t" (batch, N^L), "C_s" (batch,) and "C" (0-d);
+    (batch, N^m), and forward 1 also has the inputs "a⁰" (batch, N^0); the cost has "a" and
+    "t" (batch, N^L), "C_s" (batch,) and "C" (0-d);
     gradients "dC/dW" (N^m, N^(m-1)) and "dC/db" (N^m,); the update "old W", "update W",
     "new W" and "old b", "update b", "new b".
     neurons: (layer, index) with layer 0..L as on the canvas; edges: weights to highlight.
@@ -133,8 +134,10 @@ def _forward(snapshot: Snapshot, m: int) -> Phase:
         f"{_ACTIVATION_NAMES.get(layer.activation, layer.activation)}(z{s}). "
         f"One row per sample of the batch ({_batch_words(snapshot)})."
     )
-    return Phase("forward", m, title, explanation,
-                 {"z": layer.pre_activations, "a": layer.activations},
+    tables = {"z": layer.pre_activations, "a": layer.activations}
+    if m == 1:
+        tables = {"a⁰": snapshot.batch_inputs, **tables}
+    return Phase("forward", m, title, explanation, tables,
                  _neurons(snapshot, m), _weights(snapshot, m))
 
 
@@ -167,6 +170,12 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
             title = f"Backward, layer {m}: δ{s} = a{s} − t"
             explanation = (f"For {layer.activation} with {snapshot.loss}, ∂C_s/∂a{s} ⊙ σ'(z{s}) "
                            f"simplifies to a{s} − t: the output error itself. {per_sample}")
+        elif not output.elementwise:
+            title = f"Backward, layer {m}: δ{s} = Jᵀ ∂C_s/∂a{s} (softmax Jacobian)"
+            explanation = (f"The loss's slope ∂C_s/∂a = "
+                           f"{_LOSS_DERIVATIVES.get(snapshot.loss, '?')}, passed back through "
+                           f"the softmax's full Jacobian J = diag(a) − a aᵀ: every output's z "
+                           f"moves every a. {per_sample}")
         else:
             title = f"Backward, layer {m}: δ{s} = ∂C_s/∂a{s} ⊙ σ'(z{s})"
             explanation = (f"The loss's slope ∂C_s/∂a = "
@@ -175,11 +184,16 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
     else:
         edges = _weights(snapshot, m + 1)
         hidden = get_activation(layer.activation)
-        title = f"Backward, layer {m}: δ{s} = (W{n}ᵀ δ{n}) ⊙ σ'(z{s})"
-        explanation = (f"Each neuron collects the deltas of layer {m + 1} back through the "
-                       f"weights leaving it, then multiplies by the slope of "
-                       f"{layer.activation}: σ'(z) = {_pretty(hidden.derivative_formula)}. "
-                       f"{per_sample}")
+        collect = (f"Each neuron collects the deltas of layer {m + 1} back through the "
+                   f"weights leaving it (W{n}ᵀ δ{n}), then ")
+        if hidden.elementwise:
+            title = f"Backward, layer {m}: δ{s} = (W{n}ᵀ δ{n}) ⊙ σ'(z{s})"
+            explanation = (f"{collect}multiplies by the slope of {layer.activation}: "
+                           f"σ'(z) = {_pretty(hidden.derivative_formula)}. {per_sample}")
+        else:
+            title = f"Backward, layer {m}: δ{s} = Jᵀ (W{n}ᵀ δ{n})"
+            explanation = (f"{collect}passes the sum back through the {layer.activation} "
+                           f"Jacobian J = diag(a) − a aᵀ. {per_sample}")
     return Phase("backward", m, title, explanation, {"delta": layer.deltas},
                  _neurons(snapshot, m), edges)
 
@@ -206,10 +220,12 @@ def _update(snapshot: Snapshot, m: int, tables: dict[str, Array], plain: bool,
     rate = f"η = {snapshot.learning_rate:g}"
     title = f"Update, layer {m}: W{s} ← W{s} − update, b{s} ← b{s} − update"
     if plain:
-        how = f"Plain gradient descent: update = η ∂C/∂W, with {rate}."
+        how = (f"Here the update is exactly η ∂C/∂W{s} and η ∂C/∂b{s} ({rate}): "
+               f"new = old − update.")
     else:
-        how = (f"The optimizer turned the gradients into this update ({rate}; momentum or "
-               f"Adam reshape the step, and a weight penalty adds to the gradient).")
+        how = (f"The update is not just η × gradient ({rate}): the optimizer (momentum, "
+               f"Adam) reshaped the step, or a weight penalty added to the gradient. "
+               f"new = old − update.")
     ending = " Apply step makes exactly this change." if last else ""
     return Phase("update", m, title, how + ending, tables,
                  _neurons(snapshot, m), _weights(snapshot, m))

@@ -28,6 +28,7 @@ Array = NDArray[np.float64]
 # Hot-path shortcuts: the ufunc method directly, and count_nonzero without NumPy's
 # __array_function__ dispatch layer (a third of a microsecond per call at these sizes).
 _add_reduce = np.add.reduce
+_isfinite = math.isfinite
 try:
     from numpy._core.multiarray import count_nonzero as _count_nonzero
 except ImportError:  # pragma: no cover - NumPy moved it; the public one is equivalent
@@ -35,14 +36,57 @@ except ImportError:  # pragma: no cover - NumPy moved it; the public one is equi
 
 REGULARIZATIONS: tuple[str, ...] = ("none", "l1", "l2")
 
+_UPDATE_NOT_FINITE = "the update to the parameters is NaN or Inf"
+_PARAMS_NOT_FINITE = "the parameters overflow to Inf with this update"
 
-@dataclass(frozen=True)
+# Diverging training overflows on its way to NaN. The trainer checks the cost, the update
+# and the new parameters itself and raises DivergenceError, so while it computes, NumPy's
+# floating-point warnings are noise: step(), pending_batch() and evaluate() run under
+# np.errstate(**QUIET_FLOATING_POINT).
+QUIET_FLOATING_POINT: dict[str, str] = {"over": "ignore", "invalid": "ignore", "divide": "ignore"}
+
+# np.errstate costs about 0.9 us to enter and leave, a few percent of a small network's step.
+# In NumPy 2 it only sets a context variable to an error-state object; setting that variable
+# ourselves, with the object made once per outer state, does the same in about 0.15 us.
+# Where NumPy has no such variable (1.x), the public np.errstate is used.
+try:
+    from numpy._core.umath import _extobj_contextvar, _make_extobj
+except ImportError:  # pragma: no cover - NumPy 1.x
+    _extobj_contextvar = _make_extobj = None
+_quiet_state_cache: tuple[object, object] = (None, None)  # (outer state, quiet state made from it)
+
+
+def _quiet_floating_point() -> object:
+    """Enter np.errstate(**QUIET_FLOATING_POINT); pass the result to _restore_floating_point."""
+    global _quiet_state_cache
+    if _extobj_contextvar is None:  # pragma: no cover - NumPy 1.x
+        state = np.errstate(**QUIET_FLOATING_POINT)
+        state.__enter__()
+        return state
+    outer = _extobj_contextvar.get()
+    cached_outer, quiet = _quiet_state_cache
+    if outer is not cached_outer:
+        quiet = _make_extobj(**QUIET_FLOATING_POINT)  # the outer state, those three replaced
+        _quiet_state_cache = (outer, quiet)
+    return _extobj_contextvar.set(quiet)
+
+
+def _restore_floating_point(token: object) -> None:
+    """Leave what _quiet_floating_point entered."""
+    if _extobj_contextvar is None:  # pragma: no cover - NumPy 1.x
+        token.__exit__(None, None, None)  # type: ignore[attr-defined]
+    else:
+        _extobj_contextvar.reset(token)
+
+
+@dataclass(frozen=True, init=False)
 class BatchResult:
     """Everything about the last mini-batch update, for views and the inspector.
 
     step: the number of this update (1-based). rows: indices into the training set.
     forward / gradients: caches and gradients at the parameters *before* the update.
     update: the flat vector subtracted from the parameters (learning rate and optimizer applied).
+    params_before: a copy of those parameters, exactly (bit for bit) as they were.
     """
 
     step: int
@@ -53,6 +97,31 @@ class BatchResult:
     forward: ForwardPass
     gradients: Gradients
     update: Array
+    params_before: Array
+
+    def __init__(
+        self,
+        step: int,
+        epoch: int,
+        rows: NDArray[np.intp],
+        inputs: Array,
+        targets: Array,
+        forward: ForwardPass,
+        gradients: Gradients,
+        update: Array,
+        params_before: Array,
+    ) -> None:
+        # Built on every step: straight into __dict__, as ForwardPass in engine/network.py.
+        fields = self.__dict__
+        fields["step"] = step
+        fields["epoch"] = epoch
+        fields["rows"] = rows
+        fields["inputs"] = inputs
+        fields["targets"] = targets
+        fields["forward"] = forward
+        fields["gradients"] = gradients
+        fields["update"] = update
+        fields["params_before"] = params_before
 
 
 @dataclass(frozen=True)
@@ -242,16 +311,28 @@ class Trainer:
             self._position = 0
         return self._order[self._position : self._position + batch]
 
-    def pending_batch(self) -> BatchResult:
+    def pending_batch(self, allow_nonfinite: bool = False) -> BatchResult:
         """The next step's batch, gradients and update at the current parameters, changing nothing.
 
-        `step()` right after applies exactly this update (bit-identical).
+        `step()` right after applies exactly this update (bit-identical). Raises
+        DivergenceError when the cost or the update is NaN or Inf, unless `allow_nonfinite`
+        (to show a diverged state as it is).
         """
-        return self._prepare_step()[0]
+        quiet = _quiet_floating_point()
+        try:
+            result = self._prepare_step(not allow_nonfinite)[0]
+            if not (allow_nonfinite or _isfinite(_add_reduce(result.update))):
+                raise DivergenceError(result.step, _UPDATE_NOT_FINITE)
+        finally:
+            _restore_floating_point(quiet)
+        return result
 
-    def _prepare_step(self) -> tuple[BatchResult, OptimizerState, NDArray[np.generic]]:
+    def _prepare_step(
+        self, check_cost: bool
+    ) -> tuple[BatchResult, OptimizerState, NDArray[np.generic]]:
         """The next BatchResult, the optimizer state it leads to, and the batch's labels for
-        the metric (see _cache_train); nothing is changed."""
+        the metric (see _cache_train); nothing is changed. Raises DivergenceError for a cost
+        that is NaN or Inf if `check_cost`; the update is not checked here."""
         train = self.data.train
         if train is not self._cached_train:
             self._cache_train(train)
@@ -264,42 +345,55 @@ class Trainer:
             inputs, targets = train.inputs[rows], train.targets[rows]
             labels = self._labels_for_metric[rows] if self._classification else self._train_labels
             batch_rows = rows
-        forward, gradients = self.network.gradients(inputs, targets, self.loss, self.reduction)
+        network = self.network
+        forward = network.forward(inputs)
+        gradients = network.backward(forward, targets, self.loss, self.reduction)
         next_step = self.step_count + 1
-        if not math.isfinite(gradients.cost):
+        if check_cost and not _isfinite(gradients.cost):
             raise DivergenceError(next_step, f"the cost is {gradients.cost}")
         gradient = gradients.flat
         if self._regularization != "none" and self._regularization_rate != 0.0:
             gradient = gradient + self.regularization_gradient()
         update, optimizer_state = self.optimizer.propose(gradient, self._learning_rate)
-        # One reduction instead of isfinite over every entry: any NaN or Inf makes the sum so.
-        if not math.isfinite(_add_reduce(update)):
-            raise DivergenceError(next_step, "the update to the parameters is NaN or Inf")
         result = BatchResult(
-            next_step, self.epoch, batch_rows, inputs, targets, forward, gradients, update
+            next_step, self.epoch, batch_rows, inputs, targets, forward, gradients, update,
+            network.params.copy(),
         )
         return result, optimizer_state, labels
 
     def step(self) -> BatchResult:
         """One mini-batch update. Raises DivergenceError (changing nothing) on NaN/Inf."""
-        result, optimizer_state, labels = self._prepare_step()
-        gradients = result.gradients
-        self.network.params -= result.update
-        self.optimizer.commit(optimizer_state)
-        self.step_count = result.step
-        self.last_batch = result
-        self._epoch_cost_sum += gradients.cost / gradients.scale
-        outputs = result.forward.activations[-1]
-        if self._classification:
-            # as predicted_classes(outputs) == labels: threshold 0.5 for one output, else argmax
-            predicted = outputs >= 0.5 if self._one_output else outputs.argmax(axis=1)
-            self._epoch_metric_sum += _count_nonzero(predicted == labels)
-        else:
-            error = outputs - result.targets
-            self._epoch_metric_sum += float(np.vdot(error, error))
-        self._position += result.rows.shape[0]
-        if self._position >= self._train_size:
-            self._finish_epoch()
+        quiet = _quiet_floating_point()
+        try:
+            result, optimizer_state, labels = self._prepare_step(True)
+            params = self.network.params
+            params -= result.update
+            # One reduction instead of isfinite over every entry: any NaN or Inf makes the sum
+            # so. Checking the new parameters covers the update and an overflow in between.
+            if not _isfinite(_add_reduce(params)):
+                params[...] = result.params_before
+                update_finite = _isfinite(_add_reduce(result.update))
+                raise DivergenceError(
+                    result.step, _PARAMS_NOT_FINITE if update_finite else _UPDATE_NOT_FINITE
+                )
+            self.optimizer.commit(optimizer_state)
+            self.step_count = result.step
+            self.last_batch = result
+            gradients = result.gradients
+            self._epoch_cost_sum += gradients.cost / gradients.scale
+            outputs = result.forward.activations[-1]
+            if self._classification:
+                # as predicted_classes(outputs) == labels: threshold 0.5 for one output, else argmax
+                predicted = outputs >= 0.5 if self._one_output else outputs.argmax(axis=1)
+                self._epoch_metric_sum += _count_nonzero(predicted == labels)
+            else:
+                error = outputs - result.targets
+                self._epoch_metric_sum += float(np.vdot(error, error))
+            self._position += result.rows.shape[0]
+            if self._position >= self._train_size:
+                self._finish_epoch()
+        finally:
+            _restore_floating_point(quiet)
         return result
 
     def run_epoch(self) -> None:
@@ -326,7 +420,7 @@ class Trainer:
             history.train_metric.append(math.sqrt(self._epoch_metric_sum / targets_size))
         test = self.data.test
         if test.inputs.shape[0]:
-            evaluation = self.evaluate(test)
+            evaluation = self._evaluate(test)
             history.test_cost.append(evaluation.cost)
             history.test_metric.append(evaluation.metric)
         else:  # what evaluate() gives an empty set
@@ -337,6 +431,13 @@ class Trainer:
 
     def evaluate(self, dataset: Dataset) -> Evaluation:
         """Cost and metric of a dataset at the current parameters (nan for an empty set)."""
+        quiet = _quiet_floating_point()
+        try:
+            return self._evaluate(dataset)
+        finally:
+            _restore_floating_point(quiet)
+
+    def _evaluate(self, dataset: Dataset) -> Evaluation:
         if dataset.inputs.shape[0] == 0:
             return Evaluation(math.nan, math.nan)
         outputs = self.network.forward(dataset.inputs)

@@ -6,7 +6,10 @@ colours from the Qt palette (light or dark theme alike).
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +27,33 @@ TRAIN_COLOR = QColor(*POSITIVE)
 TEST_COLOR = QColor(*NEGATIVE)
 # Below this many epochs every record is drawn as a dot too, so one epoch is visible.
 _SYMBOL_LIMIT = 60
+# Twenty qualitative colours for overlaid (pinned) runs, most distinct first: greedily chosen
+# in CIELAB for the largest distance from each other and from the live train blue and test
+# orange (lightness 40-70, so they read on light and dark backgrounds alike).
+OVERLAY_COLORS: tuple[str, ...] = (
+    "#00bb66", "#cc0066", "#666644", "#dd77ee", "#cc8899", "#88aa11", "#00bbbb", "#bb2222",
+    "#994488", "#995533", "#99aaaa", "#6655cc", "#bbaa66", "#007755", "#ff8877", "#117700",
+    "#ff77bb", "#666600", "#bb99dd", "#77aa66",
+)
+# Legend entries per column before the legend grows another column.
+_LEGEND_ROWS = 8
+
+
+def overlay_color(index: int) -> QColor:
+    """The `index`-th overlay colour (wrapping around after twenty)."""
+    return QColor(OVERLAY_COLORS[index % len(OVERLAY_COLORS)])
+
+
+class OverlayCurves(NamedTuple):
+    """One pinned run's cost history, drawn dashed (train) and dotted (test) under the live
+    curves. A test_cost without any finite value means the run had no test set."""
+
+    name: str
+    epochs: Array
+    train_cost: Array
+    test_cost: Array
+    color: QColor
+    visible: bool = True
 
 
 def foreground(palette: QPalette) -> QColor:
@@ -96,6 +126,13 @@ class CostPlot(QWidget):
         self._columns: dict[str, Array] = {}
         self._metric_label = ""
         self._has_data: dict[int, bool] = {}
+        self._overlays: list[OverlayCurves] = []
+        # (train item, test item) per overlay, in the order given to set_overlays.
+        self.overlay_curves: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
+        # Smallest, largest and smallest positive cost of the visible overlays, and all their
+        # epochs: computed when the overlays change, so set_snapshot never walks them.
+        self._overlay_extent: Array = np.empty(0)
+        self._overlay_epochs: Array = np.empty(0)
 
         self.log_y_checkbox = QCheckBox("log y", toolTip="Logarithmic cost axis")
         self.log_y_checkbox.toggled.connect(self._on_log_y_toggled)
@@ -219,26 +256,53 @@ class CostPlot(QWidget):
                 marker.setValue(float(epoch))
 
     def hover_at(self, epoch: float) -> str:
-        """Show the values at the epoch nearest `epoch`; returns the text shown ('' if none)."""
-        if len(self._epochs) == 0:
+        """Show the values at the epoch nearest `epoch`; returns the text shown ('' if none).
+
+        The nearest epoch is any epoch of the live history or of a visible overlay; the
+        visible overlays' values at that epoch are listed too.
+        """
+        nearest = _nearest(self._epochs, epoch, _nearest(self._overlay_epochs, epoch, math.nan))
+        if math.isnan(nearest):
             self._hide_hover()
             return ""
-        index = min(int(np.searchsorted(self._epochs, epoch)), len(self._epochs) - 1)
-        if index > 0 and abs(self._epochs[index - 1] - epoch) <= abs(self._epochs[index] - epoch):
-            index -= 1
-        nearest = float(self._epochs[index])
-        text = self._hover_description(index)
+        lines = [f"epoch {int(nearest)}"]
+        live = int(np.searchsorted(self._epochs, nearest))
+        if live < len(self._epochs) and self._epochs[live] == nearest:
+            lines += self._hover_description(live)
+        lines += self._overlay_description(nearest)
+        text = "\n".join(lines)
         for line in self._hover_lines:
             line.setValue(nearest)
             line.setVisible(True)
-        view_box = self.cost_plot.getViewBox()
-        x_pixel = view_box.mapFromView(QPointF(nearest, 0.0)).x()
-        right_half = x_pixel > view_box.width() / 2
-        self.hover_text.setAnchor((1.0, 0.0) if right_half else (0.0, 0.0))
         self.hover_text.setText(text)
-        self.hover_text.setPos(x_pixel + (-4.0 if right_half else 4.0), 2.0)
+        self._place_hover_text(nearest)
         self.hover_text.setVisible(True)
         return text
+
+    def set_overlays(self, overlays: Sequence[OverlayCurves | tuple[object, ...]]) -> None:
+        """Draw these runs' cost curves under the live ones, replacing the previous overlays.
+
+        Each is an OverlayCurves, or a tuple in its field order (name, epochs, train_cost,
+        test_cost, color, visible). Visible ones are listed in the legend by name. Call it
+        when the runs change, never per snapshot.
+        """
+        for train_item, test_item in self.overlay_curves:
+            self.cost_plot.removeItem(train_item)
+            self.cost_plot.removeItem(test_item)
+        self._overlays = [
+            overlay if isinstance(overlay, OverlayCurves) else OverlayCurves(*overlay)  # type: ignore[arg-type]
+            for overlay in overlays
+        ]
+        self.overlay_curves = [self._add_overlay(overlay) for overlay in self._overlays]
+        self._overlay_extent, self._overlay_epochs = _overlay_summary(self._overlays)
+        self._rebuild_legend()
+        self._hide_hover()
+        if self._columns:
+            self._fit_ranges()
+
+    def overlays(self) -> list[OverlayCurves]:
+        """The overlays last given to set_overlays."""
+        return list(self._overlays)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -249,24 +313,26 @@ class CostPlot(QWidget):
         tick labels do not fit the axis.
         """
         view_box = self.cost_plot.getViewBox()
-        if len(self._epochs) < 2:
+        if len(self._epochs) < 2 and len(self._overlay_epochs) == 0:
             last = float(self._epochs[-1]) if len(self._epochs) else 0.0
             view_box.enableAutoRange(axis="x", enable=False)
             view_box.setXRange(0.0, max(2.0, last + 1.0), padding=0.0)
         else:
             view_box.enableAutoRange(axis="x", enable=True)
-        costs = np.concatenate([self._columns["train"], self._columns["test"]])
+        costs = np.concatenate(
+            [self._columns["train"], self._columns["test"], self._overlay_extent])
         _fit_y(view_box, costs, self.log_y())
         if not self._metric_label.endswith("%"):
             metrics = np.concatenate([self._columns["train_metric"], self._columns["test_metric"]])
             _fit_y(self.metric_plot.getViewBox(), metrics, False)
 
-    def _hover_description(self, index: int) -> str:
+    def _hover_description(self, index: int) -> list[str]:
+        """The live history's lines at record `index` (cost, test cost, metric)."""
         def number(key: str, digits: int = 4) -> str:
             value = self._columns[key][index]
             return "—" if not np.isfinite(value) else f"{value:.{digits}g}"
 
-        lines = [f"epoch {int(self._epochs[index])}", f"train cost {number('train')}"]
+        lines = [f"train cost {number('train')}"]
         if np.isfinite(self._columns["test"]).any():
             lines.append(f"test cost  {number('test')}")
         suffix = "%" if self._metric_label.endswith("%") else ""
@@ -275,7 +341,65 @@ class CostPlot(QWidget):
         if np.isfinite(self._columns["test_metric"]).any():
             metric += f" / {number('test_metric')}{suffix} (test)"
         lines.append(metric)
-        return "\n".join(lines)
+        return lines
+
+    def _place_hover_text(self, epoch: float) -> None:
+        """Beside the hover line (right of it in the left half), kept inside the view box."""
+        view_box = self.cost_plot.getViewBox()
+        x_pixel = view_box.mapFromView(QPointF(epoch, 0.0)).x()
+        width = self.hover_text.boundingRect().width()
+        left = x_pixel - 4.0 - width if x_pixel > view_box.width() / 2 else x_pixel + 4.0
+        left = max(0.0, min(left, view_box.width() - width))
+        self.hover_text.setAnchor((0.0, 0.0))
+        self.hover_text.setPos(left, 2.0)
+
+    def _overlay_description(self, epoch: float) -> list[str]:
+        """One line per visible overlay: its train (/ test) cost at `epoch`, or — if it has
+        no record there."""
+        lines = []
+        for overlay in self._overlays:
+            if not overlay.visible:
+                continue
+            index = int(np.searchsorted(overlay.epochs, epoch))
+            found = index < len(overlay.epochs) and overlay.epochs[index] == epoch
+            train = overlay.train_cost[index] if found else math.nan
+            text = f"{_shortened(overlay.name)}  {_number(train)}"
+            if np.isfinite(overlay.test_cost).any():
+                test = overlay.test_cost[index] if found else math.nan
+                text += f" / {_number(test)}"
+            lines.append(text)
+        return lines
+
+    def _add_overlay(self, overlay: OverlayCurves) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
+        """Dashed train and dotted test curve in the overlay's colour, under the live ones."""
+        symbol = "o" if len(overlay.epochs) <= _SYMBOL_LIMIT else None
+        has_test = bool(np.isfinite(overlay.test_cost).any())
+        items = []
+        for values, style, shown in (
+            (overlay.train_cost, Qt.PenStyle.DashLine, overlay.visible),
+            (overlay.test_cost, Qt.PenStyle.DotLine, overlay.visible and has_test),
+        ):
+            item = pg.PlotDataItem(
+                overlay.epochs, values, pen=pg.mkPen(overlay.color, width=1.5, style=style),
+                symbol=symbol, symbolSize=3, symbolBrush=overlay.color, symbolPen=None,
+            )
+            item.setZValue(-1)
+            self.cost_plot.addItem(item)
+            item.setVisible(shown)
+            items.append(item)
+        return items[0], items[1]
+
+    def _rebuild_legend(self) -> None:
+        """Live train and test first (when they have data), then the visible overlays."""
+        self._legend.clear()
+        for curve, name in ((self.train_curve, "train"), (self.test_curve, "test")):
+            if self._has_data.get(id(curve)):
+                self._legend.addItem(curve, name)
+        for overlay, (train_item, _) in zip(self._overlays, self.overlay_curves, strict=True):
+            if overlay.visible:
+                self._legend.addItem(train_item, html.escape(_shortened(overlay.name, 40)))
+        entries = len(self._legend.items)
+        self._legend.setColumnCount(max(1, math.ceil(entries / _LEGEND_ROWS)))
 
     def _curves(self) -> tuple[pg.PlotDataItem, ...]:
         return (self.train_curve, self.test_curve, self.metric_train_curve,
@@ -290,14 +414,8 @@ class CostPlot(QWidget):
             return
         self._has_data[id(curve)] = has_data
         curve.setVisible(has_data)
-        name = {id(self.train_curve): "train", id(self.test_curve): "test"}.get(id(curve))
-        if name is None:
-            return
-        listed = self._legend.getLabel(curve) is not None
-        if has_data and not listed:
-            self._legend.addItem(curve, name)
-        elif not has_data and listed:
-            self._legend.removeItem(curve)
+        if curve is self.train_curve or curve is self.test_curve:
+            self._rebuild_legend()
 
     def _hide_hover(self) -> None:
         self.hover_text.setVisible(False)
@@ -322,3 +440,40 @@ class CostPlot(QWidget):
     def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self._hide_hover()
         super().leaveEvent(event)
+
+
+def _nearest(epochs: Array, epoch: float, other: float) -> float:
+    """Of the sorted `epochs` and `other` (NaN: none), the one nearest `epoch`; NaN if none."""
+    candidates = [other] if math.isfinite(other) else []
+    if len(epochs):
+        index = min(int(np.searchsorted(epochs, epoch)), len(epochs) - 1)
+        candidates.append(float(epochs[index]))
+        if index > 0:
+            candidates.append(float(epochs[index - 1]))
+    if not candidates:
+        return math.nan
+    return min(candidates, key=lambda candidate: (abs(candidate - epoch), candidate))
+
+
+def _number(value: float) -> str:
+    return "—" if not np.isfinite(value) else f"{value:.4g}"
+
+
+def _shortened(name: str, limit: int = 28) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _overlay_summary(overlays: Sequence[OverlayCurves]) -> tuple[Array, Array]:
+    """(smallest, largest and smallest positive finite cost; all epochs, sorted) of the
+    visible overlays; empty arrays when none is visible."""
+    shown = [overlay for overlay in overlays if overlay.visible]
+    if not shown:
+        return np.empty(0), np.empty(0)
+    costs = np.concatenate([np.concatenate([o.train_cost, o.test_cost]) for o in shown])
+    costs = costs[np.isfinite(costs)]
+    positive = costs[costs > 0]
+    extent = [costs.min(), costs.max()] if costs.size else []
+    if positive.size:
+        extent.append(positive.min())
+    epochs = np.unique(np.concatenate([np.asarray(o.epochs, dtype=np.float64) for o in shown]))
+    return np.asarray(extent, dtype=np.float64), epochs

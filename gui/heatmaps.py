@@ -13,7 +13,7 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine.network import ParameterRef
 from engine.snapshot import Snapshot
+from gui.canvas import HIGHLIGHT
 from gui.colors import class_color, diverging_colormap
 from gui.cost_plot import LogFriendlyAxis, background, foreground, style_plot
 
@@ -89,6 +90,7 @@ class _LayerRow:
     color_bar: pg.ColorBarItem
     weight_outline: QGraphicsRectItem
     bias_outline: QGraphicsRectItem
+    titles: tuple[str, str]  # the weight and bias plots' titles
 
 
 class GradientHeatmaps(QWidget):
@@ -108,6 +110,7 @@ class GradientHeatmaps(QWidget):
         self._rows: list[_LayerRow] = []
         self._hovered: ParameterRef | None = None
         self._selection: ParameterRef | None = None
+        self._highlighted: int | None = None
         self.weight_images: list[CellImage] = []
         self.bias_images: list[CellImage] = []
         self.norm_curves: list[pg.PlotDataItem] = []
@@ -198,6 +201,33 @@ class GradientHeatmaps(QWidget):
         outline.setRect(QRectF(ref.column if ref.kind == "weight" else 0, ref.row, 1, 1))
         outline.setVisible(True)
 
+    def set_highlighted_layer(self, layer: int | None) -> None:
+        """Frame layer `layer`'s dC/dW and dC/db (1-based) in the highlight purple, as the
+        canvas marks highlighted neurons, and scroll it into view; None clears."""
+        self._highlighted = layer if layer is not None and 1 <= layer <= len(self._rows) else None
+        for m, row in enumerate(self._rows, start=1):
+            self._style_row(row, m == self._highlighted)
+        if self._highlighted is not None:
+            # Once the layout has settled (a dock may just have been resized).
+            QTimer.singleShot(0, self, self._reveal_highlighted)
+
+    def _reveal_highlighted(self) -> None:
+        if self._highlighted is not None and self._highlighted <= len(self._rows):
+            # Not ensureWidgetVisible: a QGraphicsView reports its scene's focus item as its
+            # cursor rectangle, so that would reveal the wrong part.
+            graphics = self._rows[self._highlighted - 1].graphics
+            bar = self.scroll_area.verticalScrollBar()
+            top, bottom = graphics.y(), graphics.y() + graphics.height()
+            visible = self.scroll_area.viewport().height()
+            if top < bar.value():
+                bar.setValue(top)
+            elif bottom > bar.value() + visible:
+                bar.setValue(min(top, bottom - visible))
+
+    def highlighted_layer(self) -> int | None:
+        """The framed layer (1-based), or None."""
+        return self._highlighted
+
     def image_data(self, layer: int) -> tuple[Array, Array]:
         """The displayed (dC/dW^layer, dC/db^layer) arrays; `layer` is 1-based."""
         row = self._rows[layer - 1]
@@ -247,6 +277,7 @@ class GradientHeatmaps(QWidget):
         self._norm_count = 0
         self._hovered = None
         self.set_selection(self._selection)
+        self.set_highlighted_layer(self._highlighted)
 
     def _build_row(self, layer: int, n_in: int, n_out: int) -> _LayerRow:
         palette = self.palette()
@@ -258,8 +289,9 @@ class GradientHeatmaps(QWidget):
         graphics.setMinimumHeight(min(96 + 10 * (n_out - 1), 200))
         weight_plot = graphics.addPlot(row=0, col=0)
         bias_plot = graphics.addPlot(row=0, col=1)
-        weight_plot.setTitle(f"dC/dW^{layer} ({n_out}x{n_in})", color=text, size="9pt")
-        bias_plot.setTitle(f"dC/db^{layer}", color=text, size="9pt")
+        titles = (f"dC/dW^{layer} ({n_out}x{n_in})", f"dC/db^{layer}")
+        weight_plot.setTitle(titles[0], color=text, size="9pt")
+        bias_plot.setTitle(titles[1], color=text, size="9pt")
         bias_plot.setFixedWidth(_BIAS_PLOT_WIDTH)
         bias_plot.hideAxis("left")
         weight_image, bias_image = CellImage(), CellImage()
@@ -312,7 +344,15 @@ class GradientHeatmaps(QWidget):
             image.sigCellClicked.connect(partial(self._on_cell_clicked, layer, kind))
         self._rows_layout.addWidget(graphics, n_out)
         return _LayerRow(graphics, weight_plot, bias_plot, weight_image, bias_image, color_bar,
-                         outlines[0], outlines[1])
+                         outlines[0], outlines[1], titles)
+
+    def _style_row(self, row: _LayerRow, highlighted: bool) -> None:
+        """A purple frame and bold purple titles on a highlighted row; plain otherwise."""
+        color = HIGHLIGHT.name() if highlighted else foreground(self.palette()).name()
+        for plot, title in zip((row.weight_plot, row.bias_plot), row.titles, strict=True):
+            plot.setTitle(title, color=color, size="9pt", bold=highlighted)
+        frame = f"border: 3px solid {HIGHLIGHT.name()};" if highlighted else ""
+        row.graphics.setStyleSheet(f"QGraphicsView {{ {frame} }}" if frame else "")
 
     # -- drawing ---------------------------------------------------------------------------
 

@@ -39,10 +39,11 @@ from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_view import DataView
+from gui.frame_pacer import FramePacer
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.heatmaps import GradientHeatmaps
 from gui.status import MessageBanner, StatusLine
-from gui.window_files import FileActionsMixin
+from gui.window_files import EXPORT_FILTER, FileActionsMixin
 from gui.worker import TrainingWorker
 
 Button = QMessageBox.StandardButton
@@ -70,16 +71,18 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.playing = False
         self._saved_params: np.ndarray | None = None
         self.selected: ParameterRef | None = None
+        self._pacer = FramePacer()
+        self._waiting_loops: list[QEventLoop] = []  # sync() and step() calls waiting
         self._create_views()
         self._create_actions()
         self._create_menus()
         self._create_toolbars()
         self._create_docks()
-        self._read_settings()
         trainer = build_trainer(self._config, self._make_dataset(self._config))
         self._show_data(trainer)
         self._start_worker(trainer)
         self._install_features()
+        self._read_settings()  # after every dock exists, so all of them are restored
 
     # -- construction ---------------------------------------------------------------------
 
@@ -110,6 +113,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def _install_features(self) -> None:
         """Feature panels that plug in through the window's public hooks (one line each)."""
+        __import__("gui.timeline").timeline.install_history(self)
+        __import__("gui.stepthrough").stepthrough.install_step_through(self)
+        __import__("gui.inspector").inspector.install_inspector(self)
+        __import__("gui.runs").runs.install_runs(self)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,
@@ -151,6 +158,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.export_action = self.make_action("actionExportWeights", "Export Weights…",
                                           "Save the weights as JSON or NPZ", "Ctrl+E")
         self.export_action.triggered.connect(self._on_export_weights)
+        self.copy_code_action = self.make_action(
+            "actionCopyNumpyCode", "Copy as NumPy Code",
+            "Copy a self-contained NumPy forward pass with the trained numbers", "Ctrl+Shift+C")
+        self.copy_code_action.triggered.connect(self.copy_numpy_code)
         self.export_plots_action = self.make_action("actionExportPlots", "Export Plots…",
                                                 "Save the plots as a PNG image", "Ctrl+Shift+E")
         self.export_plots_action.triggered.connect(self._on_export_plots)
@@ -161,7 +172,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         for action in (self.open_dataset_action, self.import_action, self.export_action,
-                       self.export_plots_action):
+                       self.copy_code_action, self.export_plots_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -285,18 +296,13 @@ class MainWindow(FileActionsMixin, QMainWindow):
         return self._run_and_wait(lambda: self._worker.step(count))
 
     def _run_and_wait(self, command: Callable[[], None]) -> Snapshot | None:
+        """Run a worker command and wait (running the event loop) for the paused snapshot."""
         loop = QEventLoop()
-
-        def on_snapshot(_: Snapshot) -> None:
-            # Signals arrive in the order sent: the first snapshot after "paused" is the one.
-            if not self.playing:
-                loop.quit()
-
-        self._worker.snapshot_ready.connect(on_snapshot)
+        self._waiting_loops.append(loop)
         QTimer.singleShot(SYNC_TIMEOUT_MS, loop.quit)
         command()
         loop.exec()
-        self._worker.snapshot_ready.disconnect(on_snapshot)
+        self._waiting_loops.remove(loop)
         return self.snapshot
 
     # -- snapshots in ---------------------------------------------------------------------
@@ -304,7 +310,12 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.show_snapshot(snapshot)
-        self._worker.acknowledge_frame()
+        if not self.playing:  # signals arrive in order: this is the paused state's snapshot
+            for loop in self._waiting_loops:
+                loop.quit()
+        # Ask for the next frame only when drawing this one stays within the CPU budget.
+        wait_ms = round(1000.0 * self._pacer.delay())
+        QTimer.singleShot(wait_ms, self, lambda: self._worker.acknowledge_frame())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Draw `snapshot` in every view (the latest one, or one from history)."""
@@ -317,6 +328,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing
+        if playing:
+            self._pacer.restart()
         self.play_action.setChecked(playing)
         self.play_action.setText("Pause" if playing else "Play")
         self.status_line.set_playing(playing)
@@ -428,7 +441,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
                 return
             if answer == Button.Save:
                 path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
-                                                      "JSON (*.json);;NumPy (*.npz)")
+                                                      EXPORT_FILTER)
                 if not path or not self.export_weights(path):
                     event.ignore()
                     return

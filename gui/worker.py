@@ -6,6 +6,11 @@ step (so Pause takes effect before the next step starts). While playing, the wor
 trains at full speed and emits a snapshot at most every 1/30 s, and never more than
 `MAX_FRAMES_IN_FLIGHT` that the GUI has not yet drawn (throttled at the source). Pause,
 Step and every command that changes state always emit one.
+
+Every step is recorded in a StepHistory (engine/history.py), a ring buffer of the last N
+steps; `request_history_snapshot` rebuilds the Snapshot of a stored step in this thread and
+sends it as `history_snapshot_ready`, and `request_parameter_series` sends one parameter's
+stored values and gradients. A new trainer (Reset, new data or architecture) clears it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.errors import DeltascopeError, DivergenceError
 from engine.gradcheck import GradientCheckCancelled, check_gradients
+from engine.history import StepHistory, default_capacity, rebuild_snapshot
+from engine.network import parameter_count
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
@@ -40,6 +47,9 @@ class TrainingWorker(QObject):
     stopped = Signal()
     check_progress = Signal(int, int)  # parameters done, total
     check_finished = Signal(object)  # GradientCheckResult, or None when cancelled
+    history_info = Signal(object)  # HistoryInfo; sent before every snapshot_ready
+    history_snapshot_ready = Signal(object)  # Snapshot rebuilt from the history
+    parameter_series_ready = Signal(object)  # ParameterSeries
 
     def __init__(self, trainer: Trainer) -> None:
         super().__init__()
@@ -51,6 +61,10 @@ class TrainingWorker(QObject):
         self._frames_lock = threading.Lock()
         self._frames_in_flight = 0
         self._cancel_check = False
+        self._history = _new_history(trainer)
+        self._requests_lock = threading.Lock()
+        self._wanted_history_step: int | None = None
+        self._wanted_series_index: int | None = None
 
     # -- called from the GUI thread -------------------------------------------------------
 
@@ -77,6 +91,10 @@ class TrainingWorker(QObject):
         def replace() -> None:
             self._set_playing(False)
             self._trainer = trainer
+            if parameter_count(trainer.network.sizes) == self._history.parameter_count:
+                self._history.clear()  # same architecture: keep the chosen N
+            else:
+                self._history = _new_history(trainer)
             self._emit_snapshot()
 
         self.submit(replace)
@@ -111,6 +129,36 @@ class TrainingWorker(QObject):
     def cancel_gradient_check(self) -> None:
         """Stop a running check at its next progress report (set directly, not queued)."""
         self._cancel_check = True
+
+    def request_history_snapshot(self, step: int) -> None:
+        """Send the Snapshot of stored step `step` (or the nearest stored one) as
+        `history_snapshot_ready`. Requests coalesce: only the latest one is served."""
+        with self._requests_lock:
+            self._wanted_history_step = int(step)
+        self.submit(self._serve_history_snapshot)
+
+    def request_parameter_series(self, index: int) -> None:
+        """Send parameter `index` (flat position) over the stored steps as
+        `parameter_series_ready`. Requests coalesce: only the latest one is served."""
+        with self._requests_lock:
+            self._wanted_series_index = int(index)
+        self.submit(self._serve_parameter_series)
+
+    def request_history_info(self) -> None:
+        """Send `history_info` now (it is otherwise sent before every snapshot)."""
+        self.submit(lambda: self.history_info.emit(self._history.info()))
+
+    def set_history_capacity(self, capacity: int) -> None:
+        """Keep the last `capacity` steps from now on (the newest stored ones are kept)."""
+
+        def apply() -> None:
+            try:
+                self._history.resize(capacity)
+            except ValueError as error:
+                self.failed.emit(str(error))
+            self.history_info.emit(self._history.info())
+
+        self.submit(apply)
 
     def acknowledge_frame(self) -> None:
         """The GUI has drawn one snapshot; the worker may send another while playing."""
@@ -156,10 +204,11 @@ class TrainingWorker(QObject):
         trainer = self._trainer
         start = time.perf_counter()
         deadline = start + FRAME_INTERVAL
+        record = self._history.record_step
         steps = 0
         try:
             while not self._interrupt:
-                trainer.step()
+                record(trainer)
                 steps += 1
                 if time.perf_counter() >= deadline:
                     break
@@ -187,7 +236,7 @@ class TrainingWorker(QObject):
         self._set_playing(False)
         try:
             for _ in range(count):
-                self._trainer.step()
+                self._history.record_step(self._trainer)
         except DivergenceError as error:
             self._on_divergence(error)
             return
@@ -195,8 +244,11 @@ class TrainingWorker(QObject):
 
     def _run_epoch(self) -> None:
         self._set_playing(False)
+        trainer = self._trainer
+        epoch = trainer.epoch
         try:
-            self._trainer.run_epoch()
+            while trainer.epoch == epoch:  # Trainer.run_epoch, each step recorded
+                self._history.record_step(trainer)
         except DivergenceError as error:
             self._on_divergence(error)
             return
@@ -230,5 +282,36 @@ class TrainingWorker(QObject):
             return
         with self._frames_lock:
             self._frames_in_flight += 1
+        self.history_info.emit(self._history.info())
         self.snapshot_ready.emit(snapshot)
+
+    def _serve_history_snapshot(self) -> None:
+        with self._requests_lock:
+            wanted, self._wanted_history_step = self._wanted_history_step, None
+        if wanted is None:
+            return  # a later request of the same burst was served already
+        history = self._history
+        step = history.nearest_step(wanted)
+        if step is None:
+            self.history_info.emit(history.info())
+            return
+        stored = history.stored(step)
+        previous = history.stored(step - 1).params if step - 1 in history else None
+        snapshot = rebuild_snapshot(self._trainer, stored, self._probe_row, previous)
+        self.history_snapshot_ready.emit(snapshot)
+
+    def _serve_parameter_series(self) -> None:
+        with self._requests_lock:
+            index, self._wanted_series_index = self._wanted_series_index, None
+        if index is None or not 0 <= index < self._history.parameter_count:
+            return
+        self.parameter_series_ready.emit(self._history.parameter_series(index))
+
+
+def _new_history(trainer: Trainer) -> StepHistory:
+    """An empty history sized by default for this trainer's network."""
+    count = parameter_count(trainer.network.sizes)
+    batch = trainer.effective_batch_size
+    row_width = 0 if batch == len(trainer.data.train) else batch  # full batches store no rows
+    return StepHistory(count, default_capacity(count, row_width), row_width)
 

@@ -5,6 +5,8 @@ to 1e4 (pytest turns every warning into an error, so "no warnings" is checked th
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 
 import numpy as np
@@ -22,7 +24,7 @@ from engine.activations import (
 )
 from engine.errors import ConfigError
 from engine.losses import LOSSES, Loss, reduction_scale
-from engine.network import Network, ParameterRef, parameter_count
+from engine.network import ForwardPass, Gradients, Network, ParameterRef, parameter_count
 
 Array = NDArray[np.float64]
 
@@ -398,11 +400,12 @@ def test_parameter_at_rejects_an_index_past_the_end() -> None:
         network.parameter_at(parameter_count((2, 3, 1)))
 
 
-@pytest.mark.xfail(strict=True, reason="reported: Network.parameter_at(-1) returns W^1[-1, ...]")
 def test_parameter_at_rejects_a_negative_index() -> None:
     network = Network((2, 3, 1), ["tanh", "sigmoid"])
-    with pytest.raises(ConfigError):
-        network.parameter_at(-1)
+    for index in (-1, -network.params.size):
+        with pytest.raises(ConfigError, match="out of range"):
+            network.parameter_at(index)
+    assert network.parameter_at(0) == ParameterRef(1, "weight", 0, 0)
 
 
 def test_from_arrays_copies_and_computes_z_equals_w_a_plus_b() -> None:
@@ -430,13 +433,29 @@ def test_from_arrays_copies_and_computes_z_equals_w_a_plus_b() -> None:
     assert network.params[0] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="reported: from_arrays broadcasts a short bias silently")
 def test_from_arrays_rejects_mismatched_shapes() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"b\^1 has shape \(1,\)"):
         Network.from_arrays([np.ones((3, 2))], [np.ones(1)], ["linear"])
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError, match=r"W\^2 has shape \(1, 4\)"):
         Network.from_arrays([np.ones((3, 2)), np.ones((1, 4))], [np.ones(3), np.ones(1)],
                             ["tanh", "linear"])
+
+
+@pytest.mark.parametrize(
+    ("weights", "biases", "match"),
+    [
+        ([np.ones((3, 2)), np.ones((1, 3))], [np.ones(3), np.ones((1, 1))], r"b\^2"),
+        ([np.ones((3, 2)), np.ones((1, 3))], [np.ones(3)], "2 bias vectors"),
+        ([np.ones(3)], [np.ones(3)], r"W\^1 must be a matrix"),
+        ([], [], "at least one layer"),
+    ],
+)
+def test_from_arrays_names_what_does_not_fit(
+    weights: list[np.ndarray], biases: list[np.ndarray], match: str
+) -> None:
+    activations = ["tanh", "linear"][: len(weights)] if len(weights) > 1 else ["linear"]
+    with pytest.raises(ConfigError, match=match):
+        Network.from_arrays(weights, biases, activations)
 
 
 @pytest.mark.parametrize(
@@ -480,3 +499,15 @@ def test_params_given_to_the_constructor_are_copied() -> None:
     network = Network((2, 3, 1), ["tanh", "sigmoid"], params=params)
     params[0] = 100.0
     assert network.params[0] == 0.0
+
+
+@pytest.mark.parametrize("cls", [ForwardPass, Gradients])
+def test_hand_written_init_takes_exactly_the_fields_and_stays_frozen(cls: type) -> None:
+    names = [field.name for field in dataclasses.fields(cls)]
+    assert list(inspect.signature(cls.__init__).parameters)[1:] == names
+    values = {name: object() for name in names}
+    instance = cls(**values)
+    assert all(getattr(instance, name) is value for name, value in values.items())
+    assert instance == cls(*values.values())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(instance, names[0], None)

@@ -69,13 +69,17 @@ def test_float_arrays_are_read_only() -> None:
             array.reshape(-1)[0] = 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="reported: snapshot.batch_rows and grid.classes are "
-                   "writable (not frozen)")
-def test_every_array_is_read_only() -> None:
-    trainer = make_trainer()
+@pytest.mark.parametrize("batch_size", [0, 5])
+def test_every_array_is_read_only(batch_size: int) -> None:
+    trainer = make_trainer(batch_size=batch_size)
+    trainer.step()
     snapshot = take_snapshot(trainer)
+    paths = [path for path, _ in arrays_in(snapshot)]
+    assert "snapshot.batch_rows" in paths and "snapshot.grid.classes" in paths
     writable = [path for path, array in arrays_in(snapshot) if array.flags.writeable]
     assert writable == []
+    assert snapshot.batch_rows.dtype == np.intp and snapshot.grid is not None
+    assert snapshot.grid.classes.dtype == np.intp
 
 
 def test_snapshot_shares_no_memory_with_the_trainer_and_outlives_its_changes() -> None:
@@ -232,15 +236,15 @@ def test_history_and_previous_params() -> None:
                                trainer.network.params + trainer.last_batch.update, rtol=1e-15)
 
 
-@pytest.mark.xfail(strict=True, reason="reported: previous_params is rebuilt as params + update, "
-                   "which is not bit-identical to the parameters before the step")
 def test_previous_params_are_exactly_the_parameters_before_the_step() -> None:
     trainer = make_trainer(batch_size=0, optimizer="adam")
     exact = []
     for _ in range(10):
         before = trainer.network.params.copy()
         trainer.step()
-        exact.append(take_snapshot(trainer).previous_params.tobytes() == before.tobytes())
+        snapshot = take_snapshot(trainer)
+        assert snapshot.previous_params is not None
+        exact.append(snapshot.previous_params.tobytes() == before.tobytes())
     assert all(exact)
 
 
@@ -252,3 +256,27 @@ def test_a_diverged_state_cannot_be_snapshotted_and_is_left_alone() -> None:
         take_snapshot(trainer)
     np.testing.assert_array_equal(trainer.network.params, params)
     assert trainer.step_count == 0
+
+
+def test_a_diverged_state_can_be_snapshotted_for_display() -> None:
+    trainer = make_trainer()
+    trainer.step()
+    trainer.network.params[0] = np.nan
+    params = trainer.network.params.copy()
+    snapshot = take_snapshot(trainer, allow_nonfinite=True, message="diverged")
+    assert snapshot.diverged and snapshot.message == "diverged"
+    assert snapshot.step == 1 and trainer.step_count == 1
+    assert np.isnan(snapshot.params[0]) and np.isnan(snapshot.layers[0].weights[0, 0])
+    assert not np.isfinite(snapshot.cost)
+    assert not np.all(np.isfinite(snapshot.update))
+    assert snapshot.grid is not None and np.isnan(snapshot.grid.values).all()
+    assert [path for path, array in arrays_in(snapshot) if array.flags.writeable] == []
+    np.testing.assert_array_equal(trainer.network.params, params)  # the trainer is untouched
+    with pytest.raises(DivergenceError):
+        take_snapshot(trainer)
+
+
+def test_a_finite_state_is_not_marked_diverged() -> None:
+    trainer = make_trainer()
+    assert not take_snapshot(trainer).diverged
+    assert not take_snapshot(trainer, allow_nonfinite=True).diverged

@@ -5,6 +5,8 @@ exactly, and regularizes weights (never biases) with the documented formulas."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+import inspect
 import math
 
 import numpy as np
@@ -16,8 +18,9 @@ from engine.errors import ConfigError, DivergenceError
 from engine.initializers import initialize
 from engine.metrics import predicted_classes
 from engine.network import Network, ParameterRef
+from engine.optimizers import Optimizer, OptimizerState
 from engine.seeding import seed_streams
-from engine.trainer import Trainer
+from engine.trainer import BatchResult, Trainer
 
 Array = NDArray[np.float64]
 
@@ -331,14 +334,90 @@ def test_an_infinite_update_from_a_finite_cost_is_refused() -> None:
     assert trainer.step_count == 0 and trainer.optimizer.state.steps == 0
 
 
-@pytest.mark.xfail(strict=True, reason="reported: Trainer lets numpy overflow warnings escape "
-                   "before raising DivergenceError (needs np.errstate in _prepare_step)")
-def test_divergence_raises_without_floating_point_warnings() -> None:
-    trainer = diverging_trainer("sgd")
-    trainer.learning_rate = 1e6
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_divergence_raises_without_floating_point_warnings(optimizer: str) -> None:
+    """pytest turns warnings into errors here: a RuntimeWarning would escape instead."""
+    trainer = diverging_trainer(optimizer)
+    trainer.learning_rate = 1e6 if optimizer != "adam" else 1e150
     with pytest.raises(DivergenceError):
         for _ in range(200):
+            params, state = trainer.network.params.copy(), optimizer_state_copy(trainer)
             trainer.step()
+    assert trainer.network.params.tobytes() == params.tobytes()
+    assert_same_optimizer_state(trainer, state)
+    with pytest.raises(DivergenceError):
+        trainer.pending_batch()
+    trainer.network.params[:] = 1e300  # the test set's cost overflows: nan or inf, no warning
+    assert not math.isfinite(trainer.evaluate(trainer.data.test).cost)
+
+
+@pytest.mark.parametrize("outer", [{}, {"all": "raise"}, {"all": "warn", "under": "raise"}])
+def test_the_floating_point_error_state_is_quiet_inside_and_restored_after(
+    outer: dict[str, str],
+) -> None:
+    trainer = diverging_trainer("sgd")
+    with np.errstate(**outer):  # type: ignore[arg-type]
+        state = np.geterr()
+        trainer.step()
+        assert trainer.evaluate(trainer.data.test).cost >= 0.0
+        assert np.geterr() == state
+        trainer.learning_rate = 1e6
+        with pytest.raises(DivergenceError):  # not FloatingPointError, even under "raise"
+            for _ in range(200):
+                trainer.step()
+        assert np.geterr() == state
+        with pytest.raises(DivergenceError):
+            trainer.pending_batch()
+        assert np.geterr() == state
+
+
+class FixedUpdate(Optimizer):
+    """An optimizer whose update is a given vector, whatever the gradient."""
+
+    def __init__(self, update: Array) -> None:
+        super().__init__()
+        self.update = update
+
+    def propose(self, gradient: Array, learning_rate: float) -> tuple[Array, OptimizerState]:
+        return self.update.copy(), OptimizerState(steps=self.state.steps + 1)
+
+
+def test_parameters_overflowing_with_a_finite_update_are_refused() -> None:
+    split = regression_split()
+    inputs = split.train.inputs.copy()
+    inputs[:, 0] = 0.0  # W^1[0, 0] multiplies zeros: its size does not reach the cost
+    train = Dataset(inputs, split.train.targets, "regression", ("a", "b"), ("y1", "y2"))
+    trainer = make_trainer(DataSplit(train, split.test), sizes=(2, 2), activations=("linear",),
+                           loss="half_sse", learning_rate=1.0)
+    trainer.network.params[0] = 1.5e308
+    trainer.optimizer = FixedUpdate(np.where(np.arange(6) == 0, -1.5e308, 0.0))
+    assert math.isfinite(trainer.pending_batch().gradients.cost)
+    params = trainer.network.params.copy()
+    with pytest.raises(DivergenceError) as caught:
+        trainer.step()  # 1.5e308 - (-1.5e308) is inf, the update itself is finite
+    assert caught.value.step == 1 and "overflow" in caught.value.reason
+    assert trainer.network.params.tobytes() == params.tobytes()
+    assert trainer.step_count == 0 and trainer.optimizer.state.steps == 0
+    assert trainer.last_batch is None and len(trainer.history) == 0
+
+
+def test_pending_batch_may_show_a_diverged_state() -> None:
+    trainer = diverging_trainer("sgd")
+    trainer.network.params[0] = np.nan
+    with pytest.raises(DivergenceError):
+        trainer.pending_batch()
+    pending = trainer.pending_batch(allow_nonfinite=True)
+    assert math.isnan(pending.gradients.cost) and not np.all(np.isfinite(pending.update))
+    assert pending.step == 1 and trainer.step_count == 0
+
+
+def test_a_step_keeps_the_exact_parameters_before_it() -> None:
+    trainer = diverging_trainer("adam")
+    for _ in range(5):
+        before = trainer.network.params.copy()
+        result = trainer.step()
+        assert result.params_before.tobytes() == before.tobytes()
+        assert result.params_before is not trainer.network.params
 
 
 # -- 5g. preview of the next step -----------------------------------------------------------
@@ -461,3 +540,12 @@ def test_batch_size_larger_than_the_data_is_full_batch() -> None:
     trainer = make_trainer(blobs_split(rows=10), batch_size=50)
     assert trainer.effective_batch_size == 10 and trainer.steps_per_epoch == 1
     np.testing.assert_array_equal(trainer.step().rows, np.arange(10))
+
+
+def test_batch_result_init_takes_exactly_the_fields_and_stays_frozen() -> None:
+    names = [field.name for field in dataclasses.fields(BatchResult)]
+    assert list(inspect.signature(BatchResult.__init__).parameters)[1:] == names
+    result = make_trainer(xor_split()).step()
+    assert result == BatchResult(*(getattr(result, name) for name in names))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.step = 0  # type: ignore[misc]

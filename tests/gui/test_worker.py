@@ -1,4 +1,5 @@
-"""The training worker on its own thread: play, pause, step, throttling, stopping."""
+"""The training worker on its own thread: play, pause, step, throttling, stopping, and the
+history of the last N steps it records and serves."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QThread
 
-from engine.config import TrainingConfig, apply_hyperparameters, build_trainer
+from engine.config import HiddenLayer, TrainingConfig, apply_hyperparameters, build_trainer
 from engine.datasets import make_dataset
-from engine.snapshot import Snapshot
+from engine.history import HistoryInfo, ParameterSeries, default_capacity
+from engine.network import ParameterRef, parameter_count
+from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui.worker import TrainingWorker
 
@@ -20,9 +23,15 @@ class Received:
         self.snapshots: list[Snapshot] = []
         self.playing: list[bool] = []
         self.diverged: list[str] = []
+        self.infos: list[HistoryInfo] = []
+        self.history: list[Snapshot] = []
+        self.series: list[ParameterSeries] = []
         worker.snapshot_ready.connect(self._on_snapshot)
         worker.playing_changed.connect(self.playing.append)
         worker.diverged.connect(self.diverged.append)
+        worker.history_info.connect(self.infos.append)
+        worker.history_snapshot_ready.connect(self.history.append)
+        worker.parameter_series_ready.connect(self.series.append)
         self._worker = worker
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
@@ -113,3 +122,94 @@ def test_divergence_pauses_and_reports(qtbot) -> None:
         worker.stop()
         thread.quit()
         thread.wait()
+
+
+def _replayed(steps: int, config: TrainingConfig = DEFAULT) -> Trainer:
+    """A trainer built like the worker's and trained `steps` steps without any history."""
+    trainer = _trainer(config)
+    for _ in range(steps):
+        trainer.step()
+    return trainer
+
+
+def test_history_snapshot_is_the_stored_step_and_changes_nothing(running, qtbot) -> None:
+    worker, trainer, received = running
+    worker.step(12)
+    qtbot.waitUntil(lambda: received.last.step == 12, timeout=5000)
+    latest = received.last
+    info = received.infos[-1]
+    assert (info.kept, info.first_step, info.last_step) == (12, 0, 11)
+    worker.request_history_snapshot(5)
+    qtbot.waitUntil(lambda: bool(received.history), timeout=5000)
+    shown = received.history[-1]
+    expected = take_snapshot(_replayed(5))
+    assert shown.step == 5
+    assert np.array_equal(shown.params, expected.params)
+    assert np.array_equal(shown.gradient, expected.gradient)
+    assert np.array_equal(shown.update, expected.update)
+    assert trainer.step_count == 12  # looking back is read-only
+    worker.step()
+    qtbot.waitUntil(lambda: received.last.step == 13, timeout=5000)
+    assert np.array_equal(received.last.params, latest.params - latest.update)
+
+
+def test_requests_coalesce_to_the_latest_and_clamp_to_what_is_kept(running, qtbot) -> None:
+    worker, _trainer_, received = running
+    worker.step(8)
+    qtbot.waitUntil(lambda: received.last.step == 8, timeout=5000)
+    for step in (1, 2, 3):
+        worker.request_history_snapshot(step)
+    qtbot.waitUntil(lambda: bool(received.history) and received.history[-1].step == 3,
+                    timeout=5000)
+    worker.request_history_snapshot(50)  # past the newest stored step (7)
+    qtbot.waitUntil(lambda: received.history[-1].step == 7, timeout=5000)
+
+
+def test_playing_records_every_step_up_to_capacity(running, qtbot) -> None:
+    worker, trainer, received = running
+    worker.set_history_capacity(300)
+    qtbot.waitUntil(lambda: received.infos[-1].capacity == 300, timeout=5000)
+    worker.play()
+    qtbot.waitUntil(lambda: received.last.step > 400, timeout=10000)
+    worker.pause()
+    qtbot.waitUntil(lambda: received.playing[-1:] == [False], timeout=5000)
+    qtbot.waitUntil(lambda: received.last.step == trainer.step_count, timeout=5000)
+    info = received.infos[-1]
+    steps = trainer.step_count
+    assert (info.kept, info.capacity) == (300, 300)
+    assert (info.first_step, info.last_step) == (steps - 300, steps - 1)
+
+
+def test_new_trainer_clears_the_history(running, qtbot) -> None:
+    worker, _trainer_, received = running
+    worker.set_history_capacity(3)
+    worker.step(7)
+    qtbot.waitUntil(lambda: received.last.step == 7, timeout=5000)
+    assert (received.infos[-1].kept, received.infos[-1].first_step) == (3, 4)
+    worker.replace_trainer(_trainer())
+    qtbot.waitUntil(lambda: received.last.step == 0, timeout=5000)
+    assert (received.infos[-1].kept, received.infos[-1].capacity) == (0, 3)  # same N
+    bigger = DEFAULT.with_changes(hidden=(HiddenLayer(64), HiddenLayer(64)))
+    worker.replace_trainer(_trainer(bigger))
+    qtbot.waitUntil(lambda: received.last.sizes == (2, 64, 64, 1), timeout=5000)
+    count = parameter_count((2, 64, 64, 1))
+    assert received.infos[-1].capacity == default_capacity(count)
+
+
+def test_parameter_series_holds_the_stored_values(running, qtbot) -> None:
+    worker, trainer, received = running
+    worker.step(6)
+    qtbot.waitUntil(lambda: received.last.step == 6, timeout=5000)
+    index = trainer.network.flat_index(ParameterRef(1, "bias", 2))
+    worker.request_parameter_series(index)
+    qtbot.waitUntil(lambda: bool(received.series), timeout=5000)
+    series = received.series[-1]
+    replay = _trainer()
+    expected_values, expected_gradients = [], []
+    for _ in range(6):
+        expected_values.append(replay.network.params[index])
+        expected_gradients.append(replay.pending_batch().gradients.flat[index])
+        replay.step()
+    assert series.index == index and list(series.steps) == list(range(6))
+    assert np.array_equal(series.values, expected_values)
+    assert np.array_equal(series.gradients, expected_gradients)

@@ -1,0 +1,399 @@
+"""The last N training steps, kept cheaply enough to record at full training speed.
+
+Storing a Snapshot per step would copy every activation, delta and the decision-surface
+grid each step; instead `StepHistory` is a ring buffer of preallocated NumPy arrays holding,
+per step, only what is needed to rebuild that moment exactly:
+
+- step: the number of updates done before this one (the `step` a Snapshot taken at that
+  moment shows), and epoch: the epochs completed by then;
+- params: the parameters before the update; gradient: dC/dparams of the step's batch at those
+  parameters (the data cost's gradient, as Snapshot.gradient); update: the vector the
+  optimizer subtracted (learning rate, optimizer and regularization applied);
+- cost: the batch's cost; learning_rate; the batch's rows into the training set (or a mark
+  meaning "the whole training set in order", which costs nothing to store).
+
+`rebuild_snapshot` turns a stored step back into a full Snapshot on demand (a forward and
+backward pass at the stored parameters on the stored batch); its gradient is bit-identical to
+the stored one, since it is the same computation on the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.network import Network, ParameterRef, parameter_views
+from engine.snapshot import (
+    GridOutputs,
+    HistoryArrays,
+    LayerState,
+    ProbeState,
+    Snapshot,
+    grid_outputs,
+)
+from engine.trainer import BatchResult, Trainer
+
+Array = NDArray[np.float64]
+
+DEFAULT_BUDGET_BYTES = 200_000_000  # what the default N may reserve ("~200 MB")
+MAX_DEFAULT_CAPACITY = 10_000  # more steps than this is more than a slider can show anyway
+MIN_CAPACITY = 1
+MAX_CAPACITY = 1_000_000
+MAX_BUDGET_BYTES = 4_000_000_000  # the most a chosen N may reserve
+HISTORY_MESSAGE = "history"  # Snapshot.message of every snapshot rebuilt from the history
+_WHOLE_SET = -1  # row count meaning "the whole training set in order"
+_SCALAR_BYTES = 8 + 8 + 8 + 8 + 4  # step, epoch, cost, learning rate, row count
+_ROW_DTYPE = np.int32
+
+
+def bytes_per_step(parameter_count: int, row_width: int = 0) -> int:
+    """Memory one stored step takes: params, gradient and update, the scalars, the rows."""
+    return 3 * 8 * parameter_count + _SCALAR_BYTES + np.dtype(_ROW_DTYPE).itemsize * row_width
+
+
+def max_capacity(parameter_count: int, row_width: int = 0) -> int:
+    """The largest N that may be chosen: MAX_CAPACITY, or fewer if it would pass 4 GB."""
+    fitting = MAX_BUDGET_BYTES // bytes_per_step(parameter_count, row_width)
+    return int(min(MAX_CAPACITY, max(MIN_CAPACITY, fitting)))
+
+
+def default_capacity(parameter_count: int, row_width: int = 0,
+                     budget: int = DEFAULT_BUDGET_BYTES) -> int:
+    """How many steps to keep by default: as many as fit in `budget`, at most 10,000."""
+    fitting = budget // bytes_per_step(parameter_count, row_width)
+    return int(min(MAX_DEFAULT_CAPACITY, max(MIN_CAPACITY, fitting)))
+
+
+@dataclass(frozen=True)
+class HistoryInfo:
+    """What the history holds: `kept` steps of at most `capacity`, the states at steps
+    first_step..last_step (None when empty), the bytes its arrays reserve, the bytes one
+    more step of capacity would take, and the largest capacity that may be chosen."""
+
+    kept: int
+    capacity: int
+    first_step: int | None
+    last_step: int | None
+    nbytes: int
+    bytes_per_step: int
+    max_capacity: int
+
+
+@dataclass(frozen=True)
+class StoredStep:
+    """One stored step, as copies (see the module docstring); rows None = whole training set."""
+
+    step: int
+    epoch: int
+    params: Array
+    gradient: Array
+    update: Array
+    cost: float
+    learning_rate: float
+    rows: NDArray[np.intp] | None
+
+
+@dataclass(frozen=True)
+class ParameterSeries:
+    """One parameter (position `index` in params) over the stored steps, oldest first."""
+
+    index: int
+    steps: NDArray[np.int64]
+    values: Array
+    gradients: Array
+
+
+class StepHistory:
+    """A ring buffer of the last `capacity` steps; `record_step` trains one step and keeps it.
+
+    All methods must be called from one thread (the worker's)."""
+
+    def __init__(self, parameter_count: int, capacity: int, row_width: int = 0) -> None:
+        self.parameter_count = int(parameter_count)
+        self._allocate(_checked_capacity(capacity), row_width)
+
+    def _allocate(self, capacity: int, row_width: int) -> None:
+        count = self.parameter_count
+        self._capacity = capacity
+        self._params = np.zeros((capacity, count))
+        self._gradients = np.zeros((capacity, count))
+        self._updates = np.zeros((capacity, count))
+        self._steps = np.zeros(capacity, dtype=np.int64)
+        self._epochs = np.zeros(capacity, dtype=np.int64)
+        self._costs = np.zeros(capacity)
+        self._learning_rates = np.zeros(capacity)
+        self._row_counts = np.zeros(capacity, dtype=np.int32)
+        self._rows = np.zeros((capacity, row_width), dtype=_ROW_DTYPE)
+        self._next = 0  # the slot the next step is written to
+        self._count = 0
+
+    # -- size -------------------------------------------------------------------------------
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes reserved by the buffer's arrays (the bound, whatever is filled)."""
+        arrays = (self._params, self._gradients, self._updates, self._steps, self._epochs,
+                  self._costs, self._learning_rates, self._row_counts, self._rows)
+        return sum(array.nbytes for array in arrays)
+
+    def info(self) -> HistoryInfo:
+        count, capacity = self._count, self._capacity
+        first = int(self._steps[(self._next - count) % capacity]) if count else None
+        last = int(self._steps[(self._next - 1) % capacity]) if count else None
+        width = self._rows.shape[1]
+        return HistoryInfo(self._count, self._capacity, first, last, self.nbytes,
+                           bytes_per_step(self.parameter_count, width),
+                           max_capacity(self.parameter_count, width))
+
+    def clear(self) -> None:
+        """Forget every stored step (the arrays stay allocated)."""
+        self._next = 0
+        self._count = 0
+
+    def resize(self, capacity: int) -> None:
+        """Keep at most `capacity` steps from now on, keeping the newest of those stored."""
+        capacity = _checked_capacity(capacity)
+        if capacity == self._capacity:
+            return
+        kept = self._slots()[-capacity:]
+        old = (self._params, self._gradients, self._updates, self._steps, self._epochs,
+               self._costs, self._learning_rates, self._row_counts, self._rows)
+        self._allocate(capacity, self._rows.shape[1])
+        new = (self._params, self._gradients, self._updates, self._steps, self._epochs,
+               self._costs, self._learning_rates, self._row_counts, self._rows)
+        for target, source in zip(new, old, strict=True):
+            target[: len(kept)] = source[kept]
+        self._count = len(kept)
+        self._next = len(kept) % capacity
+
+    # -- recording (the hot path) -----------------------------------------------------------
+
+    def record_step(self, trainer: Trainer) -> BatchResult:
+        """`trainer.step()`, keeping the step. If the step raises (divergence), nothing is
+        kept and, in a full buffer, the oldest step is dropped (its slot was overwritten)."""
+        slot = self._next
+        self._params[slot] = trainer.network.params
+        try:
+            result = trainer.step()
+        except BaseException:
+            if self._count == self._capacity:
+                self._count -= 1
+            raise
+        self._gradients[slot] = result.gradients.flat
+        self._updates[slot] = result.update
+        self._steps[slot] = result.step - 1
+        self._epochs[slot] = result.epoch
+        self._costs[slot] = result.gradients.cost
+        self._learning_rates[slot] = trainer.learning_rate
+        if result.inputs is trainer.data.train.inputs:
+            self._row_counts[slot] = _WHOLE_SET
+        else:
+            self._store_rows(slot, result.rows)
+        slot += 1
+        self._next = 0 if slot == self._capacity else slot
+        if self._count < self._capacity:
+            self._count += 1
+        return result
+
+    def _store_rows(self, slot: int, rows: NDArray[np.intp]) -> None:
+        width = rows.shape[0]
+        if width > self._rows.shape[1]:  # a larger batch than any before: widen (rare)
+            wider = np.zeros((self._capacity, width), dtype=_ROW_DTYPE)
+            wider[:, : self._rows.shape[1]] = self._rows
+            self._rows = wider
+        self._rows[slot, :width] = rows
+        self._row_counts[slot] = width
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _slots(self) -> NDArray[np.intp]:
+        """Slot of every stored step, oldest first."""
+        start = self._next - self._count
+        return (start + np.arange(self._count)) % self._capacity
+
+    def steps(self) -> NDArray[np.int64]:
+        """The step of every stored state, oldest first."""
+        return self._steps[self._slots()]
+
+    def nearest_step(self, step: int) -> int | None:
+        """The stored step closest to `step` (None when empty)."""
+        steps = self.steps()
+        if not len(steps):
+            return None
+        return int(steps[int(np.argmin(np.abs(steps - step)))])
+
+    def _slot_of(self, step: int) -> int | None:
+        if not self._count:
+            return None
+        oldest = int(self._steps[(self._next - self._count) % self._capacity])
+        guess = (self._next - self._count + (step - oldest)) % self._capacity
+        if 0 <= step - oldest < self._count and self._steps[guess] == step:
+            return int(guess)
+        slots = self._slots()
+        found = np.flatnonzero(self._steps[slots] == step)
+        return int(slots[found[0]]) if len(found) else None
+
+    def __contains__(self, step: object) -> bool:
+        return isinstance(step, int) and self._slot_of(step) is not None
+
+    def stored(self, step: int) -> StoredStep:
+        """Copies of the state kept for `step`; KeyError if it is not kept."""
+        slot = self._slot_of(step)
+        if slot is None:
+            raise KeyError(f"step {step} is not in the history")
+        count = int(self._row_counts[slot])
+        rows = None if count == _WHOLE_SET else self._rows[slot, :count].astype(np.intp)
+        return StoredStep(
+            step=int(self._steps[slot]),
+            epoch=int(self._epochs[slot]),
+            params=_frozen(self._params[slot]),
+            gradient=_frozen(self._gradients[slot]),
+            update=_frozen(self._updates[slot]),
+            cost=float(self._costs[slot]),
+            learning_rate=float(self._learning_rates[slot]),
+            rows=rows,
+        )
+
+    def parameter_series(self, index: int) -> ParameterSeries:
+        """Value and gradient of parameter `index` at every stored step, oldest first."""
+        if not 0 <= index < self.parameter_count:
+            raise IndexError(f"parameter {index} of {self.parameter_count}")
+        slots = self._slots()
+        return ParameterSeries(index, self._steps[slots], self._params[slots, index],
+                               self._gradients[slots, index])
+
+
+def _checked_capacity(capacity: int) -> int:
+    capacity = int(capacity)
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        raise ValueError(f"the history keeps {MIN_CAPACITY} to {MAX_CAPACITY} steps, "
+                         f"got {capacity}")
+    return capacity
+
+
+def _frozen(array: NDArray[np.generic]) -> Array:
+    copy = np.array(array, dtype=np.float64, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+def parameter_index(sizes: tuple[int, ...], ref: ParameterRef) -> int:
+    """Position of a weight or bias in the flat parameter vector of a network of `sizes`."""
+    return Network(sizes, ["linear"] * (len(sizes) - 1)).flat_index(ref)
+
+
+# -- rebuilding a Snapshot ---------------------------------------------------------------------
+
+
+def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
+                     previous_params: Array | None = None,
+                     grid_resolution: int = 60) -> Snapshot:
+    """The Snapshot of a stored step, as `take_snapshot` showed that moment.
+
+    The forward and backward pass are recomputed at the stored parameters on the stored batch,
+    so the Snapshot's gradient equals `stored.gradient` exactly. The network, loss and data
+    are the trainer's (they do not change without a new Trainer);
+    the per-epoch history is the trainer's current one, so the cost plot keeps the whole run.
+    `previous_params` are the parameters one step earlier, if known. The Snapshot's message
+    is HISTORY_MESSAGE.
+    """
+    source = trainer.network
+    network = Network(source.sizes, source.activations, stored.params)
+    train = trainer.data.train
+    if stored.rows is None:
+        inputs, targets = train.inputs, train.targets
+        rows = np.arange(len(train))
+    else:
+        rows = stored.rows
+        inputs, targets = train.inputs[rows], train.targets[rows]
+    forward, gradients = network.gradients(inputs, targets, trainer.loss, trainer.reduction)
+    weights, biases = parameter_views(stored.params, network.sizes)
+    gradient = _frozen(gradients.flat)  # equal to stored.gradient, bit for bit
+    weight_grads, bias_grads = parameter_views(gradient, network.sizes)
+    layers = tuple(
+        LayerState(m + 1, network.activations[m], weights[m], biases[m], weight_grads[m],
+                   bias_grads[m], _frozen(forward.pre_activations[m]),
+                   _frozen(forward.activations[m + 1]), _frozen(gradients.deltas[m]))
+        for m in range(network.depth)
+    )
+    history = trainer.history
+    return Snapshot(
+        step=stored.step,
+        epoch=stored.epoch,
+        sizes=network.sizes,
+        activation_names=network.activations,
+        loss=trainer.loss.name,
+        reduction=trainer.reduction,
+        task=trainer.task,
+        metric_name=trainer.metric_name,
+        learning_rate=stored.learning_rate,
+        params=stored.params,
+        gradient=gradient,
+        update=stored.update,
+        previous_params=previous_params,
+        batch_rows=rows.copy(),
+        batch_inputs=_frozen(inputs),
+        batch_targets=_frozen(targets),
+        cost=gradients.cost,
+        per_sample_costs=_frozen(gradients.per_sample_costs),
+        scale=gradients.scale,
+        layers=layers,
+        probe=_probe(network, trainer, probe_row),
+        history=HistoryArrays(*(
+            _frozen(np.asarray(values, dtype=np.float64)) for values in (
+                history.epochs, history.steps, history.train_cost, history.test_cost,
+                history.train_metric, history.test_metric)
+        )),
+        grid=_grid(network, trainer, grid_resolution),
+        message=HISTORY_MESSAGE,
+    )
+
+
+def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
+    """One training sample through `network` (its own cost, summed), as Snapshot.probe."""
+    train = trainer.data.train
+    row = min(max(row, 0), len(train) - 1)
+    inputs, target = train.inputs[row : row + 1], train.targets[row : row + 1]
+    forward, gradients = network.gradients(inputs, target, trainer.loss, "sum")
+    return ProbeState(
+        row,
+        _frozen(target[0]),
+        tuple(_frozen(z[0]) for z in forward.pre_activations),
+        tuple(_frozen(a[0]) for a in forward.activations),
+        tuple(_frozen(d[0]) for d in gradients.deltas),
+    )
+
+
+def _grid(network: Network, trainer: Trainer, resolution: int) -> GridOutputs | None:
+    """The decision surface over the data's extent plus 10%, for two inputs (else None)."""
+    train, test = trainer.data.train, trainer.data.test
+    if network.sizes[0] != 2 or not len(train):
+        return None
+    points = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-9)
+    return grid_outputs(network, (float(low[0] - margin[0]), float(high[0] + margin[0])),
+                        (float(low[1] - margin[1]), float(high[1] + margin[1])), resolution)
+
+
+def epoch_position(snapshot: Snapshot) -> float:
+    """Where a snapshot's moment lies on the cost plot's epoch axis: its completed epochs plus
+    the fraction of the next epoch done (when that epoch's end is in the snapshot's history)."""
+    epoch, ends = snapshot.epoch, snapshot.history.steps
+    if epoch >= len(ends):
+        return float(epoch)
+    start = float(ends[epoch - 1]) if epoch > 0 else 0.0
+    end = float(ends[epoch])
+    if end <= start:
+        return float(epoch)
+    return epoch + min(1.0, max(0.0, (snapshot.step - start) / (end - start)))
+

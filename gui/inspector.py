@@ -1,0 +1,549 @@
+"""The inspector dock: one weight's or bias's gradient, factor by factor, with the numbers of
+the shown snapshot (engine/explain.py does the math; this module only lays it out).
+
+Click a factor to see where it lives in the canvas; type a hand-computed value under "Check
+my numbers" to learn which factor differs and which known mistake would give it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.errors import DeltascopeError
+from engine.explain import (
+    DELTA,
+    GRADIENT,
+    LOSS_SLOPE,
+    SAMPLE_GRADIENT,
+    SIGMA_PRIME,
+    UPSTREAM,
+    Breakdown,
+    Diagnosis,
+    diagnose,
+    explain,
+    number,
+    sym,
+)
+from engine.network import ParameterRef
+from engine.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+MAX_TERMS = 12  # terms of a hidden layer's sum listed one by one
+MAX_ROWS = 100  # samples listed in the per-sample table
+MUTED = "#6c757d"
+CHECK_FACTORS = (GRADIENT, SAMPLE_GRADIENT, UPSTREAM, SIGMA_PRIME, LOSS_SLOPE, DELTA)
+ROW_STYLE = ("QFrame#%s { border: 1px solid %s; border-radius: 4px; background: %s; }")
+
+_SUPERSCRIPT = str.maketrans("0123456789,+-\u2212", "⁰¹²³⁴⁵⁶⁷⁸⁹˒⁺⁻⁻")
+_SUBSCRIPT = str.maketrans("0123456789,+-\u2212ijk", "₀₁₂₃₄₅₆₇₈₉,₊₋₋ᵢⱼₖ")
+
+
+def plain(fragment: str) -> str:
+    """An HTML fragment of engine/explain as plain text (unicode sub/superscript digits)."""
+    text = re.sub(r"<sup>(.*?)</sup>", lambda m: m.group(1).translate(_SUPERSCRIPT), fragment)
+    text = re.sub(r"<sub>(.*?)</sub>", lambda m: m.group(1).translate(_SUBSCRIPT), text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def _signed(value: float) -> str:
+    """A number for a product line: negative ones in parentheses."""
+    text = number(value, 4)
+    return f"({text})" if value < 0 else text
+
+
+class FactorRow(QFrame):
+    """One clickable line of the breakdown (a factor, or one term of a sum)."""
+
+    clicked = Signal(str)
+
+    def __init__(self, key: str) -> None:
+        super().__init__(objectName=f"factor_{key}")
+        self.key = key
+        self.label = QLabel(textFormat=Qt.TextFormat.RichText, wordWrap=True)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 3, 6, 3)
+        layout.addWidget(self.label)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click to show where this number lives in the network")
+        self.set_active(False)
+
+    def set_active(self, active: bool) -> None:
+        border, background = ("#8e44ad", "#f3e8f8") if active else ("#dee2e6", "#ffffff")
+        self.setStyleSheet(ROW_STYLE % (self.objectName(), border, background))
+        self.active = active
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.key)
+        super().mousePressEvent(event)
+
+
+class InspectorPanel(QWidget):
+    """Value, gradient, update and the chain rule of the selected parameter (objectName
+    "inspector"). Emits `highlight_requested(neurons, edges)` for the canvas."""
+
+    highlight_requested = Signal(object, object)
+
+    def __init__(self, regularization: Callable[[], tuple[str, float]] | None = None) -> None:
+        super().__init__(objectName="inspector")
+        self._regularization = regularization or (lambda: ("none", 0.0))
+        self.snapshot: Snapshot | None = None
+        self.ref: ParameterRef | None = None
+        self.breakdown: Breakdown | None = None
+        self.diagnosis: Diagnosis | None = None
+        self.sample: int | None = None  # None: the sample that contributes most
+        self._active: str | None = None
+        self._stale = False
+        self._build()
+        self._render()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.placeholder = QLabel("Click a weight (edge) or a neuron (its bias) in the network, "
+                                  "or a cell of a gradient heatmap, to see where its gradient "
+                                  "comes from.", wordWrap=True, objectName="inspectorPlaceholder")
+        self.header = self._rich_label("inspectorHeader")
+        self.values = self._rich_label("inspectorValues")
+        self.formula = self._rich_label("inspectorFormula")
+        self.factor_rows = {name: FactorRow(name) for name in
+                            (UPSTREAM, SIGMA_PRIME, LOSS_SLOPE, DELTA, SAMPLE_GRADIENT)}
+        self.terms_box = QVBoxLayout()
+        self.terms_box.setContentsMargins(18, 0, 0, 0)
+        self.term_rows: list[FactorRow] = []
+        self.terms_note = self._rich_label("inspectorTermsNote")
+        self.product = self._rich_label("inspectorProduct")
+        self.samples_table = QTableWidget(0, 5, objectName="inspectorSamples")
+        self.samples_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.samples_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.samples_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        header = self.samples_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.samples_table.verticalHeader().setDefaultSectionSize(
+            self.fontMetrics().height() + 8)
+        self.samples_table.setToolTip("Click a sample to show its chain above")
+        self.samples_note = QLabel("One row per sample of the batch (its row in the training "
+                                   "set on the left). Click one to show its chain above.",
+                                   wordWrap=True, objectName="inspectorSamplesNote")
+        self.samples_note.setStyleSheet(f"color: {MUTED}")
+        self.samples_table.cellClicked.connect(lambda row, _column: self.set_sample(row))
+        self.samples_table.verticalHeader().sectionClicked.connect(self.set_sample)
+        self.combination = self._rich_label("inspectorCombination")
+        self.check_factor = QComboBox(objectName="checkFactor")
+        self.check_value = QLineEdit(objectName="checkValue", placeholderText="your value")
+        self.check_value.returnPressed.connect(self._on_check)
+        self.check_button = QPushButton("Check", objectName="checkButton")
+        self.check_button.clicked.connect(self._on_check)
+        self.check_result = self._rich_label("checkResult")
+        for row in self.factor_rows.values():
+            row.clicked.connect(self.select_factor)
+        self._lay_out()
+
+    def _rich_label(self, name: str) -> QLabel:
+        label = QLabel(objectName=name, textFormat=Qt.TextFormat.RichText, wordWrap=True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _lay_out(self) -> None:
+        self.content = QWidget()
+        column = QVBoxLayout(self.content)
+        column.addWidget(self.header)
+        column.addWidget(self.values)
+        chain = QGroupBox("Chain rule")
+        chain_column = QVBoxLayout(chain)
+        chain_column.addWidget(self.formula)
+        for name, row in self.factor_rows.items():
+            chain_column.addWidget(row)
+            if name == LOSS_SLOPE:
+                chain_column.addLayout(self.terms_box)
+                chain_column.addWidget(self.terms_note)
+        chain_column.addWidget(self.product)
+        column.addWidget(chain)
+        batch = QGroupBox("Over the batch")
+        batch_column = QVBoxLayout(batch)
+        batch_column.addWidget(self.samples_note)
+        batch_column.addWidget(self.samples_table)
+        batch_column.addWidget(self.combination)
+        column.addWidget(batch)
+        check = QGroupBox("Check my numbers")
+        check_column = QVBoxLayout(check)
+        entry = QHBoxLayout()
+        entry.addWidget(self.check_factor, 1)
+        entry.addWidget(self.check_value, 1)
+        entry.addWidget(self.check_button)
+        check_column.addLayout(entry)
+        check_column.addWidget(self.check_result)
+        column.addWidget(check)
+        column.addStretch(1)
+        scroll = QScrollArea(widgetResizable=True, objectName="inspectorScroll")
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.placeholder)
+        outer.addWidget(scroll, 1)
+        self.scroll = scroll
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Follow the shown snapshot (drawn when visible, otherwise when next shown)."""
+        self.snapshot = snapshot
+        self._refresh()
+
+    def set_parameter(self, ref: ParameterRef | None) -> None:
+        """Inspect `ref` (None: nothing selected)."""
+        if ref != self.ref:
+            self.sample = None
+            self.diagnosis = None
+            self.check_result.clear()
+            self._set_active(None)
+        self.ref = ref
+        self._refresh()
+
+    def set_sample(self, position: int) -> None:
+        """Show the chain of this sample of the batch (its position in the batch)."""
+        self.sample = position
+        self._refresh()
+
+    def select_factor(self, key: str) -> None:
+        """Highlight where a factor (or a term "term_k") lives; clicking it again clears."""
+        self._set_active(None if key == self._active else key)
+
+    def check(self, factor: str, text: str) -> Diagnosis | None:
+        """Diagnose a typed value for a factor; the verdict is shown under the entry."""
+        self.check_factor.setCurrentIndex(max(self.check_factor.findData(factor), 0))
+        self.check_value.setText(text)
+        self._on_check()
+        return self.diagnosis
+
+    # -- outputs -----------------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        self.breakdown = None
+        if self.snapshot is not None and self.ref is not None:
+            self.breakdown = self._explain(self.snapshot, self.ref)
+        self._render()
+
+    def _explain(self, snapshot: Snapshot, ref: ParameterRef) -> Breakdown | None:
+        """The breakdown at the chosen sample; with none chosen yet, the sample that
+        contributes most to the gradient (a first look at a zero input explains little)."""
+        kind, rate = self._regularization()
+        try:
+            breakdown = explain(snapshot, ref, self.sample or 0, kind, rate)
+        except DeltascopeError:
+            return None
+        if self.sample is None:
+            contributions = [abs(row.product) for row in breakdown.rows]
+            self.sample = contributions.index(max(contributions))
+            if self.sample:
+                breakdown = explain(snapshot, ref, self.sample, kind, rate)
+        return breakdown
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._stale:
+            self._refresh()
+
+    def _render(self) -> None:
+        breakdown = self.breakdown
+        self.placeholder.setVisible(breakdown is None)
+        self.scroll.setVisible(breakdown is not None)
+        if breakdown is None:
+            return
+        self.header.setText(_header_html(breakdown, self.snapshot))
+        self.values.setText(_values_html(breakdown))
+        self.formula.setText(_formula_html(breakdown))
+        for name, row in self.factor_rows.items():
+            factor = breakdown.factors.get(name)
+            row.setVisible(factor is not None)
+            if factor is not None:
+                row.label.setText(f"<b>{factor.symbol}</b> = {number(factor.value)}"
+                                  f"<br><span style='color:{MUTED}'>{factor.formula}</span>")
+        self._render_terms(breakdown)
+        self.product.setText(_product_html(breakdown))
+        self._render_samples(breakdown)
+        self.combination.setText(_combination_html(breakdown))
+        self._render_check_choices(breakdown)
+        if self.diagnosis is not None:
+            self._on_check()
+
+    def _render_terms(self, breakdown: Breakdown) -> None:
+        terms = breakdown.terms[:MAX_TERMS]
+        while len(self.term_rows) < len(terms):
+            row = FactorRow(f"term_{len(self.term_rows)}")
+            row.clicked.connect(self.select_factor)
+            self.terms_box.addWidget(row)
+            self.term_rows.append(row)
+        m, i = breakdown.ref.layer, breakdown.ref.row
+        for position, row in enumerate(self.term_rows):
+            row.setVisible(position < len(terms))
+            if position < len(terms):
+                term = terms[position]
+                k = term.index
+                row.label.setText(
+                    f"k = {k}: {sym('W', m + 1, f'{k},{i}')} &times; {sym('&delta;', m + 1, k)}"
+                    f" = {_signed(term.weight)} &times; {_signed(term.delta)} = "
+                    f"{number(term.product, 4)}")
+        hidden = len(breakdown.terms) - len(terms)
+        self.terms_note.setVisible(hidden > 0)
+        self.terms_note.setText(f"<span style='color:{MUTED}'>&hellip; and {hidden} more terms"
+                                "</span>")
+
+    def _render_samples(self, breakdown: Breakdown) -> None:
+        """One row per sample (labelled with its training-set row), capped at MAX_ROWS."""
+        table = self.samples_table
+        m, i = breakdown.ref.layer, breakdown.ref.row
+        upstream = plain(breakdown.factors[UPSTREAM].symbol)
+        delta = plain(sym("&delta;", m, i))
+        table.setHorizontalHeaderLabels([
+            upstream, plain(f"&sigma;&prime;({sym('z', m, i)})"),
+            plain(f"&part;C/&part;{sym('a', m, i)}"), delta, "product"])
+        rows = breakdown.rows[:MAX_ROWS]
+        table.setRowCount(len(rows))
+        table.setVerticalHeaderLabels([str(row.row) for row in rows])
+        for position, row in enumerate(rows):
+            cells = (number(row.upstream, 4), _optional(row.sigma_prime), _optional(row.dC_da),
+                     number(row.delta, 4), number(row.product, 4))
+            for column, text in enumerate(cells):
+                item = table.item(position, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                    table.setItem(position, column, item)
+                item.setText(text)
+        table.selectRow(breakdown.sample)
+        table.resizeColumnsToContents()
+        height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        height += sum(table.rowHeight(r) for r in range(min(len(rows), 8)))
+        height += table.horizontalScrollBar().sizeHint().height()  # room for it, if needed
+        table.setFixedHeight(height)
+
+    def _render_check_choices(self, breakdown: Breakdown) -> None:
+        choices = []
+        for name in CHECK_FACTORS:
+            if name in breakdown.factors:
+                label = plain(breakdown.factors[name].symbol)
+                if name == SAMPLE_GRADIENT:
+                    label += f" (sample {breakdown.rows[breakdown.sample].row})"
+                choices.append((label, name))
+        combo = self.check_factor
+        current = combo.currentData()
+        shown = [(combo.itemText(k), combo.itemData(k)) for k in range(combo.count())]
+        if shown != choices:
+            combo.blockSignals(True)
+            combo.clear()
+            for label, name in choices:
+                combo.addItem(label, name)
+            combo.blockSignals(False)
+        combo.setCurrentIndex(max(combo.findData(current), 0))
+
+    def _on_check(self) -> None:
+        if self.breakdown is None:
+            return
+        text = self.check_value.text()
+        if not text.strip():
+            self.diagnosis = None
+            self.check_result.clear()
+            return
+        try:
+            self.diagnosis = diagnose(self.breakdown, self.check_factor.currentData(), text)
+        except DeltascopeError as error:
+            self.diagnosis = None
+            self.check_result.setText(f"<span style='color:#c0392b'>{html.escape(str(error))}"
+                                      "</span>")
+            return
+        color = "#1e8449" if self.diagnosis.correct else "#c0392b"
+        self.check_result.setText(f"<span style='color:{color}'>{self.diagnosis.message}</span>")
+
+    def _set_active(self, key: str | None) -> None:
+        had_highlight = self._active is not None
+        self._active = key
+        for row in [*self.factor_rows.values(), *self.term_rows]:
+            row.set_active(row.key == key)
+        location = self._location(key)
+        if location is not None:
+            self.highlight_requested.emit(*location)
+        elif had_highlight:
+            self.highlight_requested.emit([], [])
+
+    def _location(self, key: str | None) -> tuple[list, list] | None:
+        breakdown = self.breakdown
+        if key is None or breakdown is None:
+            return None
+        if key.startswith("term_"):
+            index = int(key.removeprefix("term_"))
+            if index >= len(breakdown.terms):
+                return None
+            term = breakdown.terms[index]
+            return list(term.neurons), list(term.edges)
+        factor = breakdown.factors.get(key)
+        return None if factor is None else (list(factor.neurons), list(factor.edges))
+
+
+def _optional(value: float | None) -> str:
+    return "—" if value is None else number(value, 4)
+
+
+def _header_html(breakdown: Breakdown, snapshot: Snapshot | None) -> str:
+    ref, m = breakdown.ref, breakdown.ref.layer
+    target = f"neuron {ref.row} of layer {m}"
+    if ref.kind == "weight":
+        source = f"input {ref.column}" if m == 1 else f"neuron {ref.column} of layer {m - 1}"
+        what = f"weight: {source} &rarr; {target}"
+    else:
+        what = f"bias of {target}"
+    step = "" if snapshot is None else f", step {snapshot.step}"
+    return (f"<span style='font-size:14pt'><b>{breakdown.symbol}</b></span>&nbsp; {what}"
+            f"<br><span style='color:{MUTED}'>{breakdown.activation} layer, {breakdown.loss} "
+            f"({breakdown.reduction}), batch of {breakdown.batch_size}{step}</span>")
+
+
+def _values_html(breakdown: Breakdown) -> str:
+    symbol, total = breakdown.symbol, breakdown.total_gradient
+    plain_step = breakdown.learning_rate * total
+    update = f"&Delta; = {number(breakdown.update)}"
+    if abs(breakdown.update - plain_step) > 1e-9 * max(abs(breakdown.update), 1e-300):
+        update += (f" <span style='color:{MUTED}'>(the optimizer's own step, not &eta; &times; "
+                   f"gradient = {number(plain_step, 4)})</span>")
+    rows = [
+        ("value", f"{symbol} = {number(breakdown.value)}"),
+        ("gradient, this batch", f"&part;C/&part;{symbol} = {number(total)}"),
+        ("learning rate", f"&eta; = {number(breakdown.learning_rate)}"),
+        ("update to apply", update),
+        ("after this step", f"{symbol} &minus; &Delta; = "
+         f"{number(breakdown.value - breakdown.update)}"),
+    ]
+    if breakdown.previous_value is not None:
+        change = breakdown.value - breakdown.previous_value
+        rows.append(("last step", f"{number(breakdown.previous_value)} &rarr; "
+                     f"{number(breakdown.value)} "
+                     f"<span style='color:{MUTED}'>({'+' if change >= 0 else ''}"
+                     f"{number(change, 3)})</span>"))
+    cells = "".join(f"<tr><td style='color:{MUTED}; white-space:nowrap'>{name}</td>"
+                    f"<td>{value}</td></tr>" for name, value in rows)
+    return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
+
+
+def _formula_html(breakdown: Breakdown) -> str:
+    m, i = breakdown.ref.layer, breakdown.ref.row
+    left = f"&part;C/&part;{breakdown.symbol}"
+    names = " &times; ".join(factor.symbol for factor in breakdown.chain)
+    if breakdown.scale == 1.0:
+        batch = "&Sigma;<sub>s</sub>"
+    else:
+        batch = f"(1/{breakdown.batch_size}) &Sigma;<sub>s</sub>"
+    text = f"<b>{left} = {batch} {names}</b>"
+    if breakdown.is_output and SIGMA_PRIME in breakdown.factors:
+        text += f"<br><span style='color:{MUTED}'>output layer: &part;C/&part;{sym('a', m, i)} " \
+                "is the loss derivative at this output</span>"
+    elif not breakdown.is_output:
+        text += (f"<br><span style='color:{MUTED}'>hidden layer: &part;C/&part;{sym('a', m, i)}"
+                 f" = &Sigma;<sub>k</sub> {sym('W', m + 1, 'k,' + str(i))} "
+                 f"{sym('&delta;', m + 1, 'k')}</span>")
+    return text
+
+
+def _product_html(breakdown: Breakdown) -> str:
+    row = breakdown.rows[breakdown.sample]
+    names = " &times; ".join(factor.symbol for factor in breakdown.chain)
+    values = " &times; ".join(_signed(factor.value) for factor in breakdown.chain)
+    return (f"Sample {row.row}: {names} = {values} = <b>{number(row.product)}</b>")
+
+
+def _combination_html(breakdown: Breakdown) -> str:
+    products = sum(row.product for row in breakdown.rows)
+    count = breakdown.batch_size
+    if breakdown.reduction == "mean":
+        lines = [f"The cost is the mean over the batch, so the gradient is the mean of the {count}"
+                 f" contributions: (1/{count}) &times; {_signed(products)} = "
+                 f"{number(breakdown.data_gradient)}"]
+    else:
+        lines = [f"The cost is the sum over the batch, so the gradient is the sum of the {count}"
+                 f" contributions: {number(breakdown.data_gradient)}"]
+    if breakdown.ref.kind == "bias" and count > 1:
+        lines.append(f"<span style='color:{MUTED}'>This is why batch code writes "
+                     "np.sum(delta, axis=0): each neuron's &delta; added over the samples (rows),"
+                     " one number per bias.</span>")
+    if breakdown.regularization_term != 0.0:
+        lines.append(f"+ {breakdown.regularization.upper()} term "
+                     f"({_regularization_formula(breakdown)}) = "
+                     f"{number(breakdown.regularization_term)} &rarr; total "
+                     f"<b>{number(breakdown.total_gradient)}</b>")
+    elif breakdown.regularization != "none" and breakdown.ref.kind == "bias":
+        lines.append(f"<span style='color:{MUTED}'>No {breakdown.regularization.upper()} term: "
+                     "regularization applies to weights only.</span>")
+    agrees = abs(breakdown.difference) <= 1e-12 * max(1.0, abs(breakdown.engine_gradient))
+    mark, color = ("&#10003;", "#1e8449") if agrees else ("&#10007;", "#c0392b")
+    lines.append(f"<span style='color:{color}'>{mark} product = engine gradient "
+                 f"(difference {number(breakdown.difference, 2)})</span>")
+    return "<br>".join(lines)
+
+
+def _regularization_formula(breakdown: Breakdown) -> str:
+    rate = number(breakdown.regularization_rate, 4)
+    if breakdown.regularization == "l2":
+        return f"&lambda; w = {rate} &times; {_signed(breakdown.value)}"
+    return f"&lambda; sign(w) = {rate} &times; {'+1' if breakdown.value >= 0 else '&minus;1'}"
+
+
+# -- the window --------------------------------------------------------------------------
+
+
+def install_inspector(window: MainWindow) -> InspectorPanel:
+    """Add the Inspector dock (right, tabbed with the data view) and wire it to the window:
+    it follows the shown snapshot and the selection, raises itself when a parameter is
+    selected, and highlights factors in the canvas."""
+    panel = InspectorPanel(lambda: _regularization(window))
+    dock = window.add_dock("Inspector", "inspectorDock", panel,
+                           Qt.DockWidgetArea.RightDockWidgetArea)
+    window.tabifyDockWidget(window.data_dock, dock)
+    window.data_dock.raise_()
+    window.snapshot_shown.connect(panel.set_snapshot)
+    panel.highlight_requested.connect(window.canvas.set_highlights)
+
+    def on_selection(ref: ParameterRef | None) -> None:
+        panel.set_parameter(ref)
+        if ref is not None:
+            dock.show()
+            dock.raise_()
+
+    window.selection_changed.connect(on_selection)
+    if window.snapshot is not None:
+        panel.set_snapshot(window.snapshot)
+    return panel
+
+
+def _regularization(window: MainWindow) -> tuple[str, float]:
+    config = window.controls.config()
+    return config.regularization, config.regularization_rate
