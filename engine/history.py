@@ -39,7 +39,7 @@ Array = NDArray[np.float64]
 
 DEFAULT_BUDGET_BYTES = 200_000_000  # what the default N may reserve ("~200 MB")
 MAX_DEFAULT_CAPACITY = 10_000  # more steps than this is more than a slider can show anyway
-MIN_CAPACITY = 1
+MIN_CAPACITY = 0  # N = 0 turns recording off (for a network where copying costs too much)
 MAX_CAPACITY = 1_000_000
 MAX_BUDGET_BYTES = 4_000_000_000  # the most a chosen N may reserve
 HISTORY_MESSAGE = "history"  # Snapshot.message of every snapshot rebuilt from the history
@@ -56,14 +56,14 @@ def bytes_per_step(parameter_count: int, row_width: int = 0) -> int:
 def max_capacity(parameter_count: int, row_width: int = 0) -> int:
     """The largest N that may be chosen: MAX_CAPACITY, or fewer if it would pass 4 GB."""
     fitting = MAX_BUDGET_BYTES // bytes_per_step(parameter_count, row_width)
-    return int(min(MAX_CAPACITY, max(MIN_CAPACITY, fitting)))
+    return int(min(MAX_CAPACITY, max(1, fitting)))
 
 
 def default_capacity(parameter_count: int, row_width: int = 0,
                      budget: int = DEFAULT_BUDGET_BYTES) -> int:
     """How many steps to keep by default: as many as fit in `budget`, at most 10,000."""
     fitting = budget // bytes_per_step(parameter_count, row_width)
-    return int(min(MAX_DEFAULT_CAPACITY, max(MIN_CAPACITY, fitting)))
+    return int(min(MAX_DEFAULT_CAPACITY, max(1, fitting)))
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,8 @@ class StepHistory:
         capacity = _checked_capacity(capacity)
         if capacity == self._capacity:
             return
-        kept = self._slots()[-capacity:]
+        slots = self._slots()
+        kept = slots[len(slots) - min(capacity, len(slots)):]
         old = (self._params, self._gradients, self._updates, self._steps, self._epochs,
                self._costs, self._learning_rates, self._row_counts, self._rows)
         self._allocate(capacity, self._rows.shape[1])
@@ -173,13 +174,16 @@ class StepHistory:
         for target, source in zip(new, old, strict=True):
             target[: len(kept)] = source[kept]
         self._count = len(kept)
-        self._next = len(kept) % capacity
+        self._next = len(kept) % capacity if capacity else 0
 
     # -- recording (the hot path) -----------------------------------------------------------
 
     def record_step(self, trainer: Trainer) -> BatchResult:
         """`trainer.step()`, keeping the step. If the step raises (divergence), nothing is
-        kept and, in a full buffer, the oldest step is dropped (its slot was overwritten)."""
+        kept and, in a full buffer, the oldest step is dropped (its slot was overwritten).
+        With capacity 0 this is `trainer.step()` alone."""
+        if not self._capacity:
+            return trainer.step()
         slot = self._next
         self._params[slot] = trainer.network.params
         try:
@@ -217,6 +221,8 @@ class StepHistory:
 
     def _slots(self) -> NDArray[np.intp]:
         """Slot of every stored step, oldest first."""
+        if not self._count:
+            return np.empty(0, dtype=np.intp)
         start = self._next - self._count
         return (start + np.arange(self._count)) % self._capacity
 

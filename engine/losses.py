@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.activations import Activation, log_softmax, sigmoid
+from engine.activations import Activation, log_softmax, read_only_scalar, sigmoid
 from engine.errors import ConfigError
 
 Array = NDArray[np.float64]
@@ -26,9 +26,12 @@ _LOG_FLOOR = 1e-300
 # (loss, output activation) pairs whose delta^L is a - t.
 _COMBINED = frozenset({("bce", "sigmoid"), ("cross_entropy", "softmax")})
 
-# Hot-path shortcuts: the ufunc methods themselves, without NumPy's Python-level wrappers.
+# Hot-path shortcuts: the ufunc methods themselves, without NumPy's Python-level wrappers,
+# and constants as 0-d arrays (see read_only_scalar).
 _add_reduce = np.add.reduce
 _logaddexp = np.logaddexp
+_ZERO = read_only_scalar(0.0)
+_ONE = read_only_scalar(1.0)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class Loss:
             # log a = -softplus(-z), log(1 - a) = -softplus(z); add.reduce is np.sum without
             # its dispatch layer (the same summation, so the same bits)
             return _add_reduce(
-                targets * _logaddexp(0.0, -z) + (1.0 - targets) * _logaddexp(0.0, z), 1
+                targets * _logaddexp(_ZERO, -z) + (_ONE - targets) * _logaddexp(_ZERO, z), 1
             )
         if name == "cross_entropy" and self.output_activation.name == "softmax":
             return -_add_reduce(targets * log_softmax(z), 1)

@@ -8,7 +8,7 @@ operation each, whatever the depth. Layer index m here is 0-based: weights[0] is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,18 @@ from engine.errors import ConfigError
 from engine.losses import Loss, reduction_scale
 
 Array = NDArray[np.float64]
+
+# One layer's share of the backward pass, built once per network: (m, the slice of W^(m+1)'s
+# gradient in the flat vector, its shape (N^(m+1), N^m), the slice of b^(m+1)'s, W^(m+1),
+# and sigma' of layer m (None for m = 0: no delta is needed for the inputs)).
+_BackwardLayer = tuple[
+    int, slice, tuple[int, int], slice, Array, Callable[[Array, Array], Array] | None
+]
+
+# Hot-path shortcuts: the ufuncs and their methods without the module attribute lookups.
+_add_reduce = np.add.reduce
+_matmul = np.matmul
+_empty = np.empty
 
 
 # ForwardPass and Gradients are built on every training step. A frozen dataclass's generated
@@ -199,18 +211,23 @@ class Network:
                 self.weights, self.biases, self.activation_functions, strict=True
             )
         ]
-        # Hidden layers are elementwise (checked above): J^T g = g * sigma'(z), no Jacobian.
-        self._hidden_derivatives = [
-            activation.derivative for activation in self.activation_functions
-        ]
-        self._gradient_layout: list[tuple[slice, tuple[int, int], slice]] = []
+        self._backward_layers = self._backward_plan()
+
+    def _backward_plan(self) -> list[_BackwardLayer]:
+        """Per-step constants of the backward pass, last layer first (see _BackwardLayer)."""
+        plan: list[_BackwardLayer] = []
         offset = 0
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        for m, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
             weight_end = offset + n_out * n_in
-            self._gradient_layout.append(
-                (slice(offset, weight_end), (n_out, n_in), slice(weight_end, weight_end + n_out))
-            )
+            # Hidden layers are elementwise (checked in __init__): J^T g = g * sigma'(z).
+            derivative = self.activation_functions[m - 1].derivative if m > 0 else None
+            plan.append((
+                m, slice(offset, weight_end), (n_out, n_in),
+                slice(weight_end, weight_end + n_out), self.weights[m], derivative,
+            ))
             offset = weight_end + n_out
+        plan.reverse()
+        return plan
 
     @classmethod
     def from_arrays(
@@ -270,33 +287,32 @@ class Network:
             )
         scale = 1.0 / a_out.shape[0] if reduction == "mean" else reduction_scale(reduction, 1)
         per_sample_costs = loss.per_sample(z_out, a_out, targets)
-        flat = np.empty(self.params.shape[0])
+        flat = _empty(self.params.shape[0])
+        delta = loss.output_delta(z_out, a_out, targets)
         weight_grads: list[Array] = []
         bias_grads: list[Array] = []
-        for weight_block, weight_shape, bias_block in self._gradient_layout:
-            weight_grads.append(flat[weight_block].reshape(weight_shape))
-            bias_grads.append(flat[bias_block])
-        depth = len(weight_grads)
-        deltas: list[Array] = [flat] * depth  # every entry is replaced below
-        delta = loss.output_delta(z_out, a_out, targets)
-        add_reduce, matmul = np.add.reduce, np.matmul
-        weights, derivatives = self.weights, self._hidden_derivatives
-        for m in range(depth - 1, -1, -1):
-            deltas[m] = delta
-            # dC/dW = scale * Delta^T A, dC/db = scale * 1^T Delta (sum over samples, per neuron)
-            matmul(delta.T, activations[m], out=weight_grads[m])
-            add_reduce(delta, 0, out=bias_grads[m])
-            if m > 0:
+        deltas: list[Array] = []
+        for m, weight_block, weight_shape, bias_block, weights, derivative in self._backward_layers:
+            weight_gradient = flat[weight_block].reshape(weight_shape)
+            bias_gradient = flat[bias_block]
+            # dC/dW = scale * Delta^T A, dC/db = scale * 1^T Delta (sum over samples, per neuron),
+            # written straight into flat (the ufuncs' positional out argument)
+            _matmul(delta.T, activations[m], weight_gradient)
+            _add_reduce(delta, 0, None, bias_gradient)
+            weight_grads.append(weight_gradient)
+            bias_grads.append(bias_gradient)
+            deltas.append(delta)
+            if derivative is not None:
                 # delta^m = (W^(m+1)^T delta^(m+1)) * sigma'(z^m), i.e. Activation.backward
                 # for an elementwise activation, called without the method in between
-                delta = (delta @ weights[m]) * derivatives[m - 1](
-                    pre_activations[m - 1], activations[m]
-                )
+                delta = (delta @ weights) * derivative(pre_activations[m - 1], activations[m])
+        weight_grads.reverse()  # the loop went from the last layer to the first
+        bias_grads.reverse()
+        deltas.reverse()
         if scale != 1.0:
             flat *= scale  # one pass over every layer's gradient
-        # positional (cost, per_sample_costs, flat, weights, biases, deltas, scale): cheaper
         return Gradients(
-            float(add_reduce(per_sample_costs)) * scale, per_sample_costs, flat, weight_grads,
+            float(_add_reduce(per_sample_costs)) * scale, per_sample_costs, flat, weight_grads,
             bias_grads, deltas, scale,
         )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.activations import read_only_scalar
 from engine.data import Dataset, DataSplit
 from engine.errors import ConfigError, DivergenceError
 from engine.losses import REDUCTIONS, reduction_scale
@@ -29,6 +30,7 @@ Array = NDArray[np.float64]
 # __array_function__ dispatch layer (a third of a microsecond per call at these sizes).
 _add_reduce = np.add.reduce
 _isfinite = math.isfinite
+_HALF = read_only_scalar(0.5)
 try:
     from numpy._core.multiarray import count_nonzero as _count_nonzero
 except ImportError:  # pragma: no cover - NumPy moved it; the public one is equivalent
@@ -384,8 +386,9 @@ class Trainer:
             outputs = result.forward.activations[-1]
             if self._classification:
                 # as predicted_classes(outputs) == labels: threshold 0.5 for one output, else argmax
-                predicted = outputs >= 0.5 if self._one_output else outputs.argmax(axis=1)
-                self._epoch_metric_sum += _count_nonzero(predicted == labels)
+                predicted = outputs >= _HALF if self._one_output else outputs.argmax(axis=1)
+                # int(): count_nonzero gives an np.int64, slow to add to a Python float
+                self._epoch_metric_sum += int(_count_nonzero(predicted == labels))
             else:
                 error = outputs - result.targets
                 self._epoch_metric_sum += float(np.vdot(error, error))

@@ -112,6 +112,10 @@ class NetworkCanvas(QWidget):
     def clear_highlights(self) -> None:
         self.set_highlights([], [])
 
+    def highlights(self) -> tuple[list[tuple[int, int]], list[ParameterRef]]:
+        """The highlighted neurons (layer, index) and weights, as drawn."""
+        return list(self._highlight_neurons), list(self._highlight_edges)
+
     def item_at(self, pos: QPointF) -> ParameterRef | tuple[int, int] | None:
         """The neuron (layer, index) or weight under a widget point; neurons win over edges."""
         if self._layout is None or self._bins is None:

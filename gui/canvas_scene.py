@@ -127,11 +127,15 @@ def paint_headers(painter: QPainter, scene: Scene) -> None:
     last = len(layout.sizes) - 1
     for m, x in enumerate(layout.column_x):
         name = "Input" if m == 0 else "Output" if m == last else f"Hidden {m}"
-        if m > 0:
-            name += f" ({scene.snapshot.activation_names[m - 1]})"
         count = layout.sizes[m]
-        for face, text, top, color in ((title, name, 12.0, INK),
-                                       (sub, f"{count} neuron{'s' * (count != 1)}", 31.0, MUTED)):
+        counted = f"{count} neuron{'s' * (count != 1)}"
+        if m > 0:
+            activation = scene.snapshot.activation_names[m - 1]
+            if QFontMetricsF(title).horizontalAdvance(f"{name} ({activation})") <= gap:
+                name += f" ({activation})"
+            else:  # narrow columns: the activation moves to the second line
+                counted = f"{activation}, {count}"
+        for face, text, top, color in ((title, name, 12.0, INK), (sub, counted, 31.0, MUTED)):
             painter.setFont(face)
             painter.setPen(color)
             metrics = QFontMetricsF(face)

@@ -6,6 +6,7 @@ colours from the Qt palette (light or dark theme alike).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from collections.abc import Sequence
@@ -14,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.snapshot import Snapshot
@@ -35,8 +36,10 @@ OVERLAY_COLORS: tuple[str, ...] = (
     "#994488", "#995533", "#99aaaa", "#6655cc", "#bbaa66", "#007755", "#ff8877", "#117700",
     "#ff77bb", "#666600", "#bb99dd", "#77aa66",
 )
-# Legend entries per column before the legend grows another column.
-_LEGEND_ROWS = 8
+# Pixels per legend row (pyqtgraph's line samples are 20 px squares), and the plot width from
+# which the legend may use two columns.
+_LEGEND_ROW_HEIGHT = 20.0
+_TWO_COLUMN_WIDTH = 560.0
 
 
 def overlay_color(index: int) -> QColor:
@@ -115,7 +118,10 @@ class CostPlot(QWidget):
 
     `train_curve`, `test_curve`, `metric_train_curve`, `metric_test_curve` are the
     PlotDataItems; their data is the snapshot's history (accuracy in percent).
+    `overlay_visibility_toggled(index, visible)`: an overlay's legend entry was clicked.
     """
+
+    overlay_visibility_toggled = Signal(int, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +139,7 @@ class CostPlot(QWidget):
         # epochs: computed when the overlays change, so set_snapshot never walks them.
         self._overlay_extent: Array = np.empty(0)
         self._overlay_epochs: Array = np.empty(0)
+        self._overlay_has_test: list[bool] = []
 
         self.log_y_checkbox = QCheckBox("log y", toolTip="Logarithmic cost axis")
         self.log_y_checkbox.toggled.connect(self._on_log_y_toggled)
@@ -170,6 +177,14 @@ class CostPlot(QWidget):
 
         legend = self.cost_plot.addLegend(offset=(-8, 8), labelTextColor=text_color)
         self._legend: pg.LegendItem = legend
+        legend_fill = QColor(background(palette))
+        legend_fill.setAlpha(190)  # curves show through; the names stay readable over them
+        legend.setBrush(pg.mkBrush(legend_fill))
+        # The legend row counting the overlays that do not fit: a sample that draws nothing.
+        self._more_runs_sample = pg.PlotDataItem(pen=None)
+        self._legend_fit: tuple[int, bool] = (0, False)
+        self.cost_plot.getViewBox().sigResized.connect(self._on_view_resized)
+        legend.sigSampleClicked.connect(self._on_legend_clicked)
         self.train_curve = self.cost_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
         self.test_curve = self.cost_plot.plot(pen=pg.mkPen(TEST_COLOR, width=2), name="test")
         self.metric_train_curve = self.metric_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
@@ -269,7 +284,9 @@ class CostPlot(QWidget):
         live = int(np.searchsorted(self._epochs, nearest))
         if live < len(self._epochs) and self._epochs[live] == nearest:
             lines += self._hover_description(live)
-        lines += self._overlay_description(nearest)
+        line_height = QFontMetricsF(self.hover_text.textItem.font()).lineSpacing()
+        fitting = int((self.cost_plot.getViewBox().height() - 8.0) // max(line_height, 1.0))
+        lines += self._overlay_description(nearest, max(3, fitting - len(lines)))
         text = "\n".join(lines)
         for line in self._hover_lines:
             line.setValue(nearest)
@@ -294,6 +311,8 @@ class CostPlot(QWidget):
             for overlay in overlays
         ]
         self.overlay_curves = [self._add_overlay(overlay) for overlay in self._overlays]
+        self._overlay_has_test = [bool(np.isfinite(overlay.test_cost).any())
+                                  for overlay in self._overlays]
         self._overlay_extent, self._overlay_epochs = _overlay_summary(self._overlays)
         self._rebuild_legend()
         self._hide_hover()
@@ -353,21 +372,24 @@ class CostPlot(QWidget):
         self.hover_text.setAnchor((0.0, 0.0))
         self.hover_text.setPos(left, 2.0)
 
-    def _overlay_description(self, epoch: float) -> list[str]:
+    def _overlay_description(self, epoch: float, room: int) -> list[str]:
         """One line per visible overlay: its train (/ test) cost at `epoch`, or — if it has
-        no record there."""
+        no record there; at most `room` lines (the last then counts the runs left out)."""
+        shown = [(overlay, has_test) for overlay, has_test
+                 in zip(self._overlays, self._overlay_has_test, strict=True) if overlay.visible]
+        listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
         lines = []
-        for overlay in self._overlays:
-            if not overlay.visible:
-                continue
+        for overlay, has_test in listed:
             index = int(np.searchsorted(overlay.epochs, epoch))
             found = index < len(overlay.epochs) and overlay.epochs[index] == epoch
             train = overlay.train_cost[index] if found else math.nan
             text = f"{_shortened(overlay.name)}  {_number(train)}"
-            if np.isfinite(overlay.test_cost).any():
+            if has_test:
                 test = overlay.test_cost[index] if found else math.nan
                 text += f" / {_number(test)}"
             lines.append(text)
+        if len(listed) < len(shown):
+            lines.append(f"+{len(shown) - len(listed)} more runs")
         return lines
 
     def _add_overlay(self, overlay: OverlayCurves) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
@@ -390,16 +412,49 @@ class CostPlot(QWidget):
         return items[0], items[1]
 
     def _rebuild_legend(self) -> None:
-        """Live train and test first (when they have data), then the visible overlays."""
+        """Live train and test first (when they have data), then the visible overlays, as many
+        as fit the plot's height; the rest are counted in a last "+N more runs" row."""
+        rows, wide = self._legend_room()
+        live = [(curve, name) for curve, name in ((self.train_curve, "train"),
+                                                   (self.test_curve, "test"))
+                if self._has_data.get(id(curve))]
+        shown = [(overlay, items[0]) for overlay, items in zip(self._overlays,
+                                                               self.overlay_curves, strict=True)
+                 if overlay.visible]
+        columns = 2 if len(live) + len(shown) > rows and wide else 1
+        room = rows * columns - len(live)
+        listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
         self._legend.clear()
-        for curve, name in ((self.train_curve, "train"), (self.test_curve, "test")):
-            if self._has_data.get(id(curve)):
-                self._legend.addItem(curve, name)
-        for overlay, (train_item, _) in zip(self._overlays, self.overlay_curves, strict=True):
-            if overlay.visible:
-                self._legend.addItem(train_item, html.escape(_shortened(overlay.name, 40)))
-        entries = len(self._legend.items)
-        self._legend.setColumnCount(max(1, math.ceil(entries / _LEGEND_ROWS)))
+        self._legend.setColumnCount(columns)
+        for curve, name in live:
+            self._legend.addItem(curve, name)
+        for overlay, item in listed:
+            self._legend.addItem(item, html.escape(_shortened(overlay.name, 40)))
+        if len(listed) < len(shown):
+            self._legend.addItem(self._more_runs_sample, f"+{len(shown) - len(listed)} more runs")
+        self._legend_fit = (rows, wide)
+
+    def _on_legend_clicked(self, item: pg.PlotDataItem) -> None:
+        """A click on an overlay's legend entry hid its train curve: hide its test curve too,
+        and say so (after the click is handled, as the owner may then rebuild the legend)."""
+        for index, (train_item, test_item) in enumerate(self.overlay_curves):
+            if item is train_item:
+                visible = train_item.isVisible()
+                test_item.setVisible(visible and self._overlay_has_test[index])
+                QTimer.singleShot(0, self, functools.partial(
+                    self.overlay_visibility_toggled.emit, index, visible))
+                return
+
+    def _legend_room(self) -> tuple[int, bool]:
+        """(legend rows that fit the plot's height, whether it is wide enough for two columns)."""
+        view_box = self.cost_plot.getViewBox()
+        rows = max(3, int((view_box.height() - 16.0) // _LEGEND_ROW_HEIGHT))
+        return rows, view_box.width() >= _TWO_COLUMN_WIDTH
+
+    def _on_view_resized(self) -> None:
+        """Refit the legend when the plot's size changes how many rows it holds."""
+        if self._overlays and self._legend_room() != self._legend_fit:
+            self._rebuild_legend()
 
     def _curves(self) -> tuple[pg.PlotDataItem, ...]:
         return (self.train_curve, self.test_curve, self.metric_train_curve,

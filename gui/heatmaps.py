@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.history import HISTORY_MESSAGE
 from engine.network import ParameterRef
 from engine.snapshot import Snapshot
 from gui.canvas import HIGHLIGHT
@@ -185,7 +186,8 @@ class GradientHeatmaps(QWidget):
             self._rebuild(snapshot.sizes)
         self._snapshot = snapshot
         self._draw_images()
-        self._record_norms(snapshot)
+        if snapshot.message != HISTORY_MESSAGE:  # a past step is shown, not a new one
+            self._record_norms(snapshot)
         self._show_hover_text()
 
     def set_selection(self, ref: ParameterRef | None) -> None:

@@ -72,7 +72,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._saved_params: np.ndarray | None = None
         self.selected: ParameterRef | None = None
         self._pacer = FramePacer()
-        self._waiting_loops: list[QEventLoop] = []  # sync() and step() calls waiting
+        self._waiting_loops: dict[int, QEventLoop] = {}  # sync() and step() calls waiting
+        self._fence_token = 0
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -263,6 +264,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._worker.diverged.connect(self._on_diverged)
         self._worker.failed.connect(lambda text: self.banner.show_message(text, error=True))
         self._worker.stopped.connect(self._thread.quit)
+        self._worker.fenced.connect(self._on_fenced)
         self._worker.check_progress.connect(self.gradient_check.set_progress)
         self._worker.check_finished.connect(self.gradient_check.finish)
         # A lambda, not the bound method: the worker's own thread runs no event loop, so a
@@ -296,23 +298,28 @@ class MainWindow(FileActionsMixin, QMainWindow):
         return self._run_and_wait(lambda: self._worker.step(count))
 
     def _run_and_wait(self, command: Callable[[], None]) -> Snapshot | None:
-        """Run a worker command and wait (running the event loop) for the paused snapshot."""
+        """Run a worker command, then wait (running the event loop) until every snapshot it
+        sent has been drawn; returns the latest snapshot."""
         loop = QEventLoop()
-        self._waiting_loops.append(loop)
+        self._fence_token += 1
+        self._waiting_loops[self._fence_token] = loop
         QTimer.singleShot(SYNC_TIMEOUT_MS, loop.quit)
         command()
+        self._worker.fence(self._fence_token)
         loop.exec()
-        self._waiting_loops.remove(loop)
+        del self._waiting_loops[self._fence_token]
         return self.snapshot
+
+    def _on_fenced(self, token: int) -> None:
+        loop = self._waiting_loops.get(token)
+        if loop is not None:
+            loop.quit()
 
     # -- snapshots in ---------------------------------------------------------------------
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.show_snapshot(snapshot)
-        if not self.playing:  # signals arrive in order: this is the paused state's snapshot
-            for loop in self._waiting_loops:
-                loop.quit()
         # Ask for the next frame only when drawing this one stays within the CPU budget.
         wait_ms = round(1000.0 * self._pacer.delay())
         QTimer.singleShot(wait_ms, self, lambda: self._worker.acknowledge_frame())

@@ -163,7 +163,7 @@ class PinnedRun:
             raise RunFormatError(f"{where}: color_index must be in [0, {len(OVERLAY_COLORS)}), "
                                  f"got {color_index}")
         return cls(
-            name=name, config=config_from_dict(data.get("config", {}), where),
+            name=name, config=config_from_dict(_field(data, "config", Mapping, where), where),
             metric_name=metric_name, step=_field(data, "step", int, where, default=0),
             visible=_field(data, "visible", bool, where, default=True),
             color_index=color_index, **{curve: _frozen(v) for curve, v in curves.items()},
@@ -250,7 +250,8 @@ def _field(data: Mapping[str, Any], key: str, kind: type, where: str,
     return value
 
 
-_KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+_KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+               Mapping: "a mapping"}
 
 
 def _curve(data: Mapping[str, Any], key: str, where: str) -> Array:
@@ -573,8 +574,9 @@ class RunsPanel(QWidget):
         if count == 0:
             self.count_label.setText("No pinned runs yet (Train ▸ Pin run)")
         else:
-            full = " (the limit: delete one to pin another)" if count >= MAX_RUNS else ""
-            self.count_label.setText(f"{count} of {MAX_RUNS} runs pinned{full}")
+            full = count >= MAX_RUNS
+            self.count_label.setText(f"{count} of {MAX_RUNS} runs pinned{': full' if full else ''}")
+        self.count_label.setToolTip(LIMIT_MESSAGE if count >= MAX_RUNS else "")
         self.delete_button.setEnabled(bool(self.selected_rows()))
         self.delete_all_button.setEnabled(count > 0)
 
@@ -602,6 +604,7 @@ class RunsController(QObject):
         window.train_menu.addAction(self.action)
         window.toolbar.addAction(self.action)
         self.model.changed.connect(self._on_runs_changed)
+        window.cost_plot.overlay_visibility_toggled.connect(self._on_legend_toggled)
 
     def _place_dock(self) -> None:
         """Beside the cost plot: in a tab with the Parameter history dock when there is one
@@ -646,6 +649,11 @@ class RunsController(QObject):
         limit = ": that is the limit, delete one to pin another" if self.model.is_full() else ""
         status.showMessage(f"Pinned “{name}” ({count} of {MAX_RUNS}){limit}", 10_000)
         return run
+
+    def _on_legend_toggled(self, row: int, visible: bool) -> None:
+        """A run hidden by a click on its legend entry is unchecked in the table too."""
+        if row < len(self.model.runs()):
+            self.model.set_visible(row, visible)
 
     def _on_runs_changed(self) -> None:
         self._window.cost_plot.set_overlays([run.overlay() for run in self.model.runs()])

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -101,13 +102,26 @@ class TimelinePanel(QWidget):
         self.memory_label = QLabel(objectName="timelineMemory")
         self.capacity_spin = QSpinBox(objectName="timelineCapacity", prefix="max ",
                                       minimum=MIN_CAPACITY, maximum=MIN_CAPACITY,
+                                      specialValueText="history off",
                                       keyboardTracking=False, accelerated=True)
-        self.capacity_spin.setToolTip("How many of the last steps to keep for scrubbing (N)")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
-        for widget in (self.back_button, self.slider, self.forward_button, self.latest_button,
-                       self.position_label, self.memory_label, self.capacity_spin):
-            layout.addWidget(widget, 1 if widget is self.slider else 0)
+        self.capacity_spin.setToolTip("How many of the last steps to keep for scrubbing (N); "
+                                      "0 turns recording off")
+        # Two rows, so the slider gets the dock's whole width: [◀ slider ▶ Latest] over
+        # [position ... memory, N].
+        scrubbing = QHBoxLayout()
+        for widget in (self.back_button, self.slider, self.forward_button, self.latest_button):
+            scrubbing.addWidget(widget, 1 if widget is self.slider else 0)
+        status = QHBoxLayout()
+        status.addWidget(self.position_label)
+        status.addStretch(1)
+        status.addWidget(self.memory_label)
+        status.addSpacing(8)
+        status.addWidget(self.capacity_spin)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 2)
+        layout.setSpacing(0)
+        layout.addLayout(scrubbing)
+        layout.addLayout(status)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._set_enabled(False)
 

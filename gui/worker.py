@@ -45,6 +45,7 @@ class TrainingWorker(QObject):
     diverged = Signal(str)  # one-line message; training is paused, weights intact
     failed = Signal(str)  # a command could not be carried out; state unchanged
     stopped = Signal()
+    fenced = Signal(int)  # see fence()
     check_progress = Signal(int, int)  # parameters done, total
     check_finished = Signal(object)  # GradientCheckResult, or None when cancelled
     history_info = Signal(object)  # HistoryInfo; sent before every snapshot_ready
@@ -120,6 +121,11 @@ class TrainingWorker(QObject):
 
     def request_snapshot(self) -> None:
         self.submit(self._emit_snapshot)
+
+    def fence(self, token: int) -> None:
+        """Emit `fenced(token)` once every command submitted before this one has run (so
+        every snapshot they sent has arrived before `fenced` does: signals keep their order)."""
+        self.submit(lambda: self.fenced.emit(token))
 
     def run_gradient_check(self) -> None:
         """Central differences on the paused state's batch; pauses first."""

@@ -165,7 +165,26 @@ def test_resize_keeps_the_newest_steps_and_clear_forgets_them() -> None:
     assert len(history) == 0 and history.info().first_step is None
     assert history.nearest_step(3) is None
     with pytest.raises(ValueError):
-        history.resize(0)
+        history.resize(-1)
+
+
+def test_capacity_zero_turns_recording_off() -> None:
+    trainer, replay = make_trainer(CIRCLE), make_trainer(CIRCLE)
+    history = history_for(trainer, 3)
+    for _ in range(4):
+        history.record_step(trainer)
+        replay.step()
+    history.resize(0)
+    assert len(history) == 0 and history.nbytes == 0
+    for _ in range(3):
+        history.record_step(trainer)
+        replay.step()
+    assert np.array_equal(trainer.network.params, replay.network.params)
+    assert len(history) == 0 and history.info().first_step is None
+    assert history.nearest_step(5) is None and len(history.steps()) == 0
+    history.resize(2)
+    history.record_step(trainer)
+    assert list(history.steps()) == [7]
 
 
 def test_larger_batches_widen_the_stored_rows() -> None:

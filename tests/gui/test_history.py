@@ -102,8 +102,11 @@ def test_scrubbing_shows_the_stored_step_exactly(make_window, qtbot, monkeypatch
     assert (timeline.slider.minimum(), timeline.slider.maximum()) == (0, 23)
     assert timeline.slider.value() == 23
 
+    norm_steps, norms = window.heatmaps.norm_data()
     shown = _scrub_to(window, qtbot, 9)
     expected = take_snapshot(_replayed(CIRCLE, 9), window.sample_spin.value())
+    after_steps, after_norms = window.heatmaps.norm_data()  # the norm curve is not rewound
+    assert np.array_equal(after_steps, norm_steps) and np.array_equal(after_norms, norms)
     assert np.array_equal(shown.params, expected.params)
     assert np.array_equal(shown.gradient, expected.gradient)
     assert np.array_equal(shown.batch_rows, expected.batch_rows)
@@ -184,6 +187,14 @@ def test_the_timeline_keeps_the_last_n_steps_and_shows_its_memory(make_window, q
     qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=5000)
     assert timeline.info is not None and timeline.info.kept == 0
     assert not timeline.slider.isEnabled() and timeline.viewing is None
+
+    timeline.capacity_spin.setValue(0)  # recording off
+    qtbot.waitUntil(lambda: timeline.info is not None and timeline.info.capacity == 0,
+                    timeout=5000)
+    window.step(5)
+    assert timeline.capacity_spin.text() == "history off"
+    assert timeline.info.kept == 0 and not timeline.slider.isEnabled()
+    assert timeline.memory_label.text() == "0 steps kept, 0 B"
 
 
 def test_format_bytes() -> None:

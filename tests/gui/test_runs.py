@@ -159,6 +159,14 @@ def test_hide_removes_the_curve_from_view(make_window, qtbot) -> None:  # type: 
     assert window.cost_plot.overlay_curves[0][0].isVisible()
     assert not window.playing and not window.play_action.isChecked()
     assert model.set_visible(0, False) and not model.set_visible(0, False)
+    # Clicking a run's legend entry hides it everywhere, the table's checkbox included.
+    legend = window.cost_plot._legend
+    sample = next(sample for sample, label in legend.items if label.text.startswith("run 2"))
+    graphics = window.cost_plot.graphics
+    point = graphics.mapFromScene(sample.sceneBoundingRect().center())
+    qtbot.mouseClick(graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: not model.run(1).visible)
+    assert not any(item.isVisible() for item in window.cost_plot.overlay_curves[1])
 
 
 def _check_indicator_center(table: QTableView, index: QModelIndex) -> QPoint:
@@ -211,7 +219,7 @@ def test_twenty_is_the_limit_and_nothing_is_lost(make_window, qtbot) -> None:  #
     assert "At most 20 runs" in window.statusBar().currentMessage()
     action = window.findChild(QAction, "actionPinRun")
     assert "At most 20 runs" in action.toolTip()
-    assert "20 of 20" in _controller(window).panel.count_label.text()
+    assert "20 of 20 runs pinned: full" == _controller(window).panel.count_label.text()
     model.remove_rows([4])
     _pin(window)
     assert len(model.runs()) == 20
@@ -264,6 +272,27 @@ def test_overlays_accept_plain_tuples_and_widen_the_view(qtbot) -> None:  # type
     cost_plot.set_overlays([])
     assert cost_plot.overlay_curves == [] and cost_plot.hover_at(40.0) == ""
     assert train_item.scene() is None  # removed from the plot
+
+
+def test_a_crowded_legend_and_hover_count_the_runs_that_do_not_fit(qtbot) -> None:  # type: ignore[no-untyped-def]
+    cost_plot = CostPlot()
+    qtbot.addWidget(cost_plot)
+    cost_plot.resize(400, 260)
+    cost_plot.show()
+    qtbot.waitExposed(cost_plot)
+    epochs = np.arange(1.0, 11.0)
+    cost_plot.set_overlays([(f"r{i}", epochs, np.full(10, i + 1.0), np.full(10, np.nan),
+                             QColor(color), True) for i, color in enumerate(OVERLAY_COLORS)])
+    names = _legend_names(cost_plot)
+    assert 2 <= len(names) < 12 and names[-1] == f"+{21 - len(names)} more runs"
+    assert names[:-1] == [f"r{i}" for i in range(len(names) - 1)]
+    text = cost_plot.hover_at(4.0).splitlines()
+    assert text[0] == "epoch 4" and text[1] == "r0  1" and text[-1].endswith("more runs")
+    assert len(text) < 21
+    cost_plot.resize(1200, 900)  # room for every run
+    qtbot.waitUntil(lambda: len(_legend_names(cost_plot)) == 20)
+    assert _legend_names(cost_plot)[-1] == "r19"
+    assert len(cost_plot.hover_at(4.0).splitlines()) == 21
 
 
 def _lab(color: QColor) -> np.ndarray:
@@ -357,6 +386,8 @@ def _broken(change: dict[str, Any], drop: str | None = None) -> dict[str, Any]:
     (_broken({"color_index": 20}), r"color_index must be in \[0, 20\)"),
     (_broken({"colour": 1}), "unknown key\\(s\\) colour"),
     (_broken({"format": 2}), "unknown format 2"),
+    (_broken({}, drop="config"), "pinned run 'baseline': missing 'config'"),
+    (_broken({"config": [1]}), "'config' must be a mapping"),
     (_broken({"config": {"learning_rate": "fast"}}), "config: 'learning_rate' must be a number"),
     (_broken({"config": {"seed": True}}), "'seed' must be a whole number, got True"),
     (_broken({"config": {"hidden": [{"size": 4}]}}), "hidden layer 1: missing 'activation'"),
