@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from engine.history import HISTORY_MESSAGE
 from engine.network import ParameterRef
 from engine.snapshot import Snapshot
+from engine.stepthrough import sup as superscript
 from gui.canvas import HIGHLIGHT
 from gui.colors import class_color, diverging_colormap
 from gui.cost_plot import LogFriendlyAxis, background, foreground, style_plot
@@ -291,7 +292,7 @@ class GradientHeatmaps(QWidget):
         graphics.setMinimumHeight(min(96 + 10 * (n_out - 1), 200))
         weight_plot = graphics.addPlot(row=0, col=0)
         bias_plot = graphics.addPlot(row=0, col=1)
-        titles = (f"dC/dW^{layer} ({n_out}x{n_in})", f"dC/db^{layer}")
+        titles = (f"∂C/∂W{superscript(layer)} ({n_out}×{n_in})", f"∂C/∂b{superscript(layer)}")
         weight_plot.setTitle(titles[0], color=text, size="9pt")
         bias_plot.setTitle(titles[1], color=text, size="9pt")
         bias_plot.setFixedWidth(_BIAS_PLOT_WIDTH)

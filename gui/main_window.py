@@ -42,7 +42,11 @@ from gui.data_view import DataView
 from gui.frame_pacer import FramePacer
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.heatmaps import GradientHeatmaps
+from gui.inspector import install_inspector
+from gui.runs import install_runs
 from gui.status import MessageBanner, StatusLine
+from gui.stepthrough import install_step_through
+from gui.timeline import install_history
 from gui.window_files import EXPORT_FILTER, FileActionsMixin
 from gui.worker import TrainingWorker
 
@@ -114,10 +118,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def _install_features(self) -> None:
         """Feature panels that plug in through the window's public hooks (one line each)."""
-        __import__("gui.timeline").timeline.install_history(self)
-        __import__("gui.stepthrough").stepthrough.install_step_through(self)
-        __import__("gui.inspector").inspector.install_inspector(self)
-        __import__("gui.runs").runs.install_runs(self)
+        install_history(self)
+        install_step_through(self)
+        install_inspector(self)
+        install_runs(self)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,
