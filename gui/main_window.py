@@ -52,6 +52,7 @@ from gui.worker import TrainingWorker
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
+PLOT_INTERVAL_MS = 400  # plots redraw at most this often while training plays
 
 
 class MainWindow(FileActionsMixin, QMainWindow):
@@ -78,6 +79,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._pacer = FramePacer()
         self._waiting_loops: dict[int, QEventLoop] = {}  # sync() and step() calls waiting
         self._fence_token = 0
+        self._pending_plots: Snapshot | None = None  # waiting for the plot timer
+        self._plot_timer = QTimer(self, singleShot=True)
+        self._plot_timer.timeout.connect(self._draw_pending_plots)
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -329,13 +333,33 @@ class MainWindow(FileActionsMixin, QMainWindow):
         QTimer.singleShot(wait_ms, self, lambda: self._worker.acknowledge_frame())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Draw `snapshot` in every view (the latest one, or one from history)."""
+        """Draw `snapshot` in every view (the latest one, or one from history).
+
+        While training plays, the plots (pyqtgraph: costly to repaint, and every millisecond
+        the GUI thread draws is one the training thread waits for the GIL) follow at most
+        every PLOT_INTERVAL_MS; the canvas and status line take every frame. Paused, every
+        view shows the snapshot at once.
+        """
         self.canvas.set_snapshot(snapshot)
+        self.status_line.set_snapshot(snapshot)
+        if self.playing:
+            self._pending_plots = snapshot
+            if not self._plot_timer.isActive():
+                self._plot_timer.start(PLOT_INTERVAL_MS)
+        else:
+            self._draw_plots(snapshot)
+        self.snapshot_shown.emit(snapshot)
+
+    def _draw_plots(self, snapshot: Snapshot) -> None:
+        self._plot_timer.stop()
+        self._pending_plots = None
         self.cost_plot.set_snapshot(snapshot)
         self.heatmaps.set_snapshot(snapshot)
         self.data_view.set_snapshot(snapshot)
-        self.status_line.set_snapshot(snapshot)
-        self.snapshot_shown.emit(snapshot)
+
+    def _draw_pending_plots(self) -> None:
+        if self._pending_plots is not None:
+            self._draw_plots(self._pending_plots)
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing

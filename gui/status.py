@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from engine.snapshot import Snapshot
+
+RATE_INTERVAL = 0.5  # seconds between updates of the steps/s figure while playing
 
 
 def _number(value: float) -> str:
@@ -21,6 +24,7 @@ class StatusLine(QLabel):
         self.setObjectName("statusLine")
         self._snapshot: Snapshot | None = None
         self._rate = 0.0
+        self._rate_shown_at = -math.inf
         self._playing = False
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
@@ -28,8 +32,10 @@ class StatusLine(QLabel):
         self._render()
 
     def set_rate(self, steps_per_second: float) -> None:
+        """Take a new rate; it shows with the next frame, or after RATE_INTERVAL at most."""
         self._rate = steps_per_second
-        self._render()
+        if time.monotonic() - self._rate_shown_at >= RATE_INTERVAL:
+            self._render()
 
     def set_playing(self, playing: bool) -> None:
         self._playing = playing
@@ -52,7 +58,10 @@ class StatusLine(QLabel):
             else:
                 parts.append(f"train RMSE {_number(metric)}")
         parts.append(f"{self._rate:,.0f} steps/s" if self._playing else "paused")
-        self.setText("  ·  ".join(parts))
+        self._rate_shown_at = time.monotonic()
+        text = "  ·  ".join(parts)
+        if text != self.text():
+            self.setText(text)
 
 
 class MessageBanner(QWidget):
