@@ -138,12 +138,15 @@ class StepHistory:
     def __len__(self) -> int:
         return self._count
 
+    def _arrays(self) -> tuple[NDArray[np.generic], ...]:
+        """Every array of the buffer, one slot per step each."""
+        return (self._params, self._gradients, self._updates, self._steps, self._epochs,
+                self._costs, self._learning_rates, self._row_counts, self._rows)
+
     @property
     def nbytes(self) -> int:
         """Bytes reserved by the buffer's arrays (the bound, whatever is filled)."""
-        arrays = (self._params, self._gradients, self._updates, self._steps, self._epochs,
-                  self._costs, self._learning_rates, self._row_counts, self._rows)
-        return sum(array.nbytes for array in arrays)
+        return sum(array.nbytes for array in self._arrays())
 
     def info(self) -> HistoryInfo:
         count, capacity = self._count, self._capacity
@@ -166,12 +169,9 @@ class StepHistory:
             return
         slots = self._slots()
         kept = slots[len(slots) - min(capacity, len(slots)):]
-        old = (self._params, self._gradients, self._updates, self._steps, self._epochs,
-               self._costs, self._learning_rates, self._row_counts, self._rows)
+        old = self._arrays()
         self._allocate(capacity, self._rows.shape[1])
-        new = (self._params, self._gradients, self._updates, self._steps, self._epochs,
-               self._costs, self._learning_rates, self._row_counts, self._rows)
-        for target, source in zip(new, old, strict=True):
+        for target, source in zip(self._arrays(), old, strict=True):
             target[: len(kept)] = source[kept]
         self._count = len(kept)
         self._next = len(kept) % capacity if capacity else 0

@@ -17,13 +17,13 @@ from numpy.typing import NDArray
 from engine.activations import get_activation
 from engine.losses import Loss
 from engine.network import ParameterRef, parameter_views
+from engine.notation import pretty_formula, superscript
 from engine.snapshot import Snapshot
 
 Array = NDArray[np.float64]
 
 PHASE_KINDS: tuple[str, ...] = ("forward", "cost", "backward", "gradients", "update")
 
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leakyReLU",
                      "linear": "identity", "softmax": "softmax"}
 _LOSS_FORMULAS = {
@@ -35,16 +35,6 @@ _LOSS_FORMULAS = {
 }
 _LOSS_DERIVATIVES = {"sse": "2(a − t)", "half_sse": "a − t", "mse": "2(a − t)/N",
                      "bce": "(a − t) / (a(1 − a))", "cross_entropy": "−t / a"}
-
-
-def _pretty(formula: str) -> str:
-    """An engine formula ("1 - a^2") in the panel's typography ("1 − a²")."""
-    return formula.replace(" - ", " − ").replace("^2", "²")
-
-
-def sup(number: int) -> str:
-    """`number` in superscript digits, as in z¹ or W²."""
-    return str(number).translate(_SUPERSCRIPTS)
 
 
 @dataclass(frozen=True)
@@ -103,8 +93,8 @@ def phases(snapshot: Snapshot) -> list[Phase]:
 
 def _activation_formula(name: str, m: int) -> str:
     if name == "linear":
-        return f"a{sup(m)} = z{sup(m)}"
-    return f"a{sup(m)} = {_ACTIVATION_NAMES.get(name, name)}(z{sup(m)})"
+        return f"a{superscript(m)} = z{superscript(m)}"
+    return f"a{superscript(m)} = {_ACTIVATION_NAMES.get(name, name)}(z{superscript(m)})"
 
 
 def _neurons(snapshot: Snapshot, m: int) -> list[tuple[int, int]]:
@@ -124,7 +114,7 @@ def _batch_words(snapshot: Snapshot) -> str:
 
 def _forward(snapshot: Snapshot, m: int) -> Phase:
     layer = snapshot.layers[m - 1]
-    s, p = sup(m), sup(m - 1)
+    s, p = superscript(m), superscript(m - 1)
     formula = _activation_formula(layer.activation, m)
     title = f"Forward, layer {m}: z{s} = W{s}a{p} + b{s}, {formula}"
     source = "the inputs a⁰" if m == 1 else f"the outputs a{p} of layer {m - 1}"
@@ -149,7 +139,7 @@ def _cost(snapshot: Snapshot) -> Phase:
     how = "mean" if snapshot.reduction == "mean" else "sum"
     title = f"Cost: C = {how} of C_s over the batch ({snapshot.loss})"
     explanation = (
-        f"Each sample's output a{sup(depth)} is compared with its target t: "
+        f"Each sample's output a{superscript(depth)} is compared with its target t: "
         f"{_LOSS_FORMULAS.get(snapshot.loss, snapshot.loss)}. "
         f"C is the {how} over the {_batch_words(snapshot)}: C = {snapshot.cost:.6g}."
     )
@@ -161,7 +151,7 @@ def _cost(snapshot: Snapshot) -> Phase:
 def _backward(snapshot: Snapshot, m: int) -> Phase:
     depth = len(snapshot.layers)
     layer = snapshot.layers[m - 1]
-    s, n = sup(m), sup(m + 1)
+    s, n = superscript(m), superscript(m + 1)
     per_sample = "δ is per sample (∂C_s/∂z, before the batch's 1/B)."
     if m == depth:
         edges: list[ParameterRef] = []
@@ -180,7 +170,8 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
             title = f"Backward, layer {m}: δ{s} = ∂C_s/∂a{s} ⊙ σ'(z{s})"
             explanation = (f"The loss's slope ∂C_s/∂a = "
                            f"{_LOSS_DERIVATIVES.get(snapshot.loss, '?')} times the activation's "
-                           f"slope σ'(z) = {_pretty(output.derivative_formula)}. {per_sample}")
+                           f"slope σ'(z) = {pretty_formula(output.derivative_formula)}. "
+                           f"{per_sample}")
     else:
         edges = _weights(snapshot, m + 1)
         hidden = get_activation(layer.activation)
@@ -189,7 +180,7 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
         if hidden.elementwise:
             title = f"Backward, layer {m}: δ{s} = (W{n}ᵀ δ{n}) ⊙ σ'(z{s})"
             explanation = (f"{collect}multiplies by the slope of {layer.activation}: "
-                           f"σ'(z) = {_pretty(hidden.derivative_formula)}. {per_sample}")
+                           f"σ'(z) = {pretty_formula(hidden.derivative_formula)}. {per_sample}")
         else:
             title = f"Backward, layer {m}: δ{s} = Jᵀ (W{n}ᵀ δ{n})"
             explanation = (f"{collect}passes the sum back through the {layer.activation} "
@@ -200,7 +191,7 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
 
 def _gradients(snapshot: Snapshot, m: int) -> Phase:
     layer = snapshot.layers[m - 1]
-    s, p = sup(m), sup(m - 1)
+    s, p = superscript(m), superscript(m - 1)
     count = len(snapshot.batch_rows)
     factor = f"(1/{count}) " if snapshot.reduction == "mean" else ""
     title = f"Gradients, layer {m}: ∂C/∂W{s} and ∂C/∂b{s}"
@@ -216,7 +207,7 @@ def _gradients(snapshot: Snapshot, m: int) -> Phase:
 
 def _update(snapshot: Snapshot, m: int, tables: dict[str, Array], plain: bool,
             last: bool) -> Phase:
-    s = sup(m)
+    s = superscript(m)
     rate = f"η = {snapshot.learning_rate:g}"
     title = f"Update, layer {m}: W{s} ← W{s} − update, b{s} ← b{s} − update"
     if plain:

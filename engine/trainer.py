@@ -26,10 +26,10 @@ from engine.optimizers import Optimizer, OptimizerState, make_optimizer
 
 Array = NDArray[np.float64]
 
-# Hot-path shortcuts: the ufunc method directly, and count_nonzero without NumPy's
-# __array_function__ dispatch layer (a third of a microsecond per call at these sizes).
-_add_reduce = np.add.reduce
+# Hot-path shortcuts: count_nonzero without NumPy's __array_function__ dispatch layer (a
+# third of a microsecond per call at these sizes), and constants as 0-d arrays.
 _isfinite = math.isfinite
+_isfinite_array = np.isfinite
 _HALF = read_only_scalar(0.5)
 try:
     from numpy._core.multiarray import count_nonzero as _count_nonzero
@@ -56,6 +56,16 @@ try:
 except ImportError:  # pragma: no cover - NumPy 1.x
     _extobj_contextvar = _make_extobj = None
 _quiet_state_cache: tuple[object, object] = (None, None)  # (outer state, quiet state made from it)
+
+
+def _all_finite(vector: Array) -> bool:
+    """True when no entry of a 1-D array is NaN or Inf.
+
+    Exact, and measured the cheapest way on this hot path: faster than `.all()` (a Python
+    wrapper) for small vectors and than a sum or a BLAS dot product (its threads compete
+    with the rest of the step) for large ones.
+    """
+    return _count_nonzero(_isfinite_array(vector)) == vector.shape[0]
 
 
 def _quiet_floating_point() -> object:
@@ -323,7 +333,7 @@ class Trainer:
         quiet = _quiet_floating_point()
         try:
             result = self._prepare_step(not allow_nonfinite)[0]
-            if not (allow_nonfinite or _isfinite(_add_reduce(result.update))):
+            if not (allow_nonfinite or _all_finite(result.update)):
                 raise DivergenceError(result.step, _UPDATE_NOT_FINITE)
         finally:
             _restore_floating_point(quiet)
@@ -370,11 +380,10 @@ class Trainer:
             result, optimizer_state, labels = self._prepare_step(True)
             params = self.network.params
             params -= result.update
-            # One reduction instead of isfinite over every entry: any NaN or Inf makes the sum
-            # so. Checking the new parameters covers the update and an overflow in between.
-            if not _isfinite(_add_reduce(params)):
+            # Checking the new parameters covers the update and an overflow in between.
+            if not _all_finite(params):
                 params[...] = result.params_before
-                update_finite = _isfinite(_add_reduce(result.update))
+                update_finite = _all_finite(result.update)
                 raise DivergenceError(
                     result.step, _PARAMS_NOT_FINITE if update_finite else _UPDATE_NOT_FINITE
                 )

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.network import ParameterRef
+from engine.notation import subscript, superscript
 
 Array = NDArray[np.float64]
 
@@ -242,18 +243,14 @@ def format_value(value: float) -> str:
     return f"{value:.3e}"
 
 
-_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
 def neuron_name(sizes: tuple[int, ...], layer: int, index: int, pretty: bool = True) -> str:
     """x_j for inputs, h^m_i for hidden neurons, y_i for outputs (0-based, like W^m[i, j])."""
     if layer == 0:
-        letter, superscript = "x", ""
+        letter, layer_mark = "x", ""
     elif layer == len(sizes) - 1:
-        letter, superscript = "y", ""
+        letter, layer_mark = "y", ""
     else:
-        letter, superscript = "h", str(layer)
+        letter, layer_mark = "h", str(layer)
     if not pretty:
-        return f"{letter}^{superscript}_{index}" if superscript else f"{letter}_{index}"
-    return letter + superscript.translate(_SUPERSCRIPT) + str(index).translate(_SUBSCRIPT)
+        return f"{letter}^{layer_mark}_{index}" if layer_mark else f"{letter}_{index}"
+    return letter + superscript(layer_mark) + subscript(index)

@@ -29,11 +29,11 @@ from PySide6.QtGui import (
 
 from engine.snapshot import Snapshot
 from gui import canvas_geometry as geo
-from gui.colors import MIDDLE, NEGATIVE, POSITIVE, signed_rgb
+from gui.colors import MIDDLE, MUTED_TEXT, NEGATIVE, POSITIVE, signed_rgb
 
 BACKGROUND = QColor(255, 255, 255)
 INK = QColor(33, 37, 41)
-MUTED = QColor(108, 117, 125)
+MUTED = QColor(MUTED_TEXT)
 OUTLINE = QColor(120, 126, 134)
 BAND = QColor(241, 243, 245)
 AA_EDGE_LIMIT = 600  # edges are antialiased up to this many drawn edges (see bench)

@@ -1,4 +1,5 @@
-"""The diverging colormap shared by the canvas, the heatmaps and their legends.
+"""Colours shared by several views: the diverging colormap of the canvas, the heatmaps and
+their legends, the class colours, and the text colours of the panels.
 
 Negative values are orange, zero is near white, positive values are blue
 (TensorFlow Playground's convention, readable for the common colour-vision deficiencies).
@@ -17,6 +18,10 @@ POSITIVE = (8, 119, 189)
 CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
     NEGATIVE, POSITIVE, (46, 160, 67), (170, 68, 153), (204, 51, 51), (102, 102, 102),
 )
+# Text: secondary (muted) text, and a verdict that is right or wrong.
+MUTED_TEXT = "#6c757d"
+CORRECT_TEXT = "#1e8449"
+WRONG_TEXT = "#c0392b"
 
 _STOPS = np.array([0.0, 0.5, 1.0])
 _COLORS = np.array([NEGATIVE, MIDDLE, POSITIVE], dtype=np.float64)

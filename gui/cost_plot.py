@@ -16,11 +16,18 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.snapshot import Snapshot
 from gui.colors import NEGATIVE, POSITIVE
+from gui.plot_style import (
+    LogFriendlyAxis,
+    background,
+    foreground,
+    graphics_layout,
+    style_line_plot,
+)
 
 Array = NDArray[np.float64]
 
@@ -59,27 +66,6 @@ class OverlayCurves(NamedTuple):
     visible: bool = True
 
 
-def foreground(palette: QPalette) -> QColor:
-    """Text colour of the current theme."""
-    return palette.color(QPalette.ColorRole.WindowText)
-
-
-def background(palette: QPalette) -> QColor:
-    """Plot background of the current theme."""
-    return palette.color(QPalette.ColorRole.Base)
-
-
-def style_plot(plot: pg.PlotItem, palette: QPalette) -> None:
-    """Axis lines and tick labels in the palette's text colour."""
-    text = foreground(palette)
-    line = QColor(text)
-    line.setAlpha(160)
-    for name in ("left", "bottom", "right", "top"):
-        axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(line))
-        axis.setTextPen(pg.mkPen(text))
-
-
 def _fit_y(view_box: pg.ViewBox, values: Array, log: bool) -> None:
     """Auto-range y unless the values span less than 2% (of their size, or of a decade)."""
     if log:
@@ -96,21 +82,6 @@ def _fit_y(view_box: pg.ViewBox, values: Array, log: bool) -> None:
         view_box.setYRange(middle - minimum_span, middle + minimum_span, padding=0.0)
     else:
         view_box.enableAutoRange(axis="y", enable=True)
-
-
-class LogFriendlyAxis(pg.AxisItem):
-    """An axis whose log-mode labels stay readable: within a decade only 1, 2 and 5 get text."""
-
-    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
-        strings = super().logTickStrings(values, scale, spacing)
-        if len(values) <= 4:
-            return strings
-        kept = []
-        for value, text in zip(values, strings, strict=True):
-            mantissa = 10.0 ** (value - math.floor(value))
-            readable = any(math.isclose(mantissa, k, rel_tol=1e-6) for k in (1.0, 2.0, 5.0, 10.0))
-            kept.append(text if readable else "")
-        return kept
 
 
 class CostPlot(QWidget):
@@ -151,9 +122,7 @@ class CostPlot(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.log_y_checkbox)
 
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(background(palette))
-        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.graphics = graphics_layout(palette)
         self.cost_plot: pg.PlotItem = self.graphics.addPlot(
             row=0, col=0, axisItems={"left": LogFriendlyAxis("left")}
         )
@@ -162,12 +131,7 @@ class CostPlot(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
         self.metric_plot.setXLink(self.cost_plot)
         for plot in (self.cost_plot, self.metric_plot):
-            style_plot(plot, palette)
-            plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
+            style_line_plot(plot, palette)
             plot.getAxis("left").setWidth(48)
             plot.getAxis("left").enableAutoSIPrefix(False)
         self.cost_plot.getAxis("bottom").setStyle(showValues=False)

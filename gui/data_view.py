@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedLayout, QV
 from engine.data import Dataset
 from engine.snapshot import GridOutputs, Snapshot
 from gui.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
-from gui.cost_plot import background, foreground, style_plot
+from gui.plot_style import background, foreground, style_plot
 
 Array = NDArray[np.float64]
 

@@ -29,11 +29,17 @@ from PySide6.QtWidgets import (
 
 from engine.history import HISTORY_MESSAGE
 from engine.network import ParameterRef
+from engine.notation import superscript
 from engine.snapshot import Snapshot
-from engine.stepthrough import sup as superscript
 from gui.canvas import HIGHLIGHT
 from gui.colors import class_color, diverging_colormap
-from gui.cost_plot import LogFriendlyAxis, background, foreground, style_plot
+from gui.plot_style import (
+    LogFriendlyAxis,
+    foreground,
+    graphics_layout,
+    style_line_plot,
+    style_plot,
+)
 
 Array = NDArray[np.float64]
 
@@ -140,19 +146,12 @@ class GradientHeatmaps(QWidget):
         status.addWidget(self.shared_scale_checkbox)
 
         palette = self.palette()
-        self.norm_graphics = pg.GraphicsLayoutWidget()
-        self.norm_graphics.setBackground(background(palette))
-        self.norm_graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.norm_graphics = graphics_layout(palette)
         plot = self.norm_graphics.addPlot(row=0, col=0,
                                           axisItems={"left": LogFriendlyAxis("left")})
         self.norm_plot: pg.PlotItem = plot
-        style_plot(plot, palette)
+        style_line_plot(plot, palette)
         plot.setLogMode(x=False, y=True)
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.setClipToView(True)
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
         plot.setLabel("left", "‖dC/dW‖")
         plot.setLabel("bottom", "step")
         plot.getAxis("left").enableAutoSIPrefix(False)
@@ -285,9 +284,7 @@ class GradientHeatmaps(QWidget):
     def _build_row(self, layer: int, n_in: int, n_out: int) -> _LayerRow:
         palette = self.palette()
         text = foreground(palette).name()
-        graphics = pg.GraphicsLayoutWidget()
-        graphics.setBackground(background(palette))
-        graphics.ci.setContentsMargins(2, 2, 2, 2)
+        graphics = graphics_layout(palette)
         graphics.ci.layout.setHorizontalSpacing(4)
         graphics.setMinimumHeight(min(96 + 10 * (n_out - 1), 200))
         weight_plot = graphics.addPlot(row=0, col=0)

@@ -1,5 +1,6 @@
 """The inspector dock: one weight's or bias's gradient, factor by factor, with the numbers of
-the shown snapshot (engine/explain.py does the math; this module only lays it out).
+the shown snapshot (engine/explain.py does the math, engine/hand_check.py judges typed values,
+gui/inspector_text.py writes the text; this module lays it out and wires it up).
 
 Click a factor to see where it lives in the canvas; type a hand-computed value under "Check
 my numbers" to learn which factor differs and which known mistake would give it.
@@ -8,7 +9,6 @@ my numbers" to learn which factor differs and which known mistake would give it.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -39,39 +39,34 @@ from engine.explain import (
     SIGMA_PRIME,
     UPSTREAM,
     Breakdown,
-    Diagnosis,
-    diagnose,
     explain,
-    number,
-    sym,
 )
+from engine.hand_check import Diagnosis, diagnose
 from engine.network import ParameterRef
+from engine.notation import html_to_plain
 from engine.snapshot import Snapshot
+from gui.canvas import HIGHLIGHT
+from gui.colors import CORRECT_TEXT, MUTED_TEXT, WRONG_TEXT
+from gui.inspector_text import (
+    combination_html,
+    factor_html,
+    formula_html,
+    header_html,
+    muted,
+    product_html,
+    sample_cells,
+    sample_headers,
+    term_html,
+    values_html,
+)
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 MAX_TERMS = 12  # terms of a hidden layer's sum listed one by one
 MAX_ROWS = 100  # samples listed in the per-sample table
-MUTED = "#6c757d"
 CHECK_FACTORS = (GRADIENT, SAMPLE_GRADIENT, UPSTREAM, SIGMA_PRIME, LOSS_SLOPE, DELTA)
 ROW_STYLE = ("QFrame#%s { border: 1px solid %s; border-radius: 4px; background: %s; }")
-
-_SUPERSCRIPT = str.maketrans("0123456789,+-\u2212", "⁰¹²³⁴⁵⁶⁷⁸⁹˒⁺⁻⁻")
-_SUBSCRIPT = str.maketrans("0123456789,+-\u2212ijk", "₀₁₂₃₄₅₆₇₈₉,₊₋₋ᵢⱼₖ")
-
-
-def plain(fragment: str) -> str:
-    """An HTML fragment of engine/explain as plain text (unicode sub/superscript digits)."""
-    text = re.sub(r"<sup>(.*?)</sup>", lambda m: m.group(1).translate(_SUPERSCRIPT), fragment)
-    text = re.sub(r"<sub>(.*?)</sub>", lambda m: m.group(1).translate(_SUBSCRIPT), text)
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def _signed(value: float) -> str:
-    """A number for a product line: negative ones in parentheses."""
-    text = number(value, 4)
-    return f"({text})" if value < 0 else text
 
 
 class FactorRow(QFrame):
@@ -92,7 +87,7 @@ class FactorRow(QFrame):
         self.set_active(False)
 
     def set_active(self, active: bool) -> None:
-        border, background = ("#8e44ad", "#f3e8f8") if active else ("#dee2e6", "#ffffff")
+        border, background = (HIGHLIGHT.name(), "#f3e8f8") if active else ("#dee2e6", "#ffffff")
         self.setStyleSheet(ROW_STYLE % (self.objectName(), border, background))
         self.active = active
 
@@ -150,7 +145,7 @@ class InspectorPanel(QWidget):
         self.samples_note = QLabel("One row per sample of the batch (its row in the training "
                                    "set on the left). Click one to show its chain above.",
                                    wordWrap=True, objectName="inspectorSamplesNote")
-        self.samples_note.setStyleSheet(f"color: {MUTED}")
+        self.samples_note.setStyleSheet(f"color: {MUTED_TEXT}")
         self.samples_table.cellClicked.connect(lambda row, _column: self.set_sample(row))
         self.samples_table.verticalHeader().sectionClicked.connect(self.set_sample)
         self.combination = self._rich_label("inspectorCombination")
@@ -280,19 +275,18 @@ class InspectorPanel(QWidget):
         self.scroll.setVisible(breakdown is not None)
         if breakdown is None:
             return
-        self.header.setText(_header_html(breakdown, self.snapshot))
-        self.values.setText(_values_html(breakdown))
-        self.formula.setText(_formula_html(breakdown))
+        self.header.setText(header_html(breakdown, self.snapshot))
+        self.values.setText(values_html(breakdown))
+        self.formula.setText(formula_html(breakdown))
         for name, row in self.factor_rows.items():
             factor = breakdown.factors.get(name)
             row.setVisible(factor is not None)
             if factor is not None:
-                row.label.setText(f"<b>{factor.symbol}</b> = {number(factor.value)}"
-                                  f"<br><span style='color:{MUTED}'>{factor.formula}</span>")
+                row.label.setText(factor_html(factor))
         self._render_terms(breakdown)
-        self.product.setText(_product_html(breakdown))
+        self.product.setText(product_html(breakdown))
         self._render_samples(breakdown)
-        self.combination.setText(_combination_html(breakdown))
+        self.combination.setText(combination_html(breakdown))
         self._render_check_choices(breakdown)
         if self.diagnosis is not None:
             self._on_check()
@@ -304,37 +298,23 @@ class InspectorPanel(QWidget):
             row.clicked.connect(self.select_factor)
             self.terms_box.addWidget(row)
             self.term_rows.append(row)
-        m, i = breakdown.ref.layer, breakdown.ref.row
         for position, row in enumerate(self.term_rows):
             row.setVisible(position < len(terms))
             if position < len(terms):
-                term = terms[position]
-                k = term.index
-                row.label.setText(
-                    f"k = {k}: {sym('W', m + 1, f'{k},{i}')} &times; {sym('&delta;', m + 1, k)}"
-                    f" = {_signed(term.weight)} &times; {_signed(term.delta)} = "
-                    f"{number(term.product, 4)}")
+                row.label.setText(term_html(breakdown, terms[position]))
         hidden = len(breakdown.terms) - len(terms)
         self.terms_note.setVisible(hidden > 0)
-        self.terms_note.setText(f"<span style='color:{MUTED}'>&hellip; and {hidden} more terms"
-                                "</span>")
+        self.terms_note.setText(muted(f"&hellip; and {hidden} more terms"))
 
     def _render_samples(self, breakdown: Breakdown) -> None:
         """One row per sample (labelled with its training-set row), capped at MAX_ROWS."""
         table = self.samples_table
-        m, i = breakdown.ref.layer, breakdown.ref.row
-        upstream = plain(breakdown.factors[UPSTREAM].symbol)
-        delta = plain(sym("&delta;", m, i))
-        table.setHorizontalHeaderLabels([
-            upstream, plain(f"&sigma;&prime;({sym('z', m, i)})"),
-            plain(f"&part;C/&part;{sym('a', m, i)}"), delta, "product"])
+        table.setHorizontalHeaderLabels(sample_headers(breakdown))
         rows = breakdown.rows[:MAX_ROWS]
         table.setRowCount(len(rows))
         table.setVerticalHeaderLabels([str(row.row) for row in rows])
         for position, row in enumerate(rows):
-            cells = (number(row.upstream, 4), _optional(row.sigma_prime), _optional(row.dC_da),
-                     number(row.delta, 4), number(row.product, 4))
-            for column, text in enumerate(cells):
+            for column, text in enumerate(sample_cells(row)):
                 item = table.item(position, column)
                 if item is None:
                     item = QTableWidgetItem()
@@ -353,7 +333,7 @@ class InspectorPanel(QWidget):
         choices = []
         for name in CHECK_FACTORS:
             if name in breakdown.factors:
-                label = plain(breakdown.factors[name].symbol)
+                label = html_to_plain(breakdown.factors[name].symbol)
                 if name == SAMPLE_GRADIENT:
                     label += f" (sample {breakdown.rows[breakdown.sample].row})"
                 choices.append((label, name))
@@ -380,10 +360,10 @@ class InspectorPanel(QWidget):
             self.diagnosis = diagnose(self.breakdown, self.check_factor.currentData(), text)
         except DeltascopeError as error:
             self.diagnosis = None
-            self.check_result.setText(f"<span style='color:#c0392b'>{html.escape(str(error))}"
-                                      "</span>")
+            self.check_result.setText(f"<span style='color:{WRONG_TEXT}'>"
+                                      f"{html.escape(str(error))}</span>")
             return
-        color = "#1e8449" if self.diagnosis.correct else "#c0392b"
+        color = CORRECT_TEXT if self.diagnosis.correct else WRONG_TEXT
         self.check_result.setText(f"<span style='color:{color}'>{self.diagnosis.message}</span>")
 
     def _set_active(self, key: str | None) -> None:
@@ -409,112 +389,6 @@ class InspectorPanel(QWidget):
             return list(term.neurons), list(term.edges)
         factor = breakdown.factors.get(key)
         return None if factor is None else (list(factor.neurons), list(factor.edges))
-
-
-def _optional(value: float | None) -> str:
-    return "—" if value is None else number(value, 4)
-
-
-def _header_html(breakdown: Breakdown, snapshot: Snapshot | None) -> str:
-    ref, m = breakdown.ref, breakdown.ref.layer
-    target = f"neuron {ref.row} of layer {m}"
-    if ref.kind == "weight":
-        source = f"input {ref.column}" if m == 1 else f"neuron {ref.column} of layer {m - 1}"
-        what = f"weight: {source} &rarr; {target}"
-    else:
-        what = f"bias of {target}"
-    step = "" if snapshot is None else f", step {snapshot.step}"
-    return (f"<span style='font-size:14pt'><b>{breakdown.symbol}</b></span>&nbsp; {what}"
-            f"<br><span style='color:{MUTED}'>{breakdown.activation} layer, {breakdown.loss} "
-            f"({breakdown.reduction}), batch of {breakdown.batch_size}{step}</span>")
-
-
-def _values_html(breakdown: Breakdown) -> str:
-    symbol, total = breakdown.symbol, breakdown.total_gradient
-    plain_step = breakdown.learning_rate * total
-    update = f"&Delta; = {number(breakdown.update)}"
-    if abs(breakdown.update - plain_step) > 1e-9 * max(abs(breakdown.update), 1e-300):
-        update += (f" <span style='color:{MUTED}'>(the optimizer's own step, not &eta; &times; "
-                   f"gradient = {number(plain_step, 4)})</span>")
-    rows = [
-        ("value", f"{symbol} = {number(breakdown.value)}"),
-        ("gradient, this batch", f"&part;C/&part;{symbol} = {number(total)}"),
-        ("learning rate", f"&eta; = {number(breakdown.learning_rate)}"),
-        ("update to apply", update),
-        ("after this step", f"{symbol} &minus; &Delta; = "
-         f"{number(breakdown.value - breakdown.update)}"),
-    ]
-    if breakdown.previous_value is not None:
-        change = breakdown.value - breakdown.previous_value
-        rows.append(("last step", f"{number(breakdown.previous_value)} &rarr; "
-                     f"{number(breakdown.value)} "
-                     f"<span style='color:{MUTED}'>({'+' if change >= 0 else ''}"
-                     f"{number(change, 3)})</span>"))
-    cells = "".join(f"<tr><td style='color:{MUTED}; white-space:nowrap'>{name}</td>"
-                    f"<td>{value}</td></tr>" for name, value in rows)
-    return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
-
-
-def _formula_html(breakdown: Breakdown) -> str:
-    m, i = breakdown.ref.layer, breakdown.ref.row
-    left = f"&part;C/&part;{breakdown.symbol}"
-    names = " &times; ".join(factor.symbol for factor in breakdown.chain)
-    if breakdown.scale == 1.0:
-        batch = "&Sigma;<sub>s</sub>"
-    else:
-        batch = f"(1/{breakdown.batch_size}) &Sigma;<sub>s</sub>"
-    text = f"<b>{left} = {batch} {names}</b>"
-    if breakdown.is_output and SIGMA_PRIME in breakdown.factors:
-        text += f"<br><span style='color:{MUTED}'>output layer: &part;C/&part;{sym('a', m, i)} " \
-                "is the loss derivative at this output</span>"
-    elif not breakdown.is_output:
-        text += (f"<br><span style='color:{MUTED}'>hidden layer: &part;C/&part;{sym('a', m, i)}"
-                 f" = &Sigma;<sub>k</sub> {sym('W', m + 1, 'k,' + str(i))} "
-                 f"{sym('&delta;', m + 1, 'k')}</span>")
-    return text
-
-
-def _product_html(breakdown: Breakdown) -> str:
-    row = breakdown.rows[breakdown.sample]
-    names = " &times; ".join(factor.symbol for factor in breakdown.chain)
-    values = " &times; ".join(_signed(factor.value) for factor in breakdown.chain)
-    return (f"Sample {row.row}: {names} = {values} = <b>{number(row.product)}</b>")
-
-
-def _combination_html(breakdown: Breakdown) -> str:
-    products = sum(row.product for row in breakdown.rows)
-    count = breakdown.batch_size
-    if breakdown.reduction == "mean":
-        lines = [f"The cost is the mean over the batch, so the gradient is the mean of the {count}"
-                 f" contributions: (1/{count}) &times; {_signed(products)} = "
-                 f"{number(breakdown.data_gradient)}"]
-    else:
-        lines = [f"The cost is the sum over the batch, so the gradient is the sum of the {count}"
-                 f" contributions: {number(breakdown.data_gradient)}"]
-    if breakdown.ref.kind == "bias" and count > 1:
-        lines.append(f"<span style='color:{MUTED}'>This is why batch code writes "
-                     "np.sum(delta, axis=0): each neuron's &delta; added over the samples (rows),"
-                     " one number per bias.</span>")
-    if breakdown.regularization_term != 0.0:
-        lines.append(f"+ {breakdown.regularization.upper()} term "
-                     f"({_regularization_formula(breakdown)}) = "
-                     f"{number(breakdown.regularization_term)} &rarr; total "
-                     f"<b>{number(breakdown.total_gradient)}</b>")
-    elif breakdown.regularization != "none" and breakdown.ref.kind == "bias":
-        lines.append(f"<span style='color:{MUTED}'>No {breakdown.regularization.upper()} term: "
-                     "regularization applies to weights only.</span>")
-    agrees = abs(breakdown.difference) <= 1e-12 * max(1.0, abs(breakdown.engine_gradient))
-    mark, color = ("&#10003;", "#1e8449") if agrees else ("&#10007;", "#c0392b")
-    lines.append(f"<span style='color:{color}'>{mark} product = engine gradient "
-                 f"(difference {number(breakdown.difference, 2)})</span>")
-    return "<br>".join(lines)
-
-
-def _regularization_formula(breakdown: Breakdown) -> str:
-    rate = number(breakdown.regularization_rate, 4)
-    if breakdown.regularization == "l2":
-        return f"&lambda; w = {rate} &times; {_signed(breakdown.value)}"
-    return f"&lambda; sign(w) = {rate} &times; {'+1' if breakdown.value >= 0 else '&minus;1'}"
 
 
 # -- the window --------------------------------------------------------------------------

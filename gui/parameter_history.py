@@ -21,7 +21,7 @@ from engine.history import ParameterSeries, parameter_index
 from engine.network import ParameterRef
 from engine.snapshot import Snapshot
 from gui.colors import NEGATIVE, POSITIVE
-from gui.cost_plot import background, foreground, style_plot
+from gui.plot_style import foreground, graphics_layout, style_line_plot
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 Array = NDArray[np.float64]
 REFRESH_INTERVAL_MS = 250  # at most four series requests a second while training
 PLACEHOLDER = "Select a weight or bias (click an edge, a neuron or a heatmap cell)"
+SYMBOL_LIMIT = 60  # up to this many points, each is drawn as a dot too
+
+
+def _no_points() -> tuple[NDArray[np.int64], Array, Array]:
+    return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
 
 
 def install_parameter_history(window: MainWindow) -> ParameterHistoryPanel:
@@ -51,7 +56,7 @@ class ParameterHistoryPanel(QWidget):
         self._index: int | None = None
         self._sizes: tuple[int, ...] | None = None  # the architecture _index belongs to
         self._series: ParameterSeries | None = None
-        self._drawn = (np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+        self._drawn = _no_points()
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_INTERVAL_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._create_plots()
@@ -64,9 +69,7 @@ class ParameterHistoryPanel(QWidget):
         text = foreground(palette).name()
         self.title_label = QLabel(PLACEHOLDER, objectName="parameterHistoryTitle")
         self.title_label.setWordWrap(True)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(background(palette))
-        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.graphics = graphics_layout(palette)
         self.value_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
         self.gradient_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
         self.gradient_plot.setXLink(self.value_plot)
@@ -75,12 +78,7 @@ class ParameterHistoryPanel(QWidget):
         self.markers: list[pg.InfiniteLine] = []
         marker_pen = pg.mkPen(foreground(palette), width=1, style=Qt.PenStyle.DashLine)
         for plot in (self.value_plot, self.gradient_plot):
-            style_plot(plot, palette)
-            plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setDownsampling(auto=True, mode="peak")
-            plot.setClipToView(True)
-            plot.hideButtons()
-            plot.setMenuEnabled(False)
+            style_line_plot(plot, palette)
             plot.getAxis("left").setWidth(52)
             marker = pg.InfiniteLine(angle=90, pen=marker_pen)
             marker.setVisible(False)
@@ -120,8 +118,7 @@ class ParameterHistoryPanel(QWidget):
     def refresh(self) -> None:
         """Ask the worker for the selected parameter's stored steps (drawn when they arrive)."""
         if self._index is not None:
-            index = self._index
-            self._window.worker.request_parameter_series(index)
+            self._window.worker.request_parameter_series(self._index)
 
     def curve_data(self) -> tuple[NDArray[np.int64], Array, Array]:
         """The drawn (steps, values, gradients), the latest state included."""
@@ -153,14 +150,14 @@ class ParameterHistoryPanel(QWidget):
         ref, index = self._ref, self._index
         if ref is None or index is None:
             self.title_label.setText(PLACEHOLDER)
-            self._drawn = (np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+            self._drawn = _no_points()
             self.value_curve.setData([], [])
             self.gradient_curve.setData([], [])
             for marker in self.markers:
                 marker.setVisible(False)
             return
         steps, values, gradients = self._drawn = self._points(index)
-        symbol = "o" if len(steps) <= 60 else None
+        symbol = "o" if len(steps) <= SYMBOL_LIMIT else None
         self.value_curve.setData(steps, values, symbol=symbol, symbolSize=4,
                                  symbolBrush=pg.mkColor(*POSITIVE), symbolPen=None)
         self.gradient_curve.setData(steps, gradients, symbol=symbol, symbolSize=4,

@@ -10,145 +10,42 @@ or any change to the network or its data, ends the walk (stale).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEventLoop,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSize,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDockWidget,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.notation import subscript, superscript
 from engine.snapshot import Snapshot
-from engine.stepthrough import Phase, phases, resulting_params, sup
+from engine.stepthrough import Phase, phases, resulting_params
+from gui.array_table import ArrayModel, ArrayView
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 Array = NDArray[np.float64]
-Index = QModelIndex | QPersistentModelIndex
 
 APPLY_TIMEOUT_MS = 10_000
-MAX_TABLE_WIDTH = 460
-MIN_TABLE_WIDTH = 250  # narrower than this, the panel scrolls sideways instead
 DOCK_HEIGHT = 330  # room for the title, explanation and a few table rows
-MIN_VISIBLE_ROWS = 3
-PROBE_ROW_COLOR = QColor(236, 224, 244)  # a pale tint of the canvas's highlight purple
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 OK_STYLE = "color: #1e7b34; font-weight: bold;"
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 UPDATE_COLUMNS = ("now", "− update", "= after the step")
-
-
-def sub(number: int) -> str:
-    """`number` in subscript digits, as in z²₃."""
-    return str(number).translate(_SUBSCRIPTS)
-
-
-class ArrayModel(QAbstractTableModel):
-    """A read-only 0-, 1- or 2-D array as a table, numbers to 4 significant digits (the
-    tooltip has all 17). Highlighted rows (the sample the canvas draws) get a tint."""
-
-    def __init__(self, values: Array, row_labels: Sequence[str], column_labels: Sequence[str],
-                 highlighted_rows: Sequence[int] = ()) -> None:
-        super().__init__()
-        self.values = np.asarray(values).reshape(len(row_labels), len(column_labels))
-        self.row_labels = list(row_labels)
-        self.column_labels = list(column_labels)
-        self._highlighted = set(highlighted_rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt override)
-        return 0 if parent.isValid() else len(self.row_labels)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.column_labels)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            # + 0.0 shows -0.0 (relu's slope times a negative number) as 0; the tooltip keeps it
-            return f"{self.values[index.row(), index.column()] + 0.0:.4g}"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{self.values[index.row(), index.column()]:.17g}"
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole and index.row() in self._highlighted:
-            return PROBE_ROW_COLOR
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        labels = self.column_labels if orientation == Qt.Orientation.Horizontal else self.row_labels
-        return labels[section] if 0 <= section < len(labels) else None
-
-
-class ArrayView(QTableView):
-    """A compact table that asks for the room its numbers need, up to MAX_TABLE_WIDTH wide
-    and all its rows tall, and scrolls past that (large layers, whole-dataset batches)."""
-
-    def __init__(self, model: ArrayModel) -> None:
-        super().__init__()
-        self.setModel(model)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        metrics = self.fontMetrics()
-        self.horizontalHeader().setDefaultSectionSize(
-            max(metrics.horizontalAdvance("-8.888e-88") + 12,
-                *(metrics.horizontalAdvance(label) + 16 for label in model.column_labels)))
-        self.verticalHeader().setDefaultSectionSize(metrics.height() + 6)
-        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
-
-    def _extent(self, rows: int) -> QSize:
-        model = self.model()
-        width = (self.verticalHeader().sizeHint().width() + 2 * self.frameWidth()
-                 + model.columnCount() * self.horizontalHeader().defaultSectionSize())
-        height = (self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
-                  + rows * self.verticalHeader().defaultSectionSize())
-        # Room for a vertical scroll bar always: the layout may give fewer rows than asked.
-        scrollbar = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
-        width += scrollbar
-        if width > MAX_TABLE_WIDTH:
-            width, height = MAX_TABLE_WIDTH, height + scrollbar
-        return QSize(width, height)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return self._extent(self.model().rowCount())
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        rows = min(self.model().rowCount(), MIN_VISIBLE_ROWS)
-        return QSize(min(self._extent(rows).width(), MIN_TABLE_WIDTH), self._extent(rows).height())
-
 
 def _caption(name: str, m: int) -> str:
     """What a phase's table holds, in MATH.md notation."""
-    s, p = sup(m), sup(m - 1)
+    s, p = superscript(m), superscript(m - 1)
     captions = {
         "a⁰": "a⁰: the inputs", "z": f"z{s} = W{s}a{p} + b{s}", "a": f"a{s}",
         "t": "t: the targets", "C_s": "C_s: cost per sample", "C": "C: the batch's cost",
@@ -173,16 +70,17 @@ def _table_labels(phase: Phase, name: str, values: Array, snapshot: Snapshot
     if not per_sample:
         return rows, [f"j={j}" for j in range(values.shape[1])], False
     if name == "t":
-        return rows, [f"t{sub(j)}" for j in range(values.shape[1])], True
+        return rows, [f"t{subscript(j)}" for j in range(values.shape[1])], True
     layer = 0 if name == "a⁰" else len(snapshot.layers) if phase.kind == "cost" else phase.layer
     symbol = {"a⁰": "a", "delta": "δ"}.get(name, name)
-    return rows, [f"{symbol}{sup(layer)}{sub(j)}" for j in range(values.shape[1])], True
+    columns = [f"{symbol}{superscript(layer)}{subscript(j)}" for j in range(values.shape[1])]
+    return rows, columns, True
 
 
 def _update_model(phase: Phase) -> ArrayModel:
     """The update as one row per parameter (W^m row by row, then b^m): now, − update, and
     = after the step, so each row reads as the subtraction it is."""
-    tables, s = phase.tables, sup(phase.layer)
+    tables, s = phase.tables, superscript(phase.layer)
     rows_of_weights, inputs = tables["old W"].shape
     labels = [f"W{s}[{i},{j}]" for i in range(rows_of_weights) for j in range(inputs)]
     labels += [f"b{s}[{i}]" for i in range(rows_of_weights)]

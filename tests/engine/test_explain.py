@@ -19,11 +19,9 @@ from engine.explain import (
     SAMPLE_GRADIENT,
     SIGMA_PRIME,
     UPSTREAM,
-    TypedValueError,
-    diagnose,
     explain,
-    parse_typed,
 )
+from engine.hand_check import TypedValueError, diagnose, parse_typed
 from engine.initializers import initialize
 from engine.network import Network, ParameterRef
 from engine.snapshot import Snapshot, take_snapshot

@@ -382,14 +382,30 @@ class FixedUpdate(Optimizer):
         return self.update.copy(), OptimizerState(steps=self.state.steps + 1)
 
 
-def test_parameters_overflowing_with_a_finite_update_are_refused() -> None:
+def trainer_with_an_unused_weight(size: float) -> Trainer:
+    """A trainer whose W^1[0, 0] (params[0]) is `size` and multiplies inputs that are all 0,
+    so its size does not reach the cost."""
     split = regression_split()
     inputs = split.train.inputs.copy()
-    inputs[:, 0] = 0.0  # W^1[0, 0] multiplies zeros: its size does not reach the cost
+    inputs[:, 0] = 0.0
     train = Dataset(inputs, split.train.targets, "regression", ("a", "b"), ("y1", "y2"))
     trainer = make_trainer(DataSplit(train, split.test), sizes=(2, 2), activations=("linear",),
                            loss="half_sse", learning_rate=1.0)
-    trainer.network.params[0] = 1.5e308
+    trainer.network.params[0] = size
+    return trainer
+
+
+def test_huge_but_finite_parameters_are_not_a_divergence() -> None:
+    trainer = trainer_with_an_unused_weight(1e200)  # its square overflows, it does not
+    trainer.optimizer = FixedUpdate(np.where(np.arange(6) == 0, 1e190, 0.0))
+    result = trainer.step()
+    assert trainer.step_count == 1 and trainer.network.params[0] == 1e200 - 1e190
+    assert trainer.pending_batch().update[0] == 1e190
+    assert result.params_before[0] == 1e200
+
+
+def test_parameters_overflowing_with_a_finite_update_are_refused() -> None:
+    trainer = trainer_with_an_unused_weight(1.5e308)
     trainer.optimizer = FixedUpdate(np.where(np.arange(6) == 0, -1.5e308, 0.0))
     assert math.isfinite(trainer.pending_batch().gradients.cost)
     params = trainer.network.params.copy()

@@ -8,8 +8,9 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from engine.config import TrainingConfig
-from engine.explain import GRADIENT, LOSS_SLOPE, SIGMA_PRIME, UPSTREAM, explain, number
+from engine.explain import GRADIENT, LOSS_SLOPE, SIGMA_PRIME, UPSTREAM, explain
 from engine.network import Network, ParameterRef
+from engine.notation import number
 from engine.snapshot import Snapshot
 from gui.canvas import HIGHLIGHT
 from gui.inspector import InspectorPanel

@@ -23,16 +23,15 @@ from engine.snapshot import HistoryArrays
 from gui.cost_plot import OVERLAY_COLORS, TEST_COLOR, TRAIN_COLOR, CostPlot, OverlayCurves
 from gui.dialogs import Button
 from gui.main_window import MainWindow
-from gui.runs import (
+from gui.pinned_run import (
     MAX_RUNS,
     PinnedRun,
     RunFormatError,
-    RunsController,
-    RunsModel,
     config_from_dict,
     runs_from_list,
     runs_to_list,
 )
+from gui.runs import RunsController, RunsModel
 
 # Full batch: one step is one epoch.
 CIRCLE = TrainingConfig(dataset="circle", samples=80, test_ratio=0.25, learning_rate=0.03,

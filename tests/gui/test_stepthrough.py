@@ -16,8 +16,9 @@ from engine.network import ParameterRef
 from engine.snapshot import Snapshot
 from engine.stepthrough import phases, resulting_params
 from gui import stepthrough as stepthrough_module
+from gui.array_table import MAX_TABLE_WIDTH, ArrayModel
 from gui.main_window import MainWindow
-from gui.stepthrough import MAX_TABLE_WIDTH, ArrayModel, StepThrough
+from gui.stepthrough import StepThrough
 
 # Three layers (13 phases), mini-batches of 6 from 40 samples, Adam: a realistic update.
 CONFIG = TrainingConfig(dataset="circle", samples=40, batch_size=6, optimizer="adam",

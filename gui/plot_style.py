@@ -1,0 +1,64 @@
+"""How the pyqtgraph plots look: theme colours, styled axes, and the setup shared by the
+line plots (cost, parameter history, gradient norms)."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+
+
+def foreground(palette: QPalette) -> QColor:
+    """Text colour of the current theme."""
+    return palette.color(QPalette.ColorRole.WindowText)
+
+
+def background(palette: QPalette) -> QColor:
+    """Plot background of the current theme."""
+    return palette.color(QPalette.ColorRole.Base)
+
+
+def style_plot(plot: pg.PlotItem, palette: QPalette) -> None:
+    """Axis lines and tick labels in the palette's text colour."""
+    text = foreground(palette)
+    line = QColor(text)
+    line.setAlpha(160)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(line))
+        axis.setTextPen(pg.mkPen(text))
+
+
+def graphics_layout(palette: QPalette) -> pg.GraphicsLayoutWidget:
+    """An empty pyqtgraph layout on the theme's plot background, with narrow margins."""
+    graphics = pg.GraphicsLayoutWidget()
+    graphics.setBackground(background(palette))
+    graphics.ci.setContentsMargins(2, 2, 2, 2)
+    return graphics
+
+
+def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:
+    """A plot of curves over steps or epochs: styled axes, a faint grid, peak downsampling,
+    and no pyqtgraph buttons or context menu."""
+    style_plot(plot, palette)
+    plot.showGrid(x=True, y=True, alpha=0.15)
+    plot.setDownsampling(auto=True, mode="peak")
+    plot.setClipToView(True)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+
+
+class LogFriendlyAxis(pg.AxisItem):
+    """An axis whose log-mode labels stay readable: within a decade only 1, 2 and 5 get text."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) <= 4:
+            return strings
+        kept = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = 10.0 ** (value - math.floor(value))
+            readable = any(math.isclose(mantissa, k, rel_tol=1e-6) for k in (1.0, 2.0, 5.0, 10.0))
+            kept.append(text if readable else "")
+        return kept
