@@ -298,3 +298,27 @@ def test_gradient_check_can_be_cancelled(make_window, qtbot) -> None:
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=10000)
     assert panel.result is None and "cancelled" in panel.summary.text()
+
+
+def test_while_playing_plots_skip_to_the_latest_snapshot(make_window, qtbot, monkeypatch) -> None:
+    """The canvas takes every frame; the plots only the newest one per interval, and a
+    paused snapshot at once (nothing stale is drawn after it)."""
+    window = make_window(XOR)
+    first = window.step(1)
+    second = window.step(1)
+    third = window.step(1)
+    drawn: list[int] = []
+    original = window.heatmaps.set_snapshot
+    monkeypatch.setattr(window.heatmaps, "set_snapshot",
+                        lambda snapshot: (drawn.append(snapshot.step), original(snapshot)))
+    window.playing = True  # as while training plays
+    window.show_snapshot(first)
+    window.show_snapshot(second)
+    assert window.canvas._snapshot is second and drawn == []
+    qtbot.waitUntil(lambda: drawn == [second.step], timeout=2000)
+    window.show_snapshot(first)
+    window.playing = False  # paused: drawn at once, and the pending one is dropped
+    window.show_snapshot(third)
+    assert drawn == [second.step, third.step]
+    qtbot.wait(600)
+    assert drawn == [second.step, third.step]
