@@ -24,15 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.network import Network, ParameterRef, parameter_views
-from engine.snapshot import (
-    GridOutputs,
-    HistoryArrays,
-    LayerState,
-    ProbeState,
-    Snapshot,
-    grid_outputs,
-)
+from engine.network import Network, ParameterRef
+from engine.snapshot import Snapshot, build_snapshot
 from engine.trainer import BatchResult, Trainer
 
 Array = NDArray[np.float64]
@@ -180,18 +173,14 @@ class StepHistory:
 
     def record_step(self, trainer: Trainer) -> BatchResult:
         """`trainer.step()`, keeping the step. If the step raises (divergence), nothing is
-        kept and, in a full buffer, the oldest step is dropped (its slot was overwritten).
-        With capacity 0 this is `trainer.step()` alone."""
+        kept and nothing stored is lost. With capacity 0 this is `trainer.step()` alone."""
+        result = trainer.step()
         if not self._capacity:
-            return trainer.step()
+            return result
         slot = self._next
-        self._params[slot] = trainer.network.params
-        try:
-            result = trainer.step()
-        except BaseException:
-            if self._count == self._capacity:
-                self._count -= 1
-            raise
+        # params_before is an exact copy of the parameters before the step, valid at least
+        # until the next step: copied into the ring right away.
+        self._params[slot] = result.params_before
         self._gradients[slot] = result.gradients.flat
         self._updates[slot] = result.update
         self._steps[slot] = result.step - 1
@@ -322,73 +311,12 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
         rows = stored.rows
         inputs, targets = train.inputs[rows], train.targets[rows]
     forward, gradients = network.gradients(inputs, targets, trainer.loss, trainer.reduction)
-    weights, biases = parameter_views(stored.params, network.sizes)
-    gradient = _frozen(gradients.flat)  # equal to stored.gradient, bit for bit
-    weight_grads, bias_grads = parameter_views(gradient, network.sizes)
-    layers = tuple(
-        LayerState(m + 1, network.activations[m], weights[m], biases[m], weight_grads[m],
-                   bias_grads[m], _frozen(forward.pre_activations[m]),
-                   _frozen(forward.activations[m + 1]), _frozen(gradients.deltas[m]))
-        for m in range(network.depth)
-    )
-    history = trainer.history
-    return Snapshot(
-        step=stored.step,
-        epoch=stored.epoch,
-        sizes=network.sizes,
-        activation_names=network.activations,
-        loss=trainer.loss.name,
-        reduction=trainer.reduction,
-        task=trainer.task,
-        metric_name=trainer.metric_name,
-        learning_rate=stored.learning_rate,
-        params=stored.params,
-        gradient=gradient,
-        update=stored.update,
-        previous_params=previous_params,
-        batch_rows=rows.copy(),
-        batch_inputs=_frozen(inputs),
-        batch_targets=_frozen(targets),
-        cost=gradients.cost,
-        per_sample_costs=_frozen(gradients.per_sample_costs),
-        scale=gradients.scale,
-        layers=layers,
-        probe=_probe(network, trainer, probe_row),
-        history=HistoryArrays(*(
-            _frozen(np.asarray(values, dtype=np.float64)) for values in (
-                history.epochs, history.steps, history.train_cost, history.test_cost,
-                history.train_metric, history.test_metric)
-        )),
-        grid=_grid(network, trainer, grid_resolution),
-        message=HISTORY_MESSAGE,
-    )
-
-
-def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
-    """One training sample through `network` (its own cost, summed), as Snapshot.probe."""
-    train = trainer.data.train
-    row = min(max(row, 0), len(train) - 1)
-    inputs, target = train.inputs[row : row + 1], train.targets[row : row + 1]
-    forward, gradients = network.gradients(inputs, target, trainer.loss, "sum")
-    return ProbeState(
-        row,
-        _frozen(target[0]),
-        tuple(_frozen(z[0]) for z in forward.pre_activations),
-        tuple(_frozen(a[0]) for a in forward.activations),
-        tuple(_frozen(d[0]) for d in gradients.deltas),
-    )
-
-
-def _grid(network: Network, trainer: Trainer, resolution: int) -> GridOutputs | None:
-    """The decision surface over the data's extent plus 10%, for two inputs (else None)."""
-    train, test = trainer.data.train, trainer.data.test
-    if network.sizes[0] != 2 or not len(train):
-        return None
-    points = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs
-    low, high = points.min(axis=0), points.max(axis=0)
-    margin = 0.1 * np.maximum(high - low, 1e-9)
-    return grid_outputs(network, (float(low[0] - margin[0]), float(high[0] + margin[0])),
-                        (float(low[1] - margin[1]), float(high[1] + margin[1])), resolution)
+    batch = BatchResult(step=stored.step + 1, epoch=stored.epoch, rows=rows, inputs=inputs,
+                        targets=targets, forward=forward, gradients=gradients,
+                        update=stored.update, params_before=stored.params)
+    frozen_previous = None if previous_params is None else _frozen(previous_params)
+    return build_snapshot(trainer, network, batch, stored.learning_rate, frozen_previous,
+                          probe_row, grid_resolution, HISTORY_MESSAGE)
 
 
 def epoch_position(snapshot: Snapshot) -> float:

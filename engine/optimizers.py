@@ -65,11 +65,7 @@ class Momentum(Optimizer):
 
     def propose(self, gradient: Array, learning_rate: float) -> tuple[Array, OptimizerState]:
         velocity = self.state.arrays.get("velocity")
-        if velocity is None:
-            velocity = gradient.copy()
-        else:
-            velocity = self.beta * velocity  # a new array: the state itself stays as it is
-            velocity += gradient
+        velocity = gradient.copy() if velocity is None else self.beta * velocity + gradient
         state = OptimizerState({"velocity": velocity}, self.state.steps + 1)
         return learning_rate * velocity, state
 
@@ -97,22 +93,12 @@ class Adam(Optimizer):
         second = self.state.arrays.get("second_moment")
         if first is None or second is None:
             first, second = np.zeros_like(gradient), np.zeros_like(gradient)
-        # m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
-        # update = step_size m / (sqrt(v) + epsilon). Written with in-place operations on new
-        # arrays (the state stays as it is until commit): the same operations in the same
-        # order, so the same bits, with four new arrays instead of eleven.
-        first = self.beta1 * first
-        scratch = (1.0 - self.beta1) * gradient
-        first += scratch
-        second = self.beta2 * second
-        np.multiply(gradient, gradient, out=scratch)
-        scratch *= 1.0 - self.beta2
-        second += scratch
+        # Plain expressions on purpose: for large arrays NumPy already reuses their
+        # temporaries in place, and measured faster than spelling it out with out= arguments.
+        first = self.beta1 * first + (1.0 - self.beta1) * gradient
+        second = self.beta2 * second + (1.0 - self.beta2) * (gradient * gradient)
         step_size = learning_rate * np.sqrt(1.0 - self.beta2**steps) / (1.0 - self.beta1**steps)
-        denominator = np.sqrt(second, out=scratch)
-        denominator += self.epsilon
-        update = step_size * first
-        update /= denominator
+        update = step_size * first / (np.sqrt(second) + self.epsilon)
         return update, OptimizerState({"first_moment": first, "second_moment": second}, steps)
 
 

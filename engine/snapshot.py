@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.network import ForwardPass, Gradients, Network, parameter_views
-from engine.trainer import QUIET_FLOATING_POINT, Trainer
+from engine.trainer import QUIET_FLOATING_POINT, BatchResult, Trainer
 
 Array = NDArray[np.float64]
 
@@ -150,22 +150,6 @@ class Snapshot:
         return [layer.bias_gradients for layer in self.layers]
 
 
-def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
-    train = trainer.data.train
-    row = min(max(row, 0), len(train) - 1)
-    inputs, target = train.inputs[row : row + 1], train.targets[row : row + 1]
-    forward: ForwardPass
-    gradients: Gradients
-    forward, gradients = network.gradients(inputs, target, trainer.loss, "sum")
-    return ProbeState(
-        row,
-        _frozen(target[0]),
-        tuple(_frozen(z[0]) for z in forward.pre_activations),
-        tuple(_frozen(a[0]) for a in forward.activations),
-        tuple(_frozen(d[0]) for d in gradients.deltas),
-    )
-
-
 def grid_outputs(network: Network, x_range: tuple[float, float], y_range: tuple[float, float],
                  resolution: int = 60) -> GridOutputs:
     """One vectorised forward pass over a resolution x resolution grid of the input plane."""
@@ -203,73 +187,113 @@ def take_snapshot(
 def _take_snapshot(
     trainer: Trainer, probe_row: int, grid_resolution: int, message: str, allow_nonfinite: bool
 ) -> Snapshot:
-    network = trainer.network
-    pending = trainer.pending_batch(allow_nonfinite)
-    params = _frozen(network.params)
-    gradient = _frozen(pending.gradients.flat)
-    update = _frozen(pending.update)
-    weights, biases = parameter_views(params, network.sizes)
-    weight_grads, bias_grads = parameter_views(gradient, network.sizes)
-    layers = tuple(
-        LayerState(
-            m + 1,
-            network.activations[m],
-            weights[m],
-            biases[m],
-            weight_grads[m],
-            bias_grads[m],
-            _frozen(pending.forward.pre_activations[m]),
-            _frozen(pending.forward.activations[m + 1]),
-            _frozen(pending.gradients.deltas[m]),
-        )
-        for m in range(network.depth)
-    )
-    previous = trainer.last_batch
+    previous = trainer.last_batch  # read before pending_batch(), which makes a new BatchResult
     previous_params = None if previous is None else _frozen(previous.params_before)
-    history = trainer.history
-    grid = None
-    if network.sizes[0] == 2 and len(trainer.data.train):
-        all_inputs = trainer.data.train.inputs
-        if len(trainer.data.test):
-            all_inputs = np.vstack([all_inputs, trainer.data.test.inputs])
-        low, high = all_inputs.min(axis=0), all_inputs.max(axis=0)
-        margin = 0.1 * np.maximum(high - low, 1e-9)
-        grid = grid_outputs(
-            network,
-            (float(low[0] - margin[0]), float(high[0] + margin[0])),
-            (float(low[1] - margin[1]), float(high[1] + margin[1])),
-            grid_resolution,
-        )
+    pending = trainer.pending_batch(allow_nonfinite)
+    return build_snapshot(trainer, trainer.network, pending, trainer.learning_rate,
+                          previous_params, probe_row, grid_resolution, message)
+
+
+def build_snapshot(
+    trainer: Trainer,
+    network: Network,
+    batch: BatchResult,
+    learning_rate: float,
+    previous_params: Array | None,
+    probe_row: int = 0,
+    grid_resolution: int = 60,
+    message: str = "",
+) -> Snapshot:
+    """The Snapshot of `network` about to take the step `batch` (the one builder of Snapshots).
+
+    `batch` holds the rows, inputs and targets, the forward and backward pass at
+    `network.params` and the update; the Snapshot shows the moment before it (step
+    batch.step - 1, epoch batch.epoch). The loss, reduction, task, metric, per-epoch history
+    and the data (for the probe and the decision grid) are the trainer's. Every array is a
+    fresh read-only copy; `previous_params` are kept as given (None before any step).
+    """
+    params = _frozen(network.params)
+    gradient = _frozen(batch.gradients.flat)
+    update = _frozen(batch.update)
+    cost = batch.gradients.cost
     return Snapshot(
-        step=trainer.step_count,
-        epoch=trainer.epoch,
+        step=batch.step - 1,
+        epoch=batch.epoch,
         sizes=network.sizes,
         activation_names=network.activations,
         loss=trainer.loss.name,
         reduction=trainer.reduction,
         task=trainer.task,
         metric_name=trainer.metric_name,
-        learning_rate=trainer.learning_rate,
+        learning_rate=learning_rate,
         params=params,
         gradient=gradient,
         update=update,
         previous_params=previous_params,
-        batch_rows=_frozen_indices(pending.rows),
-        batch_inputs=_frozen(pending.inputs),
-        batch_targets=_frozen(pending.targets),
-        cost=pending.gradients.cost,
-        per_sample_costs=_frozen(pending.gradients.per_sample_costs),
-        scale=pending.gradients.scale,
-        layers=layers,
+        batch_rows=_frozen_indices(batch.rows),
+        batch_inputs=_frozen(batch.inputs),
+        batch_targets=_frozen(batch.targets),
+        cost=cost,
+        per_sample_costs=_frozen(batch.gradients.per_sample_costs),
+        scale=batch.gradients.scale,
+        layers=_layer_states(network, params, gradient, batch),
         probe=_probe(network, trainer, probe_row),
-        history=HistoryArrays(
-            *(_frozen(np.asarray(values, dtype=np.float64)) for values in (
-                history.epochs, history.steps, history.train_cost, history.test_cost,
-                history.train_metric, history.test_metric,
-            ))
-        ),
-        grid=grid,
+        history=_history_arrays(trainer),
+        grid=_grid(network, trainer, grid_resolution),
         message=message,
-        diverged=not (math.isfinite(pending.gradients.cost) and _finite(params)
-                      and _finite(gradient) and _finite(update)),
+        diverged=not (math.isfinite(cost) and _finite(params) and _finite(gradient)
+                      and _finite(update)),
     )
+
+
+def _layer_states(network: Network, params: Array, gradient: Array,
+                  batch: BatchResult) -> tuple[LayerState, ...]:
+    """Every layer's parameters (views of the frozen `params`, `gradient`) and batch caches."""
+    weights, biases = parameter_views(params, network.sizes)
+    weight_grads, bias_grads = parameter_views(gradient, network.sizes)
+    forward, deltas = batch.forward, batch.gradients.deltas
+    return tuple(
+        LayerState(m + 1, network.activations[m], weights[m], biases[m], weight_grads[m],
+                   bias_grads[m], _frozen(forward.pre_activations[m]),
+                   _frozen(forward.activations[m + 1]), _frozen(deltas[m]))
+        for m in range(network.depth)
+    )
+
+
+def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
+    """One training sample through `network` (its own cost, summed), as Snapshot.probe."""
+    train = trainer.data.train
+    row = min(max(row, 0), len(train) - 1)
+    inputs, target = train.inputs[row : row + 1], train.targets[row : row + 1]
+    forward: ForwardPass
+    gradients: Gradients
+    forward, gradients = network.gradients(inputs, target, trainer.loss, "sum")
+    return ProbeState(
+        row,
+        _frozen(target[0]),
+        tuple(_frozen(z[0]) for z in forward.pre_activations),
+        tuple(_frozen(a[0]) for a in forward.activations),
+        tuple(_frozen(d[0]) for d in gradients.deltas),
+    )
+
+
+def _history_arrays(trainer: Trainer) -> HistoryArrays:
+    """The trainer's per-epoch records, as read-only arrays."""
+    history = trainer.history
+    return HistoryArrays(*(
+        _frozen(np.asarray(values, dtype=np.float64)) for values in (
+            history.epochs, history.steps, history.train_cost, history.test_cost,
+            history.train_metric, history.test_metric)
+    ))
+
+
+def _grid(network: Network, trainer: Trainer, resolution: int) -> GridOutputs | None:
+    """The decision surface over the data's extent plus 10%, for two inputs (else None)."""
+    train, test = trainer.data.train, trainer.data.test
+    if network.sizes[0] != 2 or not len(train):
+        return None
+    points = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs
+    low, high = points.min(axis=0), points.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-9)
+    return grid_outputs(network, (float(low[0] - margin[0]), float(high[0] + margin[0])),
+                        (float(low[1] - margin[1]), float(high[1] + margin[1])), resolution)

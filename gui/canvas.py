@@ -36,6 +36,7 @@ class NetworkCanvas(QWidget):
     """Neurons in columns, weights as edges; click a weight or a neuron (its bias) to pick it."""
 
     parameter_clicked = Signal(object)  # ParameterRef
+    parameter_double_clicked = Signal(object)  # ParameterRef (a neuron stands for its bias)
     neuron_hovered = Signal(int, int)  # layer, index; -1, -1 when leaving a neuron
     edge_budget = geo.EDGE_BUDGET  # most edges drawn; past it each layer's strongest
 
@@ -241,12 +242,24 @@ class NetworkCanvas(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         if event.button() != Qt.MouseButton.LeftButton:
             return
-        item = self.item_at(event.position())
-        if isinstance(item, tuple):
-            item = ParameterRef(item[0], "bias", item[1]) if item[0] >= 1 else None
+        item = self._parameter_at(event.position())
         if item is not None:
             self.set_selection(item)
             self.parameter_clicked.emit(item)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        item = self._parameter_at(event.position())
+        if item is not None:
+            self.parameter_double_clicked.emit(item)
+
+    def _parameter_at(self, pos: QPointF) -> ParameterRef | None:
+        """The weight under `pos`, or the bias of the neuron there (inputs have none)."""
+        item = self.item_at(pos)
+        if isinstance(item, tuple):
+            return ParameterRef(item[0], "bias", item[1]) if item[0] >= 1 else None
+        return item
 
     def _on_hover(self, pos: QPointF | None) -> None:
         item = None if pos is None else self.item_at(pos)

@@ -3,7 +3,9 @@ the shown snapshot (engine/explain.py does the math, engine/hand_check.py judges
 gui/inspector_text.py writes the text; this module lays it out and wires it up).
 
 Click a factor to see where it lives in the canvas; type a hand-computed value under "Check
-my numbers" to learn which factor differs and which known mistake would give it.
+my numbers" to learn which factor differs and which known mistake would give it. The value
+field under the header sets the parameter by hand (Enter applies; gui/hand_edits.py carries
+it out through the worker, undoably).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent, QShowEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QShowEvent, QValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -51,8 +53,10 @@ from gui.inspector_text import (
     combination_html,
     factor_html,
     formula_html,
+    full_precision,
     header_html,
     muted,
+    parse_value,
     product_html,
     sample_cells,
     sample_headers,
@@ -97,11 +101,49 @@ class FactorRow(QFrame):
         super().mousePressEvent(event)
 
 
+class FiniteNumberValidator(QValidator):
+    """Acceptable: a finite number (a real minus sign allowed); anything else is Intermediate,
+    so typing is never blocked and Enter can explain what is wrong."""
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        try:
+            parse_value(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Acceptable, text, pos
+
+
+class ValueField(QLineEdit):
+    """A line edit that reports Enter with whatever text it holds (`submitted`), even text its
+    validator does not accept, so the panel can say why it was not applied."""
+
+    submitted = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__(objectName="valueEdit")
+        self.setValidator(FiniteNumberValidator(self))
+        self.textChanged.connect(self._restyle)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit(self.text())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _restyle(self, text: str) -> None:
+        state = self.validator().validate(text, 0)[0]
+        self.setStyleSheet("" if state == QValidator.State.Acceptable else f"color: {WRONG_TEXT}")
+
+
 class InspectorPanel(QWidget):
     """Value, gradient, update and the chain rule of the selected parameter (objectName
-    "inspector"). Emits `highlight_requested(neurons, edges)` for the canvas."""
+    "inspector"). Emits `highlight_requested(neurons, edges)` for the canvas, and
+    `value_edited(ref, value)` when a finite value is typed into the value field and Enter
+    pressed (the panel changes nothing itself)."""
 
     highlight_requested = Signal(object, object)
+    value_edited = Signal(object, float)
 
     def __init__(self, regularization: Callable[[], tuple[str, float]] | None = None) -> None:
         super().__init__(objectName="inspector")
@@ -124,6 +166,11 @@ class InspectorPanel(QWidget):
                                   "comes from.", wordWrap=True, objectName="inspectorPlaceholder")
         self.header = self._rich_label("inspectorHeader")
         self.values = self._rich_label("inspectorValues")
+        self.value_edit = ValueField()
+        self.value_edit.setToolTip("Type a new value and press Enter to set it by hand "
+                                   "(pauses training; Edit > Undo takes it back)")
+        self.value_edit.submitted.connect(self.edit_value)
+        self.value_message = self._rich_label("inspectorValueMessage")
         self.formula = self._rich_label("inspectorFormula")
         self.factor_rows = {name: FactorRow(name) for name in
                             (UPSTREAM, SIGMA_PRIME, LOSS_SLOPE, DELTA, SAMPLE_GRADIENT)}
@@ -168,6 +215,12 @@ class InspectorPanel(QWidget):
         self.content = QWidget()
         column = QVBoxLayout(self.content)
         column.addWidget(self.header)
+        edit_row = QHBoxLayout()
+        edit_row.addWidget(QLabel("Set value:"))
+        edit_row.addWidget(self.value_edit, 1)
+        edit_row.addWidget(QLabel(muted("Enter applies"), textFormat=Qt.TextFormat.RichText))
+        column.addLayout(edit_row)
+        column.addWidget(self.value_message)
         column.addWidget(self.values)
         chain = QGroupBox("Chain rule")
         chain_column = QVBoxLayout(chain)
@@ -217,6 +270,8 @@ class InspectorPanel(QWidget):
             self.sample = None
             self.diagnosis = None
             self.check_result.clear()
+            self.value_message.clear()
+            self.value_edit.setModified(False)
             self._set_active(None)
         self.ref = ref
         self._refresh()
@@ -229,6 +284,27 @@ class InspectorPanel(QWidget):
     def select_factor(self, key: str) -> None:
         """Highlight where a factor (or a term "term_k") lives; clicking it again clears."""
         self._set_active(None if key == self._active else key)
+
+    def edit_value(self, text: str) -> None:
+        """Ask to set the inspected parameter to the typed value (as Enter in the value field
+        does): `value_edited` for a finite number, otherwise a message and nothing else."""
+        ref = self.ref
+        if ref is None:
+            return
+        if self.value_edit.text() != text:
+            self.value_edit.setText(text)
+        symbol = html_to_plain(self.breakdown.symbol) if self.breakdown else ref.label
+        try:
+            value = parse_value(text)
+        except ValueError as error:
+            self.value_message.setText(f"<span style='color:{WRONG_TEXT}'>"
+                                       f"{html.escape(str(error))}; {symbol} is unchanged."
+                                       "</span>")
+            self.value_edit.setModified(True)  # keep the text to fix while it has focus
+            return
+        self.value_message.clear()
+        self.value_edit.setModified(False)
+        self.value_edited.emit(ref, value)
 
     def check(self, factor: str, text: str) -> Diagnosis | None:
         """Diagnose a typed value for a factor; the verdict is shown under the entry."""
@@ -277,6 +353,10 @@ class InspectorPanel(QWidget):
             return
         self.header.setText(header_html(breakdown, self.snapshot))
         self.values.setText(values_html(breakdown))
+        field = self.value_edit
+        if not (field.hasFocus() and field.isModified()):  # never overwrite typing
+            field.setText(full_precision(breakdown.value))
+            field.setModified(False)
         self.formula.setText(formula_html(breakdown))
         for name, row in self.factor_rows.items():
             factor = breakdown.factors.get(name)

@@ -4,6 +4,8 @@ breakdown's own numbers. gui/inspector.py lays these out and makes them clickabl
 
 from __future__ import annotations
 
+import math
+
 from engine.explain import SIGMA_PRIME, UPSTREAM, Breakdown, Factor, SampleRow, SumTerm
 from engine.notation import html_to_plain, number, sym
 from engine.snapshot import Snapshot
@@ -14,6 +16,24 @@ def signed(value: float) -> str:
     """A number for a product line: negative ones in parentheses."""
     text = number(value, 4)
     return f"({text})" if value < 0 else text
+
+
+def full_precision(value: float) -> str:
+    """A value with every digit it has (the shortest text that reads back bit for bit)."""
+    return repr(float(value))
+
+
+def parse_value(text: str) -> float:
+    """A typed parameter value ("0.5", "-1e-3", "−2" with a real minus); ValueError, with a
+    message for the person, when it is not a finite number."""
+    cleaned = text.strip().replace("\u2212", "-")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"\u201c{text.strip()}\u201d is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"a weight or bias must be a finite number, not {cleaned}")
+    return value
 
 
 def sample_headers(breakdown: Breakdown) -> list[str]:

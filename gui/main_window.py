@@ -41,6 +41,7 @@ from gui.cost_plot import CostPlot
 from gui.data_view import DataView
 from gui.frame_pacer import FramePacer
 from gui.gradcheck_panel import GradientCheckPanel
+from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
 from gui.inspector import install_inspector
 from gui.runs import install_runs
@@ -126,6 +127,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_step_through(self)
         install_inspector(self)
         install_runs(self)
+        install_hand_edits(self)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,

@@ -11,6 +11,9 @@ Every step is recorded in a StepHistory (engine/history.py), a ring buffer of th
 steps; `request_history_snapshot` rebuilds the Snapshot of a stored step in this thread and
 sends it as `history_snapshot_ready`, and `request_parameter_series` sends one parameter's
 stored values and gradients. A new trainer (Reset, new data or architecture) clears it.
+
+`set_parameter` is the one way the GUI changes a weight or bias by hand (gui/hand_edits.py):
+it runs between steps like every command and answers with `parameter_set` and a snapshot.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -26,7 +30,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from engine.errors import DeltascopeError, DivergenceError
 from engine.gradcheck import GradientCheckCancelled, check_gradients
 from engine.history import StepHistory, default_capacity, rebuild_snapshot
-from engine.network import parameter_count
+from engine.network import ParameterRef, parameter_count
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
@@ -34,6 +38,18 @@ FRAME_INTERVAL = 1.0 / 30.0
 MAX_FRAMES_IN_FLIGHT = 2
 
 Command = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class ParameterEdit:
+    """A hand edit the worker carried out: params[index] (the weight or bias `ref`) went from
+    `old` to `new`, bit for bit. `tag` is the caller's, passed through unchanged."""
+
+    index: int
+    ref: ParameterRef
+    old: float
+    new: float
+    tag: int
 
 
 class TrainingWorker(QObject):
@@ -51,6 +67,8 @@ class TrainingWorker(QObject):
     history_info = Signal(object)  # HistoryInfo; sent before every snapshot_ready
     history_snapshot_ready = Signal(object)  # Snapshot rebuilt from the history
     parameter_series_ready = Signal(object)  # ParameterSeries
+    parameter_set = Signal(object)  # ParameterEdit; sent before the snapshot that shows it
+    trainer_replaced = Signal()  # a new Trainer took over; sent before its first snapshot
 
     def __init__(self, trainer: Trainer) -> None:
         super().__init__()
@@ -96,9 +114,23 @@ class TrainingWorker(QObject):
                 self._history.clear()  # same architecture: keep the chosen N
             else:
                 self._history = _new_history(trainer)
+            self.trainer_replaced.emit()
             self._emit_snapshot()
 
         self.submit(replace)
+
+    def set_parameter(self, index: int, value: float, tag: int = 0) -> None:
+        """Set the parameter at flat position `index` (Network.flat_index) to `value` by hand.
+
+        Runs between steps and pauses first: hand edits change the paused state only. The
+        optimizer's state is kept as it is (momentum velocities, Adam's moments and step
+        count are not reset), so the next step continues from the edited weights with the
+        optimizer's memory of the earlier gradients. Then it sends `parameter_set` and a fresh
+        snapshot, whose gradients are those of the pending batch at the edited parameters.
+        A value that is not finite, an index out of range, or a value whose cost is not
+        finite is refused with `failed`; nothing changes then.
+        """
+        self.submit(lambda: self._set_parameter(int(index), float(value), tag))
 
     def configure(self, change: Callable[[Trainer], None]) -> None:
         """Apply `change` to the trainer between steps (learning rate, optimizer, ...)."""
@@ -276,6 +308,30 @@ class TrainingWorker(QObject):
             result = None
         self.check_finished.emit(result)
 
+    def _set_parameter(self, index: int, value: float, tag: int) -> None:
+        self._set_playing(False)
+        network = self._trainer.network
+        if not 0 <= index < network.params.size:
+            self.failed.emit(f"No parameter at index {index}: the network has "
+                             f"{network.params.size} parameters. Nothing was changed.")
+            return
+        ref = network.parameter_at(index)
+        if not np.isfinite(value):
+            self.failed.emit(f"{ref.label} must be a finite number, not {value}. "
+                             "Nothing was changed.")
+            return
+        old = float(network.params[index])
+        network.params[index] = value
+        try:
+            snapshot = take_snapshot(self._trainer, self._probe_row)
+        except DivergenceError:
+            network.params[index] = old
+            self.failed.emit(f"With {ref.label} = {value:g} the cost is not finite. "
+                             "Nothing was changed.")
+            return
+        self.parameter_set.emit(ParameterEdit(index, ref, old, value, tag))
+        self._publish(snapshot)
+
     def _on_divergence(self, error: DivergenceError) -> None:
         self._set_playing(False)
         self.diverged.emit(str(error))
@@ -286,6 +342,9 @@ class TrainingWorker(QObject):
         except DivergenceError as error:
             self._on_divergence(error)
             return
+        self._publish(snapshot)
+
+    def _publish(self, snapshot: Snapshot) -> None:
         with self._frames_lock:
             self._frames_in_flight += 1
         self.history_info.emit(self._history.info())
