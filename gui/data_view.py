@@ -7,6 +7,8 @@ fitted curve supplied by `set_curve`. Any other width: a message.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
@@ -75,12 +77,8 @@ class DataView(QWidget):
         self.test_points.setZValue(6)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
-        fill = background(palette)
-        fill.setAlpha(200)
-        self.legend = self.plot.addLegend(
-            offset=(-4, 4), labelTextColor=foreground(palette), brush=pg.mkBrush(fill)
-        )
-        self._legend_samples: list[pg.ScatterPlotItem] = []
+        # The class key sits above the plot, so it never covers data points.
+        self.legend = QLabel(objectName="classLegend", textFormat=Qt.TextFormat.RichText)
 
         self.message_label = QLabel(WIDTH_MESSAGE, alignment=Qt.AlignmentFlag.AlignCenter)
         self.message_label.setWordWrap(True)
@@ -89,6 +87,7 @@ class DataView(QWidget):
         self.show_test_checkbox.toggled.connect(self._on_show_test_toggled)
         controls = QHBoxLayout()
         controls.setContentsMargins(4, 0, 4, 0)
+        controls.addWidget(self.legend)
         controls.addStretch(1)
         controls.addWidget(self.show_test_checkbox)
 
@@ -241,13 +240,10 @@ class DataView(QWidget):
         return list(pg.colormap.get("viridis").mapToQColor(np.clip(position, 0.0, 1.0)))
 
     def _set_legend(self, train: Dataset) -> None:
-        self.legend.clear()
-        self._legend_samples = []
-        for index, name in enumerate(train.class_names):
-            sample = pg.ScatterPlotItem(symbol="o", size=_POINT_SIZE,
-                                        brush=pg.mkBrush(class_color(index)), pen=None)
-            self._legend_samples.append(sample)
-            self.legend.addItem(sample, name)
+        """'● 0  ● 1' in the class colours, or nothing for regression."""
+        self.legend.setText("&nbsp;&nbsp;".join(
+            f'<span style="color:{class_color(index).name()}">●</span>&nbsp;{html.escape(name)}'
+            for index, name in enumerate(train.class_names)))
         self.legend.setVisible(bool(train.class_names))
 
     def _fix_range(self, extent: tuple[float, float, float, float]) -> None:

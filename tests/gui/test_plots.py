@@ -343,6 +343,9 @@ def test_multi_class_regions_use_class_colours(data_view: DataView) -> None:
     assert image.shape == snapshot.grid.classes.shape + (4,)
     corner_class = int(snapshot.grid.classes[0, 0])
     assert tuple(image[0, 0, :3]) == class_color(corner_class).getRgb()[:3]
+    key = data_view.legend.text()  # the class key above the plot, in the class colours
+    for index, name in enumerate(("a", "b", "c")):
+        assert f'color:{class_color(index).name()}">●</span>&nbsp;{name}' in key
 
 
 def test_one_input_regression_shows_data_and_curve(data_view: DataView) -> None:
@@ -358,6 +361,7 @@ def test_one_input_regression_shows_data_and_curve(data_view: DataView) -> None:
     np.testing.assert_array_equal(curve_x, [-0.5, 0.0, 0.5])
     np.testing.assert_array_equal(curve_y, [0.25, 0.0, 0.25])
     assert data_view.plot_widget.isVisible()
+    assert data_view.legend.isHidden()  # no classes, no key
 
 
 def test_three_inputs_show_a_message(data_view: DataView) -> None:
