@@ -8,6 +8,7 @@ lines up with `W^m.ravel()`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,8 @@ MIN_RADIUS = 2.5
 MIN_EDGE_WIDTH = 0.5
 MAX_EDGE_WIDTH = 8.0
 COLOR_LEVELS = 8  # per sign; colour bin -8..8, 0 only for an exact zero
+NAN_LEVEL = COLOR_LEVELS + 1  # colour bin of a NaN edge: the grey after the signed palette
+_COLOR_KEYS = 2 * COLOR_LEVELS + 2  # colour bins per width bin: -8..8 and NAN_LEVEL
 WIDTH_BINS = 8
 EDGE_BUDGET = 1600  # most edges drawn per frame; beyond it only each layer's strongest
 HIT_TOLERANCE = 4.0
@@ -121,7 +124,8 @@ def compute_layout(sizes: tuple[int, ...], width: float, height: float) -> Canva
 class EdgeBins:
     """Per-edge style for one frame, and the drawn edges sorted into (width, colour) bins.
 
-    color_level: (E,) -8..8 (sign and strength); width: (E,) px; drawn: (E,) bool.
+    color_level: (E,) -8..8 (sign and strength), NAN_LEVEL for NaN; width: (E,) px;
+    drawn: (E,) bool. max_abs: the largest finite |value| (the legend's scale).
     order: edge numbers of the drawn edges, thinnest bins first; bins: (start, stop,
     width_bin, color_level) slices of `order` sharing one pen.
     """
@@ -134,15 +138,38 @@ class EdgeBins:
     bins: tuple[tuple[int, int, int, int], ...]
 
 
+def finite_max_abs(values: Array) -> float:
+    """The largest |value| among the finite values (0.0 when there are none)."""
+    magnitude = np.abs(np.asarray(values, dtype=np.float64))
+    if magnitude.size and np.isfinite(magnitude).all():
+        return float(magnitude.max())
+    finite = magnitude[np.isfinite(magnitude)]
+    return float(finite.max()) if finite.size else 0.0
+
+
 def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET) -> EdgeBins:
     """Colour level and width (linear in |value| / max |value|) of every edge, binned.
 
-    Past `budget` edges, each layer keeps only its strongest edges, in proportion to its size.
+    max |value| is taken over the finite values; +-Inf get the extreme colour and width,
+    NaN the NAN_LEVEL grey and the thinnest width. Past `budget` edges, each layer keeps only
+    its strongest edges, in proportion to its size (NaN counts as the weakest).
     """
+    values = np.asarray(values, dtype=np.float64)
     magnitude = np.abs(values)
-    max_abs = float(magnitude.max()) if magnitude.size else 0.0
-    fraction = magnitude / max_abs if max_abs > 0 else np.zeros_like(magnitude)
-    color_level = (np.sign(values) * np.ceil(fraction * COLOR_LEVELS)).astype(np.intp)
+    finite = np.isfinite(values)
+    if finite.all():
+        max_abs = float(magnitude.max()) if magnitude.size else 0.0
+        fraction = magnitude / max_abs if max_abs > 0 else np.zeros_like(magnitude)
+        color_level = (np.sign(values) * np.ceil(fraction * COLOR_LEVELS)).astype(np.intp)
+    else:
+        max_abs = finite_max_abs(values)
+        nan = np.isnan(values)
+        fraction = np.where(finite, magnitude, 0.0) / (max_abs if max_abs > 0 else 1.0)
+        fraction[np.isinf(values)] = 1.0
+        signs = np.sign(np.where(nan, 0.0, values))
+        color_level = (signs * np.ceil(fraction * COLOR_LEVELS)).astype(np.intp)
+        color_level[nan] = NAN_LEVEL
+        magnitude = np.where(nan, -1.0, magnitude)  # NaN edges are the first left out
     width_bin = np.minimum((fraction * WIDTH_BINS).astype(np.intp), WIDTH_BINS - 1)
     widest = layout.max_edge_width
     width = MIN_EDGE_WIDTH + (widest - MIN_EDGE_WIDTH) * width_bin / (WIDTH_BINS - 1)
@@ -157,14 +184,13 @@ def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET) ->
             strongest = np.argpartition(magnitude[start:stop], count - keep)[count - keep:]
             drawn[start + strongest] = True
     candidates = np.flatnonzero(drawn)
-    key = width_bin[candidates] * (2 * COLOR_LEVELS + 1) + color_level[candidates] + COLOR_LEVELS
+    key = width_bin[candidates] * _COLOR_KEYS + color_level[candidates] + COLOR_LEVELS
     sort = np.argsort(key, kind="stable")
     order, key = candidates[sort], key[sort]
     starts = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1]).astype(np.intp)
     stops = np.concatenate([starts[1:], [key.size]]).astype(np.intp)
     bins = tuple(
-        (int(a), int(b), int(key[a] // (2 * COLOR_LEVELS + 1)),
-         int(key[a] % (2 * COLOR_LEVELS + 1) - COLOR_LEVELS))
+        (int(a), int(b), int(key[a] // _COLOR_KEYS), int(key[a] % _COLOR_KEYS - COLOR_LEVELS))
         for a, b in zip(starts, stops, strict=True) if b > a
     )
     return EdgeBins(max_abs, color_level, width, drawn, order, bins)
@@ -236,8 +262,26 @@ def edge_ref(layout: CanvasLayout, edge: int) -> ParameterRef:
                         int(layout.edge_row[edge]), int(layout.edge_column[edge]))
 
 
+def nonfinite_text(value: float, signed: bool = False) -> str | None:
+    """'NaN', 'Inf' (or '+Inf' when `signed`) or '-Inf'; None for a finite value."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "-Inf" if value < 0 else "+Inf" if signed else "Inf"
+    return None
+
+
+def format_number(value: float, spec: str) -> str:
+    """format(value, spec), with NaN and Inf written as 'NaN', 'Inf' ('+Inf' for a '+' spec)."""
+    text = nonfinite_text(float(value), spec.startswith("+"))
+    return format(value, spec) if text is None else text
+
+
 def format_value(value: float) -> str:
-    """Four decimals, or scientific notation for very small or large magnitudes."""
+    """Four decimals, or scientific notation for very small or large magnitudes; NaN, Inf."""
+    text = nonfinite_text(float(value))
+    if text is not None:
+        return text
     if value == 0 or 1e-3 <= abs(value) < 1e5:
         return f"{value:.4f}"
     return f"{value:.3e}"

@@ -40,12 +40,17 @@ AA_EDGE_LIMIT = 600  # edges are antialiased up to this many drawn edges (see be
 VALUE_RADIUS = 22.0  # neurons at least this large print their value inside
 MIN_SQUARE_RADIUS = 9.0  # smaller neurons get no bias square (it would hide the neuron)
 FILL_LEVELS = 32  # neuron and bias fills are quantised to 2 * 32 + 1 shades
+NAN_FILL = 2 * FILL_LEVELS + 1  # the fill of a NaN value: NAN_RGB, after the signed shades
+NAN_RGB = (134, 142, 150)  # NaN edges and fills: a mid grey, unlike any signed colour
 
 _LINE_BYTES = 4 * 8  # one QLineF = four doubles
-EDGE_PALETTE: NDArray[np.uint8] = signed_rgb(
-    np.arange(-geo.COLOR_LEVELS, geo.COLOR_LEVELS + 1) / geo.COLOR_LEVELS, 1.0)
+# EDGE_PALETTE[level + COLOR_LEVELS]: the colour of edge level -8..8, then NAN_LEVEL's grey
+EDGE_PALETTE: NDArray[np.uint8] = np.vstack([signed_rgb(
+    np.arange(-geo.COLOR_LEVELS, geo.COLOR_LEVELS + 1) / geo.COLOR_LEVELS, 1.0),
+    np.array([NAN_RGB], dtype=np.uint8)])
 EDGE_COLORS = [QColor(*map(int, rgb)) for rgb in EDGE_PALETTE]
-_FILL_RGB = signed_rgb(np.arange(-FILL_LEVELS, FILL_LEVELS + 1) / FILL_LEVELS, 1.0)
+_FILL_RGB = np.vstack([signed_rgb(np.arange(-FILL_LEVELS, FILL_LEVELS + 1) / FILL_LEVELS, 1.0),
+                       np.array([NAN_RGB], dtype=np.uint8)])
 _FILL_BRUSHES = [QBrush(QColor(*map(int, rgb))) for rgb in _FILL_RGB]
 _FILL_TEXT = [INK if 0.299 * r + 0.587 * g + 0.114 * b > 150 else QColor(255, 255, 255)
               for r, g, b in _FILL_RGB.astype(float)]
@@ -66,10 +71,17 @@ def pen(color: QColor, width: float, cap: Qt.PenCapStyle = Qt.PenCapStyle.FlatCa
 
 
 def fill_levels(values: NDArray[np.float64], max_abs: float) -> list[int]:
-    """Index into the fill shades (0 .. 2 * FILL_LEVELS) of each value on [-max_abs, max_abs]."""
-    scale = max_abs if max_abs > 0 else 1.0
-    position = np.clip(np.asarray(values) / scale, -1.0, 1.0)
-    return (np.rint(position * FILL_LEVELS).astype(np.intp) + FILL_LEVELS).tolist()
+    """Index into the fill shades (0 .. 2 * FILL_LEVELS) of each value on [-max_abs, max_abs];
+    +-Inf get the extreme shades, NaN gets NAN_FILL."""
+    scale = max_abs if 0 < max_abs < math.inf else 1.0
+    values = np.asarray(values, dtype=np.float64)
+    nan = np.isnan(values)
+    has_nan = bool(nan.any())
+    position = np.clip((np.where(nan, 0.0, values) if has_nan else values) / scale, -1.0, 1.0)
+    levels = np.rint(position * FILL_LEVELS).astype(np.intp) + FILL_LEVELS
+    if has_nan:
+        levels[nan] = NAN_FILL
+    return levels.tolist()
 
 
 @lru_cache(maxsize=4)
@@ -180,7 +192,7 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
     activation_levels = []
     for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
         activations = snapshot.probe.activations[m]
-        levels = fill_levels(activations, max(1.0, float(np.abs(activations).max())))
+        levels = fill_levels(activations, max(1.0, geo.finite_max_abs(activations)))
         activation_levels.append(levels)
         for x, y, level in zip((xs - half).tolist(), (ys - half).tolist(), levels, strict=True):
             painter.drawImage(QPointF(x, y), sprites[level])
@@ -199,12 +211,13 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 painter.setPen(_FILL_TEXT[activation_levels[m][i]])
                 painter.drawText(QRectF(x - radius, y - radius, diameter, diameter),
-                                 Qt.AlignmentFlag.AlignCenter, f"{values[i]:.2f}")
+                                 Qt.AlignmentFlag.AlignCenter, geo.format_number(values[i], ".2f"))
     if show_tags:
         for m in range(1, len(layout.sizes)):
             for i, y in enumerate(layout.neuron_y[m].tolist()):
                 value = float(biases[layout.bias_index[m][i]])
-                text = f"b {value:+.2f}" if scene.mode == "weight" else f"dC/db {value:+.3g}"
+                text = (f"b {geo.format_number(value, '+.2f')}" if scene.mode == "weight"
+                        else f"dC/db {geo.format_number(value, '+.3g')}")
                 paint_tag(painter, scene.base_font, QPointF(layout.column_x[m], y - radius - 10),
                           text)
     if gap >= 14.0:
@@ -249,11 +262,20 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
     painter.drawRect(bar)
     painter.setFont(small)
     painter.setPen(MUTED)
-    limit = f"{bins.max_abs:.3g}"
-    for text, align, left in ((f"-{limit}", Qt.AlignmentFlag.AlignLeft, bar.left()),
+    limit = f"{bins.max_abs:.3g}" if bins.max_abs > 0 else ""  # no "-0" and "+0"
+    low, high = (f"-{limit}", f"+{limit}") if limit else ("", "")
+    for text, align, left in ((low, Qt.AlignmentFlag.AlignLeft, bar.left()),
                               ("0", Qt.AlignmentFlag.AlignHCenter, bar.center().x() - 40),
-                              (f"+{limit}", Qt.AlignmentFlag.AlignRight, bar.right() - 80)):
+                              (high, Qt.AlignmentFlag.AlignRight, bar.right() - 80)):
         painter.drawText(QRectF(left, bar.bottom() + 2, 80, 14), align, text)
+    if shows_nan(scene):  # the grey of NaN, beside the bar
+        swatch = QRectF(bar.right() + 10, bar.top(), 14, bar.height())
+        painter.setPen(QPen(OUTLINE, 0.8))
+        painter.setBrush(QColor(*NAN_RGB))
+        painter.drawRect(swatch)
+        painter.setPen(MUTED)
+        painter.drawText(QRectF(swatch.center().x() - 15, bar.bottom() + 2, 30, 14),
+                         Qt.AlignmentFlag.AlignHCenter, "NaN")
     x = bar.right() + 36
     if x + 3 * 60 > layout.width:  # narrow: the colour bar alone
         return
@@ -281,3 +303,12 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
         return  # narrow: no room for the explanation
     for k, text in enumerate(lines):
         painter.drawText(QPointF(x, top + 10 + 15 * k), text)
+
+
+def shows_nan(scene: Scene) -> bool:
+    """Whether some edge, neuron fill or bias square of the scene is NaN (drawn grey)."""
+    snapshot = scene.snapshot
+    biases = snapshot.params if scene.mode == "weight" else snapshot.gradient
+    return (bool(np.any(scene.bins.color_level == geo.NAN_LEVEL))
+            or any(np.isnan(values).any() for values in snapshot.probe.activations)
+            or bool(np.isnan(biases).any()))

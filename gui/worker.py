@@ -333,8 +333,12 @@ class TrainingWorker(QObject):
         self._publish(snapshot)
 
     def _on_divergence(self, error: DivergenceError) -> None:
+        """Pause, report, and show the state training stopped at: the last finite weights,
+        with the pending batch's numbers as they are (NaN/Inf included)."""
         self._set_playing(False)
         self.diverged.emit(str(error))
+        self._publish(take_snapshot(self._trainer, self._probe_row, allow_nonfinite=True,
+                                    message=str(error)))
 
     def _emit_snapshot(self) -> None:
         try:

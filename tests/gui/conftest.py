@@ -38,6 +38,17 @@ def _is_running(thread: QThread) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def no_blocking_value_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real value dialog would block the test run: asking without an answer fails."""
+    from gui import hand_edits
+
+    def refuse(*args: object, **kwargs: object) -> float | None:
+        raise AssertionError(f"unexpected value dialog: {args[1:3]}")
+
+    monkeypatch.setattr(hand_edits, "ask_value", refuse)
+
+
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> list[dialogs.Button]:
     """Queue the answers a person would give to questions; asking with none queued fails."""

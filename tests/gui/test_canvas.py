@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -15,6 +17,8 @@ from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui import canvas_geometry as geo
 from gui.canvas import NetworkCanvas
+from gui.canvas_scene import EDGE_PALETTE, FILL_LEVELS, NAN_FILL, NAN_RGB, fill_levels
+from gui.colors import signed_rgb
 
 
 def make_trainer(sizes: list[int]) -> Trainer:
@@ -242,3 +246,116 @@ def test_format_value_and_neuron_names() -> None:
     assert geo.neuron_name((2, 4, 1), 1, 2, pretty=False) == "h^1_2"
     assert geo.neuron_name((2, 4, 1), 0, 1) == "x\u2081"
     assert geo.neuron_name((2, 4, 1), 2, 0, pretty=False) == "y_0"
+
+
+def diverged_snapshot(trainer: Trainer) -> Snapshot:
+    """A diverged state as take_snapshot(..., allow_nonfinite=True) shows it: W^1[0,0] NaN,
+    W^2[0,1] +Inf, W^1[3,1] -Inf (so z, a, deltas and gradients hold NaN), and a probe whose
+    a^1 is [NaN, +Inf, -Inf, 0.25]."""
+    network = trainer.network
+    for ref, value in ((ParameterRef(1, "weight", 0, 0), np.nan),
+                       (ParameterRef(2, "weight", 0, 1), np.inf),
+                       (ParameterRef(1, "weight", 3, 1), -np.inf)):
+        network.params[network.flat_index(ref)] = value
+    snapshot = take_snapshot(trainer, probe_row=1, allow_nonfinite=True)
+    activations = list(snapshot.probe.activations)
+    activations[1] = np.array([np.nan, np.inf, -np.inf, 0.25])
+    return dataclasses.replace(
+        snapshot, probe=dataclasses.replace(snapshot.probe, activations=tuple(activations)))
+
+
+def hover(qtbot: QtBot, canvas: NetworkCanvas, point: QPointF) -> str:
+    qtbot.mouseMove(canvas, QPoint(5, 400))
+    qtbot.mouseMove(canvas, point.toPoint())
+    qtbot.waitUntil(lambda: canvas.hover_text() != "", timeout=1000)
+    return canvas.hover_text()
+
+
+def test_a_diverged_snapshot_is_drawn_with_nan_grey_and_inf_extreme(
+    qtbot: QtBot, canvas: NetworkCanvas, trainer: Trainer
+) -> None:
+    snapshot = diverged_snapshot(trainer)
+    assert snapshot.diverged and np.isnan(snapshot.gradient).any()
+    canvas.set_snapshot(snapshot)
+    image = canvas.grab().toImage()
+    assert not image.isNull()
+    layout = canvas._require_layout()
+    nan_edge, inf_edge, minus_inf_edge = (layout.edge_index(1, 0, 0), layout.edge_index(2, 0, 1),
+                                          layout.edge_index(1, 3, 1))
+    colors, widths = canvas.edge_colors(), canvas.edge_widths()
+    assert tuple(colors[nan_edge]) == NAN_RGB
+    assert np.array_equal(colors[inf_edge], EDGE_PALETTE[2 * geo.COLOR_LEVELS])  # bluest
+    assert np.array_equal(colors[minus_inf_edge], EDGE_PALETTE[0])  # most orange
+    assert np.isfinite(widths).all()
+    assert widths[nan_edge] == geo.MIN_EDGE_WIDTH
+    assert widths[inf_edge] == pytest.approx(layout.max_edge_width)
+    finite = np.isfinite(all_weights(snapshot))
+    assert widths[finite].max() == pytest.approx(layout.max_edge_width)  # scaled by finite only
+    ratio = image.devicePixelRatio()
+
+    def pixel(layer: int, index: int) -> tuple[int, int, int]:
+        """The fill, halfway between the printed value and the top of the circle."""
+        point = canvas.neuron_center(layer, index) - QPointF(0.0, 0.7 * layout.radius)
+        color = image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
+        return color.red(), color.green(), color.blue()
+
+    assert pixel(1, 0) == NAN_RGB
+    assert pixel(1, 1) == tuple(int(c) for c in signed_rgb(np.array([1.0]), 1.0)[0])
+    assert pixel(1, 2) == tuple(int(c) for c in signed_rgb(np.array([-1.0]), 1.0)[0])
+    for ref, text in ((ParameterRef(1, "weight", 0, 0), "W^1[0,0] = NaN"),
+                      (ParameterRef(2, "weight", 0, 1), "W^2[0,1] = Inf")):
+        assert text in hover(qtbot, canvas, canvas.edge_midpoint(ref))
+    assert "a = NaN" in hover(qtbot, canvas, canvas.neuron_center(1, 0))
+    assert "a = Inf" in hover(qtbot, canvas, canvas.neuron_center(1, 1))
+    assert "a = -Inf" in hover(qtbot, canvas, canvas.neuron_center(1, 2))
+    assert "dC/db = NaN" in hover(qtbot, canvas, canvas.neuron_center(2, 0))
+    canvas.set_color_mode("gradient")
+    assert not canvas.grab().toImage().isNull()
+    gradients = all_weights(snapshot, gradient=True)
+    assert np.all(canvas.edge_colors()[np.isnan(gradients)] == NAN_RGB)
+    assert np.isfinite(canvas.edge_widths()).all()
+
+
+def test_a_snapshot_with_nothing_finite_still_draws(
+    qtbot: QtBot, canvas: NetworkCanvas, trainer: Trainer
+) -> None:
+    trainer.network.params[:] = np.nan
+    snapshot = take_snapshot(trainer, allow_nonfinite=True)
+    for mode in ("weight", "gradient"):
+        canvas.set_color_mode(mode)
+        canvas.set_snapshot(snapshot)
+        assert not canvas.grab().toImage().isNull()
+        assert np.all(canvas.edge_colors() == NAN_RGB)
+        assert np.all(canvas.edge_widths() == geo.MIN_EDGE_WIDTH)
+    assert "= NaN" in hover(qtbot, canvas, canvas.edge_midpoint(ParameterRef(1, "weight", 1, 1)))
+
+
+def test_bins_and_fills_of_nan_and_inf() -> None:
+    layout = geo.compute_layout((3, 2), 800.0, 600.0)
+    values = np.array([np.nan, np.inf, -np.inf, 2.0, -1.0, 0.0])
+    bins = geo.bin_edges(layout, values)
+    assert bins.max_abs == 2.0
+    assert bins.color_level.tolist() == [geo.NAN_LEVEL, 8, -8, 8, -4, 0]
+    assert bins.width[1] == bins.width[2] == bins.width[3] == layout.max_edge_width
+    assert bins.width[0] == bins.width[5] == geo.MIN_EDGE_WIDTH
+    assert sorted(bins.order.tolist()) == list(range(6))
+    assert {level for *_, level in bins.bins} == {geo.NAN_LEVEL, 8, -8, -4, 0}
+    wide = geo.compute_layout((3, 40), 800.0, 600.0)  # 120 edges; a layer keeps 48 at least
+    many = np.where(np.arange(120) < 72, np.nan, np.arange(120.0))
+    many[100] = -np.inf
+    strongest = geo.bin_edges(wide, many, budget=1)  # NaN edges are the first left out
+    assert np.array_equal(np.flatnonzero(strongest.drawn), np.arange(72, 120))
+    levels = fill_levels(np.array([np.nan, np.inf, -np.inf, 0.0, 0.5]), 1.0)
+    assert levels == [NAN_FILL, 2 * FILL_LEVELS, 0, FILL_LEVELS, FILL_LEVELS + FILL_LEVELS // 2]
+    assert fill_levels(np.array([1.0, np.nan]), np.inf) == [2 * FILL_LEVELS, NAN_FILL]
+    assert geo.finite_max_abs(np.array([np.nan, -np.inf, -3.0])) == 3.0
+    assert geo.finite_max_abs(np.array([np.nan])) == 0.0
+
+
+def test_format_value_writes_nan_and_inf() -> None:
+    assert geo.format_value(float("nan")) == "NaN"
+    assert geo.format_value(float("inf")) == "Inf"
+    assert geo.format_value(float("-inf")) == "-Inf"
+    assert geo.format_number(float("inf"), "+.2f") == "+Inf"
+    assert geo.format_number(float("nan"), "+.3g") == "NaN"
+    assert geo.format_number(0.5, "+.2f") == "+0.50"

@@ -118,6 +118,12 @@ def test_divergence_pauses_and_reports(qtbot) -> None:
         qtbot.waitUntil(lambda: received.playing[-1:] == [False], timeout=5000)
         assert "diverged at step" in received.diverged[0]
         assert np.all(np.isfinite(trainer.network.params))
+        # the window is shown the state training stopped at: the last finite weights
+        qtbot.waitUntil(lambda: bool(received.snapshots)
+                        and received.snapshots[-1].message == received.diverged[0], timeout=5000)
+        shown = received.snapshots[-1]
+        assert np.array_equal(shown.params, trainer.network.params)
+        assert shown.step == trainer.step_count
     finally:
         worker.stop()
         thread.quit()
