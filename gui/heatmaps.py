@@ -393,8 +393,9 @@ class GradientHeatmaps(QWidget):
             self._norms[:half] = self._norms[:count:2]
             count = half
         self._norm_steps[count] = snapshot.step
-        self._norms[count] = [np.linalg.norm(layer.weight_gradients)
-                              for layer in snapshot.layers]
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run's norm: Inf
+            self._norms[count] = [np.linalg.norm(layer.weight_gradients)
+                                  for layer in snapshot.layers]
         self._norm_count = count + 1
         for index, curve in enumerate(self.norm_curves):
             curve.setData(self._norm_steps[: count + 1], self._norms[: count + 1, index])

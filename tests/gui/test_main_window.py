@@ -193,6 +193,10 @@ def test_divergence_pauses_with_message_and_finite_weights(make_window, qtbot) -
     qtbot.waitUntil(lambda: not window.playing, timeout=5000)
     assert "diverged at step" in window.banner.text
     assert np.all(np.isfinite(window.snapshot.params))
+    # the views show the state training stopped at, huge or non-finite numbers included
+    qtbot.waitUntil(lambda: "diverged at step" in window.snapshot.message, timeout=5000)
+    window.grab()
+    assert window.canvas.grab().width() > 0
 
 
 def test_close_while_training_stops_thread(make_window, qtbot, answers) -> None:
