@@ -35,17 +35,32 @@ def rmse(outputs: Array, targets: Array) -> float:
 
 
 def r_squared(outputs: Array, targets: Array) -> float:
-    """Coefficient of determination, 1 - SS_res / SS_tot (nan when the targets are constant)."""
+    """Coefficient of determination, averaged over the outputs (columns).
+
+    For each output column j: R^2_j = 1 - SS_res_j / SS_tot_j, with SS_res_j the sum of squared
+    residuals and SS_tot_j the sum of squared deviations of the targets from their own mean.
+    A column whose targets are constant (SS_tot_j = 0) has no R^2 and is left out of the
+    average; the result is nan when every column is constant or there are no samples.
+    """
     if outputs.size == 0:
         return float("nan")  # before the mean: the mean of no rows warns
-    total = float(np.sum((targets - targets.mean(axis=0)) ** 2))
-    if total == 0.0:
+    total = np.sum((targets - targets.mean(axis=0)) ** 2, axis=0)
+    defined = total > 0.0
+    if not defined.any():
         return float("nan")
-    return 1.0 - float(np.sum((outputs - targets) ** 2)) / total
+    residual = np.sum((outputs - targets) ** 2, axis=0)
+    return float(np.mean(1.0 - residual[defined] / total[defined]))
 
 
 def confusion_matrix(outputs: Array, targets: Array, class_count: int) -> NDArray[np.int64]:
-    """counts[true, predicted]."""
-    counts = np.zeros((class_count, class_count), dtype=np.int64)
-    np.add.at(counts, (predicted_classes(targets), predicted_classes(outputs)), 1)
-    return counts
+    """counts[true, predicted]: how many samples of each true class got each predicted class."""
+    return confusion_from_labels(predicted_classes(targets), predicted_classes(outputs),
+                                 class_count)
+
+
+def confusion_from_labels(true_labels: NDArray[np.intp], predicted_labels: NDArray[np.intp],
+                          class_count: int) -> NDArray[np.int64]:
+    """counts[true, predicted] from class indices in [0, class_count), one bincount."""
+    flat = np.bincount(true_labels * class_count + predicted_labels,
+                       minlength=class_count * class_count)
+    return flat.astype(np.int64, copy=False).reshape(class_count, class_count)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.evaluation import DataEvaluation, evaluate_split
 from engine.network import ForwardPass, Gradients, Network, parameter_views
 from engine.trainer import QUIET_FLOATING_POINT, BatchResult, Trainer
 
@@ -105,6 +106,7 @@ class Snapshot:
     previous_params: the parameters before the last step, bit for bit (None before any).
     diverged: True only for a snapshot taken with take_snapshot(..., allow_nonfinite=True)
     of a state whose cost, parameters, gradient or update hold NaN or Inf.
+    evaluation: train and test metrics at `params` (confusion matrices, or RMSE and R^2).
     """
 
     step: int
@@ -132,6 +134,7 @@ class Snapshot:
     grid: GridOutputs | None
     message: str = ""
     diverged: bool = False  # the cost or some parameter, gradient or update is NaN or Inf
+    evaluation: DataEvaluation | None = None
 
     @property
     def weights(self) -> list[Array]:
@@ -243,6 +246,7 @@ def build_snapshot(
         message=message,
         diverged=not (math.isfinite(cost) and _finite(params) and _finite(gradient)
                       and _finite(update)),
+        evaluation=evaluate_split(network, trainer.data),
     )
 
 

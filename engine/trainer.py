@@ -10,8 +10,10 @@ The cost is the data cost; an L1/L2 penalty is reported separately and enters th
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -155,6 +157,24 @@ class History:
 
     def __len__(self) -> int:
         return len(self.epochs)
+
+
+@dataclass
+class TrainerProgress:
+    """Where training stands, beyond the network, optimizer, data and settings: everything
+    else `step()` depends on (for sessions). `order` is the current epoch's row order (None
+    before the first mini-batch), `position` how many of its rows were used; the sums are
+    the current epoch's accumulators; `shuffle_rng_state` is the batch-order generator's
+    `bit_generator.state`."""
+
+    step_count: int
+    epoch: int
+    position: int
+    order: NDArray[np.intp] | None
+    epoch_cost_sum: float
+    epoch_metric_sum: float
+    shuffle_rng_state: dict[str, Any]
+    history: History
 
 
 class Trainer:
@@ -440,6 +460,41 @@ class Trainer:
             history.test_metric.append(math.nan)
         self._epoch_cost_sum = 0.0
         self._epoch_metric_sum = 0.0
+
+    # -- state for sessions ---------------------------------------------------------------
+
+    def export_progress(self) -> TrainerProgress:
+        """A copy of where training stands (see TrainerProgress); nothing shared with self."""
+        history = self.history
+        return TrainerProgress(
+            step_count=self.step_count,
+            epoch=self.epoch,
+            position=self._position,
+            order=None if self._order is None else self._order.copy(),
+            epoch_cost_sum=self._epoch_cost_sum,
+            epoch_metric_sum=self._epoch_metric_sum,
+            shuffle_rng_state=copy.deepcopy(self._shuffle_rng.bit_generator.state),
+            history=History(list(history.epochs), list(history.steps),
+                            list(history.train_cost), list(history.test_cost),
+                            list(history.train_metric), list(history.test_metric)),
+        )
+
+    def restore_progress(self, progress: TrainerProgress) -> None:
+        """Continue from `progress` (from export_progress, possibly of another Trainer with
+        the same data and settings): the next step() is the one that trainer would take.
+        Raises ValueError/TypeError if the generator state does not fit this generator."""
+        self._shuffle_rng.bit_generator.state = copy.deepcopy(progress.shuffle_rng_state)
+        self.step_count = progress.step_count
+        self.epoch = progress.epoch
+        self._position = progress.position
+        self._order = None if progress.order is None else progress.order.copy()
+        self._epoch_cost_sum = progress.epoch_cost_sum
+        self._epoch_metric_sum = progress.epoch_metric_sum
+        history = progress.history
+        self.history = History(list(history.epochs), list(history.steps),
+                               list(history.train_cost), list(history.test_cost),
+                               list(history.train_metric), list(history.test_metric))
+        self.last_batch = None
 
     def evaluate(self, dataset: Dataset) -> Evaluation:
         """Cost and metric of a dataset at the current parameters (nan for an empty set)."""

@@ -365,8 +365,11 @@ class CostPlot(QWidget):
             (overlay.train_cost, Qt.PenStyle.DashLine, overlay.visible),
             (overlay.test_cost, Qt.PenStyle.DotLine, overlay.visible and has_test),
         ):
+            epochs = overlay.epochs
+            if not np.isfinite(values).any():  # no test set: an empty curve (an all-NaN one
+                epochs, values = epochs[:0], values[:0]  # makes pyqtgraph's bounds warn)
             item = pg.PlotDataItem(
-                overlay.epochs, values, pen=pg.mkPen(overlay.color, width=1.5, style=style),
+                epochs, values, pen=pg.mkPen(overlay.color, width=1.5, style=style),
                 symbol=symbol, symbolSize=3, symbolBrush=overlay.color, symbolPen=None,
             )
             item.setZValue(-1)

@@ -44,7 +44,9 @@ from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
 from gui.inspector import install_inspector
+from gui.metrics_panel import install_metrics_panel
 from gui.runs import install_runs
+from gui.session_actions import install_sessions
 from gui.status import MessageBanner, StatusLine
 from gui.stepthrough import install_step_through
 from gui.timeline import install_history
@@ -128,6 +130,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_inspector(self)
         install_runs(self)
         install_hand_edits(self)
+        install_sessions(self)
+        install_metrics_panel(self)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,

@@ -407,3 +407,15 @@ def test_config_defaults_fill_missing_settings_and_limits_hold() -> None:
     with pytest.raises(ValueError, match="At most 20 runs"):
         model.set_runs([_run()] * 21)
     assert model.rowCount(model.index(0, 0)) == 0 and model.rowCount(QModelIndex()) == 0
+
+
+def test_a_run_without_test_data_can_be_pinned_and_drawn(make_window) -> None:
+    """Pinning a run trained without a test set and training on draws without warnings."""
+    window = make_window(TrainingConfig())  # XOR: no test set, so its test curve is all NaN
+    window.step(30)
+    window.findChild(QAction, "actionPinRun").trigger()
+    window.step(1)
+    window.grab()
+    controller = window.findChild(RunsController)
+    assert controller is not None and controller.dock.isVisible()
+    assert len(window.cost_plot.overlays()) == 1

@@ -1,0 +1,106 @@
+"""Train and test metrics at one set of parameters, for the Snapshot and the metrics panel.
+
+One vectorised forward pass over the training and test inputs together gives:
+- classification: a K x K confusion matrix per set (counts; rows = true class, columns =
+  predicted class, as engine.metrics.predicted_classes defines it: threshold 0.5 for one
+  sigmoid output, so K = 2, else argmax), and the accuracy (trace / total);
+- regression: RMSE and R^2 per set (engine.metrics.rmse, engine.metrics.r_squared).
+It runs for every frame the worker sends, so it does nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.data import Dataset, DataSplit
+from engine.metrics import confusion_from_labels, predicted_classes, r_squared, rmse
+from engine.network import Network
+
+Array = NDArray[np.float64]
+Counts = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class SetMetrics:
+    """Metrics of one set (train or test) at the snapshot's parameters.
+
+    size: number of samples. confusion: counts[true, predicted], (K, K) int64, read-only
+    (None for regression). accuracy: trace / size (classification, nan for an empty set).
+    rmse, r_squared: regression only (nan for classification or an empty set).
+    """
+
+    size: int
+    confusion: Counts | None = None
+    accuracy: float = math.nan
+    rmse: float = math.nan
+    r_squared: float = math.nan
+
+    @property
+    def recalls(self) -> Array:
+        """Per true class: correct / samples of that class (nan for a class with none)."""
+        if self.confusion is None:
+            return np.zeros(0)
+        totals = self.confusion.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.diagonal(self.confusion) / totals
+
+
+@dataclass(frozen=True)
+class DataEvaluation:
+    """Train and test metrics. class_names: one per class (K), in target order (the class
+    index where the data names none); empty for regression."""
+
+    task: str
+    class_names: tuple[str, ...]
+    train: SetMetrics
+    test: SetMetrics
+
+
+def _frozen_counts(counts: Counts) -> Counts:
+    frozen = np.array(counts, dtype=np.int64, copy=True)
+    frozen.flags.writeable = False
+    return frozen
+
+
+def evaluate_split(network: Network, data: DataSplit) -> DataEvaluation:
+    """Metrics of `network` on the train and test sets, from one forward pass over both."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # display only
+        return _evaluate_split(network, data)
+
+
+def _evaluate_split(network: Network, data: DataSplit) -> DataEvaluation:
+    train, test = data.train, data.test
+    inputs = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs
+    outputs = network.predict(inputs)
+    train_outputs, test_outputs = outputs[: len(train)], outputs[len(train) :]
+    if train.task == "classification":
+        class_count = 2 if outputs.shape[1] == 1 else outputs.shape[1]
+        measure = _classification_metrics
+        return DataEvaluation(
+            train.task, _class_names(train, class_count),
+            measure(train_outputs, train, class_count), measure(test_outputs, test, class_count))
+    return DataEvaluation(train.task, (), _regression_metrics(train_outputs, train),
+                          _regression_metrics(test_outputs, test))
+
+
+def _class_names(dataset: Dataset, class_count: int) -> tuple[str, ...]:
+    """K names: the dataset's, with the class index for any it does not name."""
+    names = dataset.class_names[:class_count]
+    return names + tuple(str(k) for k in range(len(names), class_count))
+
+
+def _classification_metrics(outputs: Array, dataset: Dataset, class_count: int) -> SetMetrics:
+    counts = confusion_from_labels(dataset.class_labels(), predicted_classes(outputs),
+                                   class_count)
+    size = len(dataset)
+    accuracy = float(np.trace(counts)) / size if size else math.nan
+    return SetMetrics(size, _frozen_counts(counts), accuracy=accuracy)
+
+
+def _regression_metrics(outputs: Array, dataset: Dataset) -> SetMetrics:
+    return SetMetrics(len(dataset), rmse=rmse(outputs, dataset.targets),
+                      r_squared=r_squared(outputs, dataset.targets))
