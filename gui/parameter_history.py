@@ -93,6 +93,7 @@ class ParameterHistoryPanel(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.title_label)
         layout.addWidget(self.graphics, 1)
+        self.graphics.hide()  # until a parameter is selected
 
     # -- public API ------------------------------------------------------------------------
 
@@ -148,6 +149,7 @@ class ParameterHistoryPanel(QWidget):
 
     def _draw(self) -> None:
         ref, index = self._ref, self._index
+        self.graphics.setVisible(index is not None)  # no empty axes before a selection
         if ref is None or index is None:
             self.title_label.setText(PLACEHOLDER)
             self._drawn = _no_points()

@@ -210,10 +210,12 @@ def test_parameter_history_plots_the_selected_parameter(make_window, qtbot) -> N
     window.step(15)
     panel = _parameter_history(window)
     assert panel.curve_data()[0].size == 0
+    assert panel.graphics.isHidden()  # nothing selected: the hint, not empty axes
     ref = ParameterRef(1, "weight", 2, 1)
     qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton,
                      pos=window.canvas.edge_midpoint(ref).toPoint())
     assert window.selected == ref and panel.parameter == ref
+    assert not panel.graphics.isHidden()
     qtbot.waitUntil(lambda: len(panel.curve_data()[0]) == 16, timeout=5000)
     steps, values, gradients = panel.curve_data()
     replay = _replayed(XOR, 0)
