@@ -316,12 +316,13 @@ class MainWindow(FileActionsMixin, QMainWindow):
         sent has been drawn; returns the latest snapshot."""
         loop = QEventLoop()
         self._fence_token += 1
-        self._waiting_loops[self._fence_token] = loop
+        token = self._fence_token  # a nested wait (in loop.exec) takes the next token
+        self._waiting_loops[token] = loop
         QTimer.singleShot(SYNC_TIMEOUT_MS, loop.quit)
         command()
-        self._worker.fence(self._fence_token)
+        self._worker.fence(token)
         loop.exec()
-        del self._waiting_loops[self._fence_token]
+        del self._waiting_loops[token]
         return self.snapshot
 
     def _on_fenced(self, token: int) -> None:
