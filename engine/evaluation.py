@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from engine.data import Dataset, DataSplit
 from engine.metrics import confusion_from_labels, predicted_classes, r_squared, rmse
 from engine.network import Network
+from engine.trainer import QUIET_FLOATING_POINT
 
 Array = NDArray[np.float64]
 Counts = NDArray[np.int64]
@@ -68,7 +69,7 @@ def _frozen_counts(counts: Counts) -> Counts:
 
 def evaluate_split(network: Network, data: DataSplit) -> DataEvaluation:
     """Metrics of `network` on the train and test sets, from one forward pass over both."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # display only
+    with np.errstate(**QUIET_FLOATING_POINT):  # display only
         return _evaluate_split(network, data)
 
 

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from engine.activations import get_activation
 from engine.losses import Loss
-from engine.network import Network, ParameterRef
+from engine.network import ParameterRef, parameter_index
 from engine.notation import number, pretty_formula, sym
 from engine.snapshot import Snapshot
 
@@ -148,8 +148,7 @@ def explain(snapshot: Snapshot, ref: ParameterRef, sample: int = 0,
             regularization: str = "none", regularization_rate: float = 0.0) -> Breakdown:
     """The chain rule for `ref` on the snapshot's pending batch; `sample` is the position in
     the batch whose factors are shown. ConfigError if `ref` is not in this network."""
-    network = Network(snapshot.sizes, snapshot.activation_names)
-    flat = network.flat_index(ref)
+    flat = parameter_index(snapshot.sizes, ref)
     m, i, depth = ref.layer, ref.row, len(snapshot.layers)
     batch = snapshot.batch_inputs.shape[0]
     sample = min(max(sample, 0), batch - 1)

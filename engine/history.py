@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.network import Network, ParameterRef
-from engine.snapshot import Snapshot, build_snapshot
+from engine.network import Network
+from engine.network import parameter_index as parameter_index  # re-exported for the GUI
+from engine.snapshot import Snapshot, build_snapshot, frozen_copy
 from engine.trainer import BatchResult, Trainer
 
 Array = NDArray[np.float64]
@@ -250,9 +251,9 @@ class StepHistory:
         return StoredStep(
             step=int(self._steps[slot]),
             epoch=int(self._epochs[slot]),
-            params=_frozen(self._params[slot]),
-            gradient=_frozen(self._gradients[slot]),
-            update=_frozen(self._updates[slot]),
+            params=frozen_copy(self._params[slot]),
+            gradient=frozen_copy(self._gradients[slot]),
+            update=frozen_copy(self._updates[slot]),
             cost=float(self._costs[slot]),
             learning_rate=float(self._learning_rates[slot]),
             rows=rows,
@@ -273,17 +274,6 @@ def _checked_capacity(capacity: int) -> int:
         raise ValueError(f"the history keeps {MIN_CAPACITY} to {MAX_CAPACITY} steps, "
                          f"got {capacity}")
     return capacity
-
-
-def _frozen(array: NDArray[np.generic]) -> Array:
-    copy = np.array(array, dtype=np.float64, copy=True)
-    copy.flags.writeable = False
-    return copy
-
-
-def parameter_index(sizes: tuple[int, ...], ref: ParameterRef) -> int:
-    """Position of a weight or bias in the flat parameter vector of a network of `sizes`."""
-    return Network(sizes, ["linear"] * (len(sizes) - 1)).flat_index(ref)
 
 
 # -- rebuilding a Snapshot ---------------------------------------------------------------------
@@ -314,7 +304,7 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
     batch = BatchResult(step=stored.step + 1, epoch=stored.epoch, rows=rows, inputs=inputs,
                         targets=targets, forward=forward, gradients=gradients,
                         update=stored.update, params_before=stored.params)
-    frozen_previous = None if previous_params is None else _frozen(previous_params)
+    frozen_previous = None if previous_params is None else frozen_copy(previous_params)
     return build_snapshot(trainer, network, batch, stored.learning_rate, frozen_previous,
                           probe_row, grid_resolution, HISTORY_MESSAGE)
 

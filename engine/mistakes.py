@@ -27,7 +27,7 @@ from engine.explain import (
     parameter_symbol,
 )
 from engine.losses import Loss
-from engine.network import Network, ParameterRef
+from engine.network import ParameterRef, parameter_index
 from engine.notation import number, sym
 from engine.snapshot import Snapshot
 
@@ -51,7 +51,6 @@ def known_mistakes(breakdown: Breakdown) -> dict[str, tuple[Mistake, ...]]:
     snapshot = breakdown.snapshot
     layer = layer_arrays(snapshot, breakdown.ref.layer)
     loss = Loss(snapshot.loss, get_activation(snapshot.activation_names[-1]))
-    network = Network(snapshot.sizes, snapshot.activation_names)
     s, factors = breakdown.sample, breakdown.factors
     upstream = factors[UPSTREAM].values
     factor_variants = _factor_variants(snapshot, breakdown, layer, loss)
@@ -69,8 +68,8 @@ def known_mistakes(breakdown: Breakdown) -> dict[str, tuple[Mistake, ...]]:
         found[SAMPLE_GRADIENT].append(_at_sample(_times(variant, upstream), s))
     for variant in upstream_variants:
         found[SAMPLE_GRADIENT].append(_at_sample(_times(variant, factors[DELTA].values), s))
-    found[GRADIENT].extend(_gradient_mistakes(snapshot, breakdown, layer, network,
-                                              delta_variants, upstream_variants))
+    found[GRADIENT].extend(_gradient_mistakes(snapshot, breakdown, layer, delta_variants,
+                                              upstream_variants))
     return {name: tuple(values) for name, values in found.items()}
 
 
@@ -231,7 +230,7 @@ def _upstream_variants(breakdown: Breakdown, layer: LayerArrays) -> list[_Varian
 
 
 def _gradient_mistakes(snapshot: Snapshot, breakdown: Breakdown, layer: LayerArrays,
-                       network: Network, delta_variants: list[_Variant],
+                       delta_variants: list[_Variant],
                        upstream_variants: list[_Variant]) -> list[Mistake]:
     """Batch-level mistakes: every per-sample mistake carried through, plus the batch ones."""
     scale, batch, reg = breakdown.scale, breakdown.batch_size, breakdown.regularization_term
@@ -266,7 +265,7 @@ def _gradient_mistakes(snapshot: Snapshot, breakdown: Breakdown, layer: LayerArr
     if breakdown.ref.kind == "bias":
         mistakes += _bias_axis_mistakes(breakdown, layer)
     else:
-        mistakes += _swapped_gradient(snapshot, breakdown, network)
+        mistakes += _swapped_gradient(snapshot, breakdown)
     return [m for m in mistakes if math.isfinite(m.value)]
 
 
@@ -313,14 +312,14 @@ def _bias_axis_mistakes(breakdown: Breakdown, layer: LayerArrays) -> list[Mistak
     return mistakes
 
 
-def _swapped_gradient(snapshot: Snapshot, breakdown: Breakdown,
-                      network: Network) -> list[Mistake]:
+def _swapped_gradient(snapshot: Snapshot, breakdown: Breakdown) -> list[Mistake]:
     ref = breakdown.ref
     swapped = ParameterRef(ref.layer, "weight", ref.column, ref.row)
     n_out, n_in = snapshot.sizes[ref.layer], snapshot.sizes[ref.layer - 1]
     if ref.row == ref.column or swapped.row >= n_out or swapped.column >= n_in:
         return []
-    value = float(snapshot.gradient[network.flat_index(swapped)]) + breakdown.regularization_term
+    value = (float(snapshot.gradient[parameter_index(snapshot.sizes, swapped)])
+             + breakdown.regularization_term)
     return [Mistake("swapped_gradient", GRADIENT, "rows and columns swapped",
                     f"that is the gradient of {parameter_symbol(swapped)}: dC/dW = "
                     "&delta; a<sup>T</sup>, row i from &delta;, column j from a", value)]

@@ -168,6 +168,26 @@ class ParameterRef:
         return f"b^{self.layer}[{self.row}]"
 
 
+def parameter_index(sizes: Sequence[int], ref: ParameterRef) -> int:
+    """Position of a weight or bias in the flat parameter vector of a network of `sizes`.
+
+    ConfigError if that network has no such parameter.
+    """
+    sizes = tuple(int(size) for size in sizes)
+    offset = 0
+    for m, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        if m + 1 == ref.layer:
+            if not 0 <= ref.row < n_out:
+                break
+            if ref.kind == "weight" and 0 <= ref.column < n_in:
+                return offset + ref.row * n_in + ref.column
+            if ref.kind == "bias":
+                return offset + n_out * n_in + ref.row
+            break
+        offset += n_out * (n_in + 1)
+    raise ConfigError(f"no parameter {ref.label} in a network of sizes {sizes}")
+
+
 class Network:
     """A multilayer perceptron: sizes (N^0, ..., N^L) and one activation per layer 1..L."""
 
@@ -330,19 +350,8 @@ class Network:
         return float(per_sample.sum() * reduction_scale(reduction, inputs.shape[0]))
 
     def flat_index(self, ref: ParameterRef) -> int:
-        """Position of a weight or bias in `params`."""
-        offset = 0
-        for m, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True)):
-            if m + 1 == ref.layer:
-                if not 0 <= ref.row < n_out:
-                    break
-                if ref.kind == "weight" and 0 <= ref.column < n_in:
-                    return offset + ref.row * n_in + ref.column
-                if ref.kind == "bias":
-                    return offset + n_out * n_in + ref.row
-                break
-            offset += n_out * (n_in + 1)
-        raise ConfigError(f"no parameter {ref.label} in a network of sizes {self.sizes}")
+        """Position of a weight or bias in `params` (see parameter_index)."""
+        return parameter_index(self.sizes, ref)
 
     def parameter_at(self, index: int) -> ParameterRef:
         """The weight or bias at position `index` of `params` (0 <= index < params.size)."""

@@ -474,9 +474,6 @@ class _Fields:
             raise SessionFileError(f"{self.name(key)}: missing")
         return self.data[key]
 
-    def get(self, key: str) -> Any:
-        return self.data.get(key)
-
     def reject_unknown(self, known: tuple[str, ...] | list[str]) -> None:
         unknown = sorted(str(key) for key in self.data if key not in known)
         if unknown:

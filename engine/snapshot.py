@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from engine.evaluation import DataEvaluation, evaluate_split
 from engine.network import ForwardPass, Gradients, Network, parameter_views
@@ -21,16 +22,9 @@ from engine.trainer import QUIET_FLOATING_POINT, BatchResult, Trainer
 Array = NDArray[np.float64]
 
 
-def _frozen(array: Array) -> Array:
-    """A read-only float64 copy of `array`."""
-    copy = np.array(array, dtype=np.float64, copy=True)
-    copy.flags.writeable = False
-    return copy
-
-
-def _frozen_indices(array: NDArray[np.integer]) -> NDArray[np.intp]:
-    """A read-only copy of an array of indices (rows, classes)."""
-    copy = np.array(array, dtype=np.intp, copy=True)
+def frozen_copy(array: ArrayLike, dtype: type[np.generic] = np.float64) -> NDArray[Any]:
+    """A read-only copy of `array` as `dtype` (float64; np.intp for rows and classes)."""
+    copy = np.array(array, dtype=dtype, copy=True)
     copy.flags.writeable = False
     return copy
 
@@ -166,8 +160,8 @@ def grid_outputs(network: Network, x_range: tuple[float, float], y_range: tuple[
     else:
         classes = np.argmax(outputs, axis=1)
     return GridOutputs(
-        _frozen(x), _frozen(y), _frozen(outputs[:, 0].reshape(resolution, resolution)),
-        _frozen_indices(classes.reshape(resolution, resolution)),
+        frozen_copy(x), frozen_copy(y), frozen_copy(outputs[:, 0].reshape(resolution, resolution)),
+        frozen_copy(classes.reshape(resolution, resolution), np.intp),
     )
 
 
@@ -191,7 +185,7 @@ def _take_snapshot(
     trainer: Trainer, probe_row: int, grid_resolution: int, message: str, allow_nonfinite: bool
 ) -> Snapshot:
     previous = trainer.last_batch  # read before pending_batch(), which makes a new BatchResult
-    previous_params = None if previous is None else _frozen(previous.params_before)
+    previous_params = None if previous is None else frozen_copy(previous.params_before)
     pending = trainer.pending_batch(allow_nonfinite)
     return build_snapshot(trainer, trainer.network, pending, trainer.learning_rate,
                           previous_params, probe_row, grid_resolution, message)
@@ -215,9 +209,9 @@ def build_snapshot(
     and the data (for the probe and the decision grid) are the trainer's. Every array is a
     fresh read-only copy; `previous_params` are kept as given (None before any step).
     """
-    params = _frozen(network.params)
-    gradient = _frozen(batch.gradients.flat)
-    update = _frozen(batch.update)
+    params = frozen_copy(network.params)
+    gradient = frozen_copy(batch.gradients.flat)
+    update = frozen_copy(batch.update)
     cost = batch.gradients.cost
     return Snapshot(
         step=batch.step - 1,
@@ -233,11 +227,11 @@ def build_snapshot(
         gradient=gradient,
         update=update,
         previous_params=previous_params,
-        batch_rows=_frozen_indices(batch.rows),
-        batch_inputs=_frozen(batch.inputs),
-        batch_targets=_frozen(batch.targets),
+        batch_rows=frozen_copy(batch.rows, np.intp),
+        batch_inputs=frozen_copy(batch.inputs),
+        batch_targets=frozen_copy(batch.targets),
         cost=cost,
-        per_sample_costs=_frozen(batch.gradients.per_sample_costs),
+        per_sample_costs=frozen_copy(batch.gradients.per_sample_costs),
         scale=batch.gradients.scale,
         layers=_layer_states(network, params, gradient, batch),
         probe=_probe(network, trainer, probe_row),
@@ -258,8 +252,8 @@ def _layer_states(network: Network, params: Array, gradient: Array,
     forward, deltas = batch.forward, batch.gradients.deltas
     return tuple(
         LayerState(m + 1, network.activations[m], weights[m], biases[m], weight_grads[m],
-                   bias_grads[m], _frozen(forward.pre_activations[m]),
-                   _frozen(forward.activations[m + 1]), _frozen(deltas[m]))
+                   bias_grads[m], frozen_copy(forward.pre_activations[m]),
+                   frozen_copy(forward.activations[m + 1]), frozen_copy(deltas[m]))
         for m in range(network.depth)
     )
 
@@ -274,10 +268,10 @@ def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
     forward, gradients = network.gradients(inputs, target, trainer.loss, "sum")
     return ProbeState(
         row,
-        _frozen(target[0]),
-        tuple(_frozen(z[0]) for z in forward.pre_activations),
-        tuple(_frozen(a[0]) for a in forward.activations),
-        tuple(_frozen(d[0]) for d in gradients.deltas),
+        frozen_copy(target[0]),
+        tuple(frozen_copy(z[0]) for z in forward.pre_activations),
+        tuple(frozen_copy(a[0]) for a in forward.activations),
+        tuple(frozen_copy(d[0]) for d in gradients.deltas),
     )
 
 
@@ -285,7 +279,7 @@ def _history_arrays(trainer: Trainer) -> HistoryArrays:
     """The trainer's per-epoch records, as read-only arrays."""
     history = trainer.history
     return HistoryArrays(*(
-        _frozen(np.asarray(values, dtype=np.float64)) for values in (
+        frozen_copy(values) for values in (
             history.epochs, history.steps, history.train_cost, history.test_cost,
             history.train_metric, history.test_metric)
     ))

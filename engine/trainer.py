@@ -158,6 +158,11 @@ class History:
     def __len__(self) -> int:
         return len(self.epochs)
 
+    def copy(self) -> History:
+        """A History with lists of its own (the numbers are immutable)."""
+        return History(list(self.epochs), list(self.steps), list(self.train_cost),
+                       list(self.test_cost), list(self.train_metric), list(self.test_metric))
+
 
 @dataclass
 class TrainerProgress:
@@ -465,7 +470,6 @@ class Trainer:
 
     def export_progress(self) -> TrainerProgress:
         """A copy of where training stands (see TrainerProgress); nothing shared with self."""
-        history = self.history
         return TrainerProgress(
             step_count=self.step_count,
             epoch=self.epoch,
@@ -474,9 +478,7 @@ class Trainer:
             epoch_cost_sum=self._epoch_cost_sum,
             epoch_metric_sum=self._epoch_metric_sum,
             shuffle_rng_state=copy.deepcopy(self._shuffle_rng.bit_generator.state),
-            history=History(list(history.epochs), list(history.steps),
-                            list(history.train_cost), list(history.test_cost),
-                            list(history.train_metric), list(history.test_metric)),
+            history=self.history.copy(),
         )
 
     def restore_progress(self, progress: TrainerProgress) -> None:
@@ -490,10 +492,7 @@ class Trainer:
         self._order = None if progress.order is None else progress.order.copy()
         self._epoch_cost_sum = progress.epoch_cost_sum
         self._epoch_metric_sum = progress.epoch_metric_sum
-        history = progress.history
-        self.history = History(list(history.epochs), list(history.steps),
-                               list(history.train_cost), list(history.test_cost),
-                               list(history.train_metric), list(history.test_metric))
+        self.history = progress.history.copy()
         self.last_batch = None
 
     def evaluate(self, dataset: Dataset) -> Evaluation:

@@ -23,7 +23,7 @@ from engine.explain import (
 )
 from engine.hand_check import TypedValueError, diagnose, parse_typed
 from engine.initializers import initialize
-from engine.network import Network, ParameterRef
+from engine.network import Network, ParameterRef, parameter_index
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
@@ -70,7 +70,7 @@ def make_snapshot(sizes: tuple[int, ...] = SIZES, hidden: str = "tanh", output: 
 
 
 def flat_index(snapshot: Snapshot, ref: ParameterRef) -> int:
-    return Network(snapshot.sizes, snapshot.activation_names).flat_index(ref)
+    return parameter_index(snapshot.sizes, ref)
 
 
 # -- the breakdown equals the engine -------------------------------------------------------

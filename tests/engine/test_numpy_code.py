@@ -15,20 +15,9 @@ from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.errors import ConfigError
 from engine.network import Network
 from engine.numpy_code import numpy_code
+from tests.engine.random_networks import random_network, sample_inputs
 
 TOLERANCE = 1e-12
-
-
-def random_network(hidden: str, output: str, seed: int = 0) -> Network:
-    outputs = 3 if output == "softmax" else 2
-    network = Network([3, 5, 4, outputs], [hidden, hidden, output])
-    network.params[...] = np.random.default_rng(seed).normal(0.0, 1.5, network.params.size)
-    return network
-
-
-def sample_inputs(seed: int = 1) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.vstack([rng.normal(size=(20, 3)), 40.0 * rng.normal(size=(5, 3)), np.zeros((1, 3))])
 
 
 def run_snippet(code: str) -> dict[str, Any]:

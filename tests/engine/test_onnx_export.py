@@ -16,6 +16,7 @@ from engine.errors import WeightsFileError
 from engine.network import Network
 from engine.onnx_export import MISSING_ONNX, onnx_bytes, onnx_model, save_onnx
 from engine.weights_io import load_weights
+from tests.engine.random_networks import random_network, sample_inputs
 
 TOLERANCE = 1e-9
 
@@ -29,20 +30,6 @@ def onnx() -> ModuleType:
 @pytest.fixture
 def ort(onnx: ModuleType) -> ModuleType:
     return pytest.importorskip("onnxruntime")
-
-
-def random_network(hidden: str, output: str, seed: int = 0) -> Network:
-    """A 3-5-4-k network with two `hidden` layers and every parameter drawn at random."""
-    outputs = 3 if output == "softmax" else 2
-    network = Network([3, 5, 4, outputs], [hidden, hidden, output])
-    network.params[...] = np.random.default_rng(seed).normal(0.0, 1.5, network.params.size)
-    return network
-
-
-def sample_inputs(seed: int = 1) -> np.ndarray:
-    """Ordinary, large (saturating) and exactly zero inputs."""
-    rng = np.random.default_rng(seed)
-    return np.vstack([rng.normal(size=(20, 3)), 40.0 * rng.normal(size=(5, 3)), np.zeros((1, 3))])
 
 
 def run_model(ort: ModuleType, model: bytes | str, inputs: np.ndarray) -> np.ndarray:
