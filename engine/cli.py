@@ -19,6 +19,7 @@ from typing import TextIO
 import numpy as np
 
 from engine.activations import ACTIVATIONS
+from engine.config import default_output_for
 from engine.csv_data import load_csv
 from engine.data import Dataset, split_dataset
 from engine.datasets import make_dataset
@@ -26,11 +27,11 @@ from engine.errors import ConfigError, DeltascopeError
 from engine.initializers import INITIALIZERS, initialize
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network
-from engine.onnx_export import ONNX_EXTENSION, require_onnx, save_onnx
+from engine.onnx_export import ONNX_EXTENSION, require_onnx
 from engine.optimizers import OPTIMIZERS
 from engine.seeding import seed_streams
 from engine.trainer import REGULARIZATIONS, Trainer
-from engine.weights_io import EXTENSIONS, load_weights, save_weights
+from engine.weights_io import EXTENSIONS, export_network, load_weights
 
 DEFAULT_LEARNING_RATE = 0.03
 DEFAULT_EPOCHS = 1000
@@ -132,15 +133,6 @@ def _load_dataset(args: argparse.Namespace, rng: np.random.Generator) -> Dataset
     return make_dataset(args.dataset, args.samples, args.noise, rng)
 
 
-def _default_output(dataset: Dataset) -> tuple[str, str]:
-    """(output activation, loss) that fit a dataset's task and number of classes."""
-    if dataset.task == "regression":
-        return "linear", "mse"
-    if dataset.targets.shape[1] == 1:
-        return "sigmoid", "bce"
-    return "softmax", "cross_entropy"
-
-
 def _parse_layers(text: str | None, inputs: int, outputs: int) -> list[int]:
     if text is None:
         return [inputs, *DEFAULT_HIDDEN, outputs]
@@ -222,7 +214,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_values(args)
     streams = seed_streams(args.seed)
     dataset = _load_dataset(args, streams.data)
-    default_activation, default_loss = _default_output(dataset)
+    default_activation, default_loss = default_output_for(dataset)
     output_activation = args.output_activation or default_activation
     network, file_loss = _build_network(args, dataset, output_activation, err)
     loss = args.loss or file_loss or default_loss
@@ -254,17 +246,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(_header(dataset, trainer, loss, total_steps, total_epochs), file=out, flush=True)
     _train(trainer, total_steps, total_epochs, out, err, quiet=args.quiet)
     if args.export is not None:
-        _export(args.export, network, loss)
+        export_network(args.export, network, loss)
     print(_summary(trainer, args.export), file=out, flush=True)
     return 0
-
-
-def _export(path: str, network: Network, loss: str) -> None:
-    """Write the trained network: an ONNX model for .onnx, else a weights file."""
-    if os.path.splitext(path)[1].lower() == ONNX_EXTENSION:
-        save_onnx(path, network, loss)
-    else:
-        save_weights(path, network, loss)
 
 
 def _header(dataset: Dataset, trainer: Trainer, loss: str, steps: int, epochs: int) -> str:

@@ -34,6 +34,7 @@ from engine.atomic import write_atomically
 from engine.errors import ConfigError, WeightsFileError
 from engine.losses import LOSSES
 from engine.network import Network
+from engine.onnx_export import ONNX_EXTENSION, save_onnx
 
 Array = NDArray[np.float64]
 
@@ -52,6 +53,15 @@ class WeightsFile:
 
 
 # -- saving ---------------------------------------------------------------------------------
+
+
+def export_network(path: str | os.PathLike[str], network: Network, loss: str) -> None:
+    """Write the trained network for other tools, by extension: an ONNX model for .onnx,
+    else a weights file (.json or .npz). The one dispatch the window and `train` share."""
+    if os.path.splitext(os.fspath(path))[1].lower() == ONNX_EXTENSION:
+        save_onnx(path, network, loss)
+    else:
+        save_weights(path, network, loss)
 
 
 def save_weights(path: str | os.PathLike[str], network: Network, loss: str) -> None:

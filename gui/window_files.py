@@ -15,8 +15,7 @@ from engine.csv_data import load_csv
 from engine.errors import DeltascopeError
 from engine.network import Network
 from engine.numpy_code import numpy_code
-from engine.onnx_export import ONNX_EXTENSION, save_onnx
-from engine.weights_io import load_weights, save_weights
+from engine.weights_io import export_network, load_weights
 from gui import dialogs
 
 EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
@@ -115,10 +114,7 @@ class FileActionsMixin(_Base):
             return False
         network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
         try:
-            if str(path).lower().endswith(ONNX_EXTENSION):
-                save_onnx(path, network, snapshot.loss)
-            else:
-                save_weights(path, network, snapshot.loss)
+            export_network(path, network, snapshot.loss)
         except (DeltascopeError, OSError) as error:
             self._report("Cannot export weights", str(error))
             return False
