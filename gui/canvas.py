@@ -28,8 +28,7 @@ from engine.snapshot import Snapshot
 from gui import canvas_geometry as geo
 from gui import canvas_scene as paint
 from gui.canvas_scene import BACKGROUND, EDGE_COLORS, EDGE_PALETTE, INK, MUTED
-
-HIGHLIGHT = QColor(142, 68, 173)
+from gui.colors import HIGHLIGHT
 
 
 class NetworkCanvas(QWidget):
@@ -112,10 +111,6 @@ class NetworkCanvas(QWidget):
 
     def clear_highlights(self) -> None:
         self.set_highlights([], [])
-
-    def highlights(self) -> tuple[list[tuple[int, int]], list[ParameterRef]]:
-        """The highlighted neurons (layer, index) and weights, as drawn."""
-        return list(self._highlight_neurons), list(self._highlight_edges)
 
     def item_at(self, pos: QPointF) -> ParameterRef | tuple[int, int] | None:
         """The neuron (layer, index) or weight under a widget point; neurons win over edges."""

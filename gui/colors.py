@@ -1,5 +1,5 @@
 """Colours shared by several views: the diverging colormap of the canvas, the heatmaps and
-their legends, the class colours, and the text colours of the panels.
+their legends, the class colours, the text colours of the panels, and the highlight purple.
 
 Negative values are orange, zero is near white, positive values are blue
 (TensorFlow Playground's convention, readable for the common colour-vision deficiencies).
@@ -22,6 +22,9 @@ CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
 MUTED_TEXT = "#6c757d"
 CORRECT_TEXT = "#1e8449"
 WRONG_TEXT = "#c0392b"
+# What a walk-through or the inspector points at: the canvas's rings and outlines, the
+# heatmaps' frame.
+HIGHLIGHT = QColor(142, 68, 173)
 
 _STOPS = np.array([0.0, 0.5, 1.0])
 _COLORS = np.array([NEGATIVE, MIDDLE, POSITIVE], dtype=np.float64)

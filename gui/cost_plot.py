@@ -19,7 +19,7 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.snapshot import Snapshot
+from engine.snapshot import HistoryArrays, Snapshot
 from gui.colors import NEGATIVE, POSITIVE
 from gui.plot_style import (
     LogFriendlyAxis,
@@ -103,6 +103,8 @@ class CostPlot(QWidget):
         self._columns: dict[str, Array] = {}
         self._metric_label = ""
         self._has_data: dict[int, bool] = {}
+        # (metric name, history) the curves were last given: set_snapshot skips an unchanged one.
+        self._shown_history: tuple[str, HistoryArrays] | None = None
         self._overlays: list[OverlayCurves] = []
         # (train item, test item) per overlay, in the order given to set_overlays.
         self.overlay_curves: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
@@ -186,38 +188,15 @@ class CostPlot(QWidget):
     # -- public API ------------------------------------------------------------------------
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
-        """Show the snapshot's per-epoch history."""
-        history = snapshot.history
-        self._epochs = history.epochs
-        scale = 100.0 if snapshot.metric_name == "accuracy" else 1.0
-        self._metric_label = "accuracy %" if scale == 100.0 else snapshot.metric_name
-        self._columns = {
-            "train": history.train_cost,
-            "test": history.test_cost,
-            "train_metric": history.train_metric * scale,
-            "test_metric": history.test_metric * scale,
-        }
-        self.metric_plot.setLabel("left", self._metric_label)
-        symbol = "o" if len(self._epochs) <= _SYMBOL_LIMIT else None
-        for curve, key, color in (
-            (self.train_curve, "train", TRAIN_COLOR),
-            (self.test_curve, "test", TEST_COLOR),
-            (self.metric_train_curve, "train_metric", TRAIN_COLOR),
-            (self.metric_test_curve, "test_metric", TEST_COLOR),
-        ):
-            values = self._columns[key]
-            curve.setData(
-                self._epochs, values, symbol=symbol, symbolSize=5,
-                symbolBrush=color, symbolPen=None,
-            )
-            self._show_if_data(curve, bool(np.isfinite(values).any()))
-        self.empty_label.setVisible(len(self._epochs) == 0)
+        """Show the snapshot's per-epoch history. It grows once an epoch while snapshots come
+        every step: the curves are given new data only when it changed."""
+        shown = self._shown_history
+        if (shown is None or shown[0] != snapshot.metric_name
+                or not _same_history(shown[1], snapshot.history)):
+            self._shown_history = (snapshot.metric_name, snapshot.history)
+            self._draw_history(snapshot.history, snapshot.metric_name)
         self._fit_ranges()
-        if scale == 100.0:
-            self.metric_plot.enableAutoRange(axis="y", enable=False)
-            self.metric_plot.setYRange(0.0, 100.0, padding=0.05)
-        else:
-            self.metric_plot.enableAutoRange(axis="y", enable=True)
+        self._fit_metric_range()
 
     def set_log_y(self, enabled: bool) -> None:
         """Logarithmic (True) or linear cost axis; the checkbox follows."""
@@ -274,9 +253,10 @@ class CostPlot(QWidget):
             overlay if isinstance(overlay, OverlayCurves) else OverlayCurves(*overlay)  # type: ignore[arg-type]
             for overlay in overlays
         ]
-        self.overlay_curves = [self._add_overlay(overlay) for overlay in self._overlays]
         self._overlay_has_test = [bool(np.isfinite(overlay.test_cost).any())
                                   for overlay in self._overlays]
+        self.overlay_curves = [self._add_overlay(overlay, has_test) for overlay, has_test
+                               in zip(self._overlays, self._overlay_has_test, strict=True)]
         self._overlay_extent, self._overlay_epochs = _overlay_summary(self._overlays)
         self._rebuild_legend()
         self._hide_hover()
@@ -288,6 +268,33 @@ class CostPlot(QWidget):
         return list(self._overlays)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _draw_history(self, history: HistoryArrays, metric_name: str) -> None:
+        """Give the live curves this history's columns (accuracy in percent)."""
+        self._epochs = history.epochs
+        scale = 100.0 if metric_name == "accuracy" else 1.0
+        self._metric_label = "accuracy %" if scale == 100.0 else metric_name
+        self._columns = {
+            "train": history.train_cost,
+            "test": history.test_cost,
+            "train_metric": history.train_metric * scale,
+            "test_metric": history.test_metric * scale,
+        }
+        self.metric_plot.setLabel("left", self._metric_label)
+        symbol = "o" if len(self._epochs) <= _SYMBOL_LIMIT else None
+        for curve, key, color in (
+            (self.train_curve, "train", TRAIN_COLOR),
+            (self.test_curve, "test", TEST_COLOR),
+            (self.metric_train_curve, "train_metric", TRAIN_COLOR),
+            (self.metric_test_curve, "test_metric", TEST_COLOR),
+        ):
+            values = self._columns[key]
+            curve.setData(
+                self._epochs, values, symbol=symbol, symbolSize=5,
+                symbolBrush=color, symbolPen=None,
+            )
+            self._show_if_data(curve, bool(np.isfinite(values).any()))
+        self.empty_label.setVisible(len(self._epochs) == 0)
 
     def _fit_ranges(self) -> None:
         """Auto-range, except where that would give a degenerate, unlabelled axis.
@@ -309,11 +316,18 @@ class CostPlot(QWidget):
             metrics = np.concatenate([self._columns["train_metric"], self._columns["test_metric"]])
             _fit_y(self.metric_plot.getViewBox(), metrics, False)
 
+    def _fit_metric_range(self) -> None:
+        """Accuracy on a fixed 0-100 % axis; other metrics auto-ranged."""
+        if self._metric_label.endswith("%"):
+            self.metric_plot.enableAutoRange(axis="y", enable=False)
+            self.metric_plot.setYRange(0.0, 100.0, padding=0.05)
+        else:
+            self.metric_plot.enableAutoRange(axis="y", enable=True)
+
     def _hover_description(self, index: int) -> list[str]:
         """The live history's lines at record `index` (cost, test cost, metric)."""
-        def number(key: str, digits: int = 4) -> str:
-            value = self._columns[key][index]
-            return "—" if not np.isfinite(value) else f"{value:.{digits}g}"
+        def number(key: str) -> str:
+            return _number(self._columns[key][index])
 
         lines = [f"train cost {number('train')}"]
         if np.isfinite(self._columns["test"]).any():
@@ -356,10 +370,10 @@ class CostPlot(QWidget):
             lines.append(f"+{len(shown) - len(listed)} more runs")
         return lines
 
-    def _add_overlay(self, overlay: OverlayCurves) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
+    def _add_overlay(self, overlay: OverlayCurves,
+                     has_test: bool) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
         """Dashed train and dotted test curve in the overlay's colour, under the live ones."""
         symbol = "o" if len(overlay.epochs) <= _SYMBOL_LIMIT else None
-        has_test = bool(np.isfinite(overlay.test_cost).any())
         items = []
         for values, style, shown in (
             (overlay.train_cost, Qt.PenStyle.DashLine, overlay.visible),
@@ -475,6 +489,13 @@ def _nearest(epochs: Array, epoch: float, other: float) -> float:
     if not candidates:
         return math.nan
     return min(candidates, key=lambda candidate: (abs(candidate - epoch), candidate))
+
+
+def _same_history(a: HistoryArrays, b: HistoryArrays) -> bool:
+    """Whether the epochs and the drawn columns of two histories are equal (NaN equal NaN)."""
+    return a is b or all(
+        np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True)
+        for name in ("epochs", "train_cost", "test_cost", "train_metric", "test_metric"))
 
 
 def _number(value: float) -> str:

@@ -31,8 +31,8 @@ from engine.history import HISTORY_MESSAGE
 from engine.network import ParameterRef
 from engine.notation import superscript
 from engine.snapshot import Snapshot
-from gui.canvas import HIGHLIGHT
-from gui.colors import class_color, diverging_colormap
+from gui.canvas_geometry import finite_max_abs
+from gui.colors import HIGHLIGHT, class_color, diverging_colormap
 from gui.plot_style import (
     LogFriendlyAxis,
     foreground,
@@ -360,9 +360,9 @@ class GradientHeatmaps(QWidget):
         snapshot = self._snapshot
         if snapshot is None:
             return
+        # Over the finite values, as the canvas scales: an Inf cell takes the extreme colour.
         extents = [
-            max(float(np.max(np.abs(layer.weight_gradients))),
-                float(np.max(np.abs(layer.bias_gradients))))
+            max(finite_max_abs(layer.weight_gradients), finite_max_abs(layer.bias_gradients))
             for layer in snapshot.layers
         ]
         if self.shared_scale_checkbox.isChecked():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from gui.colors import MIDDLE, POSITIVE, class_color
 from gui.cost_plot import CostPlot
 from gui.data_view import WIDTH_MESSAGE, DataView
 from gui.heatmaps import GradientHeatmaps
+
+WidgetT = TypeVar("WidgetT", bound=QWidget)
 
 XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_TARGETS = np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -64,17 +67,21 @@ def color_distance(color: object, rgb: tuple[int, int, int]) -> int:
                abs(color.blue() - rgb[2]))  # type: ignore[attr-defined]
 
 
+def shown(qtbot, widget: WidgetT, width: int, height: int) -> WidgetT:  # type: ignore[no-untyped-def]
+    """`widget` at this size, shown and exposed (closed at the test's end)."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 # -- cost plot ------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def cost_plot(qtbot) -> CostPlot:  # type: ignore[no-untyped-def]
-    widget = CostPlot()
-    qtbot.addWidget(widget)
-    widget.resize(450, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, CostPlot(), 450, 300)
 
 
 def test_cost_curves_show_the_history(qtbot, cost_plot: CostPlot) -> None:  # type: ignore[no-untyped-def]
@@ -169,12 +176,7 @@ def test_a_long_history_is_drawn_downsampled(cost_plot: CostPlot) -> None:
 
 @pytest.fixture
 def heatmaps(qtbot) -> GradientHeatmaps:  # type: ignore[no-untyped-def]
-    widget = GradientHeatmaps()
-    qtbot.addWidget(widget)
-    widget.resize(450, 400)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, GradientHeatmaps(), 450, 400)
 
 
 def test_heatmaps_show_the_gradients_with_symmetric_levels(heatmaps: GradientHeatmaps) -> None:
@@ -282,12 +284,7 @@ def test_gradient_norms_grow_one_point_per_step(heatmaps: GradientHeatmaps) -> N
 
 @pytest.fixture
 def data_view(qtbot) -> DataView:  # type: ignore[no-untyped-def]
-    widget = DataView()
-    qtbot.addWidget(widget)
-    widget.resize(450, 400)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, DataView(), 450, 400)
 
 
 def test_surface_is_the_grid_and_points_are_the_data(qtbot, data_view: DataView) -> None:  # type: ignore[no-untyped-def]
