@@ -28,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.network import Network, ParameterRef
-from engine.notation import number, subscript, superscript
-from engine.snapshot import Snapshot
+from engine import explain
+from engine.history import parameter_index
+from engine.network import ParameterRef
+from engine.notation import html_to_plain, number
 from gui.inspector import FiniteNumberValidator, InspectorPanel
 from gui.inspector_text import full_precision, parse_value
 from gui.worker import ParameterEdit
@@ -41,9 +42,7 @@ if TYPE_CHECKING:
 
 def parameter_symbol(ref: ParameterRef) -> str:
     """The parameter in plain-text notation: W¹₂,₁ or b²₀."""
-    if ref.kind == "weight":
-        return f"W{superscript(ref.layer)}{subscript(f'{ref.row},{ref.column}')}"
-    return f"b{superscript(ref.layer)}{subscript(ref.row)}"
+    return html_to_plain(explain.parameter_symbol(ref))
 
 
 def ask_value(parent: QWidget, title: str, label: str, value: float) -> float | None:
@@ -111,7 +110,7 @@ class HandEdits(QObject):
         if snapshot is None:
             return
         window.select_parameter(ref)
-        current = float(snapshot.params[_flat_index(snapshot, ref)])
+        current = float(snapshot.params[parameter_index(snapshot.sizes, ref)])
         symbol = parameter_symbol(ref)
         what = "weight" if ref.kind == "weight" else "bias"
         value = ask_value(window, f"Set {symbol}",
@@ -132,7 +131,7 @@ class HandEdits(QObject):
             return False
         if snapshot is None:
             return False
-        index = _flat_index(snapshot, ref)
+        index = parameter_index(snapshot.sizes, ref)
         window.select_parameter(ref)
         if window.playing:
             window.sync()
@@ -159,11 +158,6 @@ class HandEdits(QObject):
     def on_trainer_replaced(self) -> None:
         self.stack.clear()
         self._own_tags.clear()
-
-
-def _flat_index(snapshot: Snapshot, ref: ParameterRef) -> int:
-    """Where `ref` sits in the snapshot's flat parameter vector."""
-    return Network(snapshot.sizes, snapshot.activation_names).flat_index(ref)
 
 
 def _same_bits(a: float, b: float) -> bool:

@@ -50,6 +50,7 @@ from engine.snapshot import Snapshot
 from gui.canvas import HIGHLIGHT
 from gui.colors import CORRECT_TEXT, MUTED_TEXT, WRONG_TEXT
 from gui.inspector_text import (
+    colored,
     combination_html,
     factor_html,
     formula_html,
@@ -297,9 +298,8 @@ class InspectorPanel(QWidget):
         try:
             value = parse_value(text)
         except ValueError as error:
-            self.value_message.setText(f"<span style='color:{WRONG_TEXT}'>"
-                                       f"{html.escape(str(error))}; {symbol} is unchanged."
-                                       "</span>")
+            self.value_message.setText(colored(f"{html.escape(str(error))}; {symbol} is "
+                                               "unchanged.", WRONG_TEXT))
             self.value_edit.setModified(True)  # keep the text to fix while it has focus
             return
         self.value_message.clear()
@@ -440,11 +440,10 @@ class InspectorPanel(QWidget):
             self.diagnosis = diagnose(self.breakdown, self.check_factor.currentData(), text)
         except DeltascopeError as error:
             self.diagnosis = None
-            self.check_result.setText(f"<span style='color:{WRONG_TEXT}'>"
-                                      f"{html.escape(str(error))}</span>")
+            self.check_result.setText(colored(html.escape(str(error)), WRONG_TEXT))
             return
         color = CORRECT_TEXT if self.diagnosis.correct else WRONG_TEXT
-        self.check_result.setText(f"<span style='color:{color}'>{self.diagnosis.message}</span>")
+        self.check_result.setText(colored(self.diagnosis.message, color))
 
     def _set_active(self, key: str | None) -> None:
         had_highlight = self._active is not None

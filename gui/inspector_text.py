@@ -55,9 +55,14 @@ def _optional_number(value: float | None) -> str:
     return "—" if value is None else number(value, 4)
 
 
+def colored(text: str, color: str) -> str:
+    """HTML text in `color` (one of gui/colors.py's text colours)."""
+    return f"<span style='color:{color}'>{text}</span>"
+
+
 def muted(text: str) -> str:
     """HTML text in the muted colour of secondary notes."""
-    return f"<span style='color:{MUTED_TEXT}'>{text}</span>"
+    return colored(text, MUTED_TEXT)
 
 
 def factor_html(factor: Factor) -> str:
@@ -84,8 +89,8 @@ def header_html(breakdown: Breakdown, snapshot: Snapshot | None) -> str:
         what = f"bias of {target}"
     step = "" if snapshot is None else f", step {snapshot.step}"
     return (f"<span style='font-size:14pt'><b>{breakdown.symbol}</b></span>&nbsp; {what}"
-            f"<br><span style='color:{MUTED_TEXT}'>{breakdown.activation} layer, {breakdown.loss} "
-            f"({breakdown.reduction}), batch of {breakdown.batch_size}{step}</span>")
+            "<br>" + muted(f"{breakdown.activation} layer, {breakdown.loss} "
+                           f"({breakdown.reduction}), batch of {breakdown.batch_size}{step}"))
 
 
 def values_html(breakdown: Breakdown) -> str:
@@ -108,8 +113,7 @@ def values_html(breakdown: Breakdown) -> str:
         change = breakdown.value - breakdown.previous_value
         rows.append(("last step", f"{number(breakdown.previous_value)} &rarr; "
                      f"{number(breakdown.value)} "
-                     f"<span style='color:{MUTED_TEXT}'>({'+' if change >= 0 else ''}"
-                     f"{number(change, 3)})</span>"))
+                     + muted(f"({'+' if change >= 0 else ''}{number(change, 3)})")))
     cells = "".join(f"<tr><td style='color:{MUTED_TEXT}; white-space:nowrap'>{name}</td>"
                     f"<td>{value}</td></tr>" for name, value in rows)
     return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
@@ -154,9 +158,9 @@ def combination_html(breakdown: Breakdown) -> str:
         lines = [f"The cost is the sum over the batch, so the gradient is the sum of the {count}"
                  f" contributions: {number(breakdown.data_gradient)}"]
     if breakdown.ref.kind == "bias" and count > 1:
-        lines.append(f"<span style='color:{MUTED_TEXT}'>This is why batch code writes "
-                     "np.sum(delta, axis=0): each neuron's &delta; added over the samples (rows),"
-                     " one number per bias.</span>")
+        lines.append(muted("This is why batch code writes np.sum(delta, axis=0): each "
+                           "neuron's &delta; added over the samples (rows), one number per "
+                           "bias."))
     if breakdown.regularization_term != 0.0:
         lines.append(f"+ {breakdown.regularization.upper()} term "
                      f"({_regularization_formula(breakdown)}) = "
@@ -167,8 +171,8 @@ def combination_html(breakdown: Breakdown) -> str:
                            "applies to weights only."))
     agrees = abs(breakdown.difference) <= 1e-12 * max(1.0, abs(breakdown.engine_gradient))
     mark, color = ("&#10003;", CORRECT_TEXT) if agrees else ("&#10007;", WRONG_TEXT)
-    lines.append(f"<span style='color:{color}'>{mark} product = engine gradient "
-                 f"(difference {number(breakdown.difference, 2)})</span>")
+    lines.append(colored(f"{mark} product = engine gradient "
+                         f"(difference {number(breakdown.difference, 2)})", color))
     return "<br>".join(lines)
 
 

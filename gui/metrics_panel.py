@@ -55,13 +55,18 @@ def cell_color(count: int, largest: int, correct: bool) -> QColor:
     return QColor(red, green, blue, alpha)
 
 
-def _read_only_table(name: str) -> QTableWidget:
-    table = QTableWidget(objectName=name)
+def _make_read_only(table: QTableWidget) -> None:
+    """No editing, selection or focus; all rows shown, the table as large as its contents."""
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+
+
+def _read_only_table(name: str) -> QTableWidget:
+    table = QTableWidget(objectName=name)
+    _make_read_only(table)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     # Fixed sections, sized once per set of classes: with ResizeToContents every new count
     # would measure the whole table again (about 0.1 ms per changed cell).
@@ -167,11 +172,7 @@ class RegressionTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(len(self.ROWS), 2, objectName="regressionMetricsTable")
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        _make_read_only(self)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setVerticalHeaderLabels(list(self.ROWS))
         self.verticalHeaderItem(1).setToolTip(

@@ -31,6 +31,7 @@ from engine.notation import subscript, superscript
 from engine.snapshot import Snapshot
 from engine.stepthrough import Phase, phases, resulting_params
 from gui.array_table import ArrayModel, ArrayView
+from gui.colors import CORRECT_TEXT, WRONG_TEXT
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -39,8 +40,8 @@ Array = NDArray[np.float64]
 
 APPLY_TIMEOUT_MS = 10_000
 DOCK_HEIGHT = 330  # room for the title, explanation and a few table rows
-ERROR_STYLE = "color: #b00020; font-weight: bold;"
-OK_STYLE = "color: #1e7b34; font-weight: bold;"
+ERROR_STYLE = f"color: {WRONG_TEXT}; font-weight: bold;"
+OK_STYLE = f"color: {CORRECT_TEXT}; font-weight: bold;"
 UPDATE_COLUMNS = ("now", "− update", "= after the step")
 
 def _caption(name: str, m: int) -> str:

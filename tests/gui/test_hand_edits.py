@@ -6,21 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu
 
-from engine.config import TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.network import Network, ParameterRef
+from engine.config import TrainingConfig
+from engine.network import ParameterRef
 from engine.notation import number
-from engine.seeding import seed_streams
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui import hand_edits
 from gui.canvas_geometry import format_value
 from gui.inspector import InspectorPanel
 from gui.main_window import MainWindow
+from tests.gui.helpers import find_action, flat_index, trained
 
 CONFIG = TrainingConfig(dataset="xor", optimizer="adam", learning_rate=0.05)
 HIDDEN_WEIGHT = ParameterRef(1, "weight", 2, 1)
@@ -28,18 +27,10 @@ OUTPUT_BIAS = ParameterRef(2, "bias", 0)
 STEPS = 10
 
 
-def flat_index(snapshot: Snapshot, ref: ParameterRef) -> int:
-    return Network(snapshot.sizes, snapshot.activation_names).flat_index(ref)
-
-
 def edited_trainer(ref: ParameterRef, value: float) -> Trainer:
     """A trainer built as the window builds it, trained STEPS steps, with `ref` then set to
     `value` directly (its optimizer state untouched)."""
-    dataset = make_dataset(CONFIG.dataset, CONFIG.samples, CONFIG.noise,
-                           seed_streams(CONFIG.seed).data)
-    trainer = build_trainer(CONFIG, dataset)
-    for _ in range(STEPS):
-        trainer.step()
+    trainer = trained(CONFIG, STEPS)
     trainer.network.params[trainer.network.flat_index(ref)] = value
     return trainer
 
@@ -61,12 +52,6 @@ def dialog(monkeypatch: pytest.MonkeyPatch) -> Dialog:
     answer = Dialog(0.5)
     monkeypatch.setattr(hand_edits, "ask_value", answer)
     return answer
-
-
-def action(window: MainWindow, name: str) -> QAction:
-    found = window.findChild(QAction, name)
-    assert found is not None
-    return found
 
 
 def inspector(window: MainWindow) -> InspectorPanel:
@@ -113,7 +98,7 @@ def test_undo_restores_the_exact_value_and_redo_reapplies_it(qtbot, make_window,
     window = make_window(CONFIG)
     before = window.step(STEPS)
     index = flat_index(before, HIDDEN_WEIGHT)
-    undo, redo = action(window, "actionUndo"), action(window, "actionRedo")
+    undo, redo = find_action(window, "actionUndo"), find_action(window, "actionRedo")
     assert not undo.isEnabled() and not redo.isEnabled()
     assert undo.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
     assert redo.shortcut() == QKeySequence(QKeySequence.StandardKey.Redo)
@@ -153,7 +138,7 @@ def test_the_inspector_value_field_sets_the_selected_parameter(qtbot, make_windo
     after = window.sync()
     assert after is not None and after.params[index] == -0.125
     assert dialog.prefilled == []  # no dialog for the field
-    assert action(window, "actionUndo").text() == "Undo set W\u00b9\u2082,\u2081 = \u22120.125"
+    assert find_action(window, "actionUndo").text() == "Undo set W\u00b9\u2082,\u2081 = \u22120.125"
     qtbot.waitUntil(lambda: panel.value_edit.text() == "-0.125", timeout=2000)
 
 
@@ -174,7 +159,7 @@ def test_a_value_that_is_not_a_finite_number_is_refused(qtbot, make_window, dial
     assert ("not a number" if typed == "abc" else "finite number") in message
     after = window.sync()
     assert after is not None and after.params.tobytes() == before.params.tobytes()
-    assert not action(window, "actionUndo").isEnabled()
+    assert not find_action(window, "actionUndo").isEnabled()
 
 
 def test_a_non_finite_dialog_answer_is_refused_with_a_message(qtbot, make_window, dialog) -> None:  # type: ignore[no-untyped-def]
@@ -184,7 +169,7 @@ def test_a_non_finite_dialog_answer_is_refused_with_a_message(qtbot, make_window
     after = double_click_edge(window, HIDDEN_WEIGHT)
     assert after.params.tobytes() == before.params.tobytes()
     assert "finite number" in window.banner.text
-    assert not action(window, "actionUndo").isEnabled()
+    assert not find_action(window, "actionUndo").isEnabled()
 
 
 def test_the_worker_refuses_a_value_whose_cost_is_not_finite(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
@@ -195,7 +180,7 @@ def test_the_worker_refuses_a_value_whose_cost_is_not_finite(qtbot, make_window)
     after = window.sync()
     assert after is not None and after.params.tobytes() == before.params.tobytes()
     assert "the cost is not finite. Nothing was changed." in window.banner.text
-    assert not action(window, "actionUndo").isEnabled()
+    assert not find_action(window, "actionUndo").isEnabled()
 
 
 def test_double_clicking_a_neuron_sets_its_bias(qtbot, make_window, dialog) -> None:  # type: ignore[no-untyped-def]
@@ -212,7 +197,7 @@ def test_double_clicking_a_neuron_sets_its_bias(qtbot, make_window, dialog) -> N
     changed = np.flatnonzero(after.params != before.params)
     assert changed.tolist() == [index]
     assert window.selected == OUTPUT_BIAS
-    assert action(window, "actionUndo").text() == "Undo set b\u00b2\u2080 = \u22122"
+    assert find_action(window, "actionUndo").text() == "Undo set b\u00b2\u2080 = \u22122"
 
 
 def test_double_clicking_while_playing_pauses_first(qtbot, make_window, dialog) -> None:  # type: ignore[no-untyped-def]
@@ -228,11 +213,11 @@ def test_a_new_trainer_clears_the_undo_stack(qtbot, make_window, dialog) -> None
     window = make_window(CONFIG)
     window.step(STEPS)
     double_click_edge(window, HIDDEN_WEIGHT)
-    undo = action(window, "actionUndo")
+    undo = find_action(window, "actionUndo")
     assert undo.isEnabled()
     window.reset()
     window.sync()
-    assert not undo.isEnabled() and not action(window, "actionRedo").isEnabled()
+    assert not undo.isEnabled() and not find_action(window, "actionRedo").isEnabled()
 
 
 def test_training_goes_on_from_the_edit_with_adams_moments_kept(qtbot, make_window, dialog) -> None:  # type: ignore[no-untyped-def]

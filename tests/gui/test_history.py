@@ -5,35 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
+from engine.config import HiddenLayer, TrainingConfig
 from engine.history import bytes_per_step, epoch_position
 from engine.network import ParameterRef, parameter_count
-from engine.seeding import seed_streams
 from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
 from gui.canvas_geometry import format_value
 from gui.main_window import MainWindow
 from gui.parameter_history import ParameterHistoryPanel
 from gui.timeline import TimelinePanel, format_bytes
+from tests.gui.helpers import find_action, trained
 
 # Mini-batches, so each stored step has its own batch rows to rebuild.
 CIRCLE = TrainingConfig(dataset="circle", samples=40, batch_size=8, optimizer="adam",
                         learning_rate=0.05, hidden=(HiddenLayer(3, "tanh"),))
 XOR = TrainingConfig(dataset="xor", optimizer="adam", learning_rate=0.05)
-
-
-def _replayed(config: TrainingConfig, steps: int) -> Trainer:
-    """A trainer built as the window builds it, trained `steps` steps."""
-    dataset = make_dataset(config.dataset, config.samples, config.noise,
-                           seed_streams(config.seed).data)
-    trainer = build_trainer(config, dataset)
-    for _ in range(steps):
-        trainer.step()
-    return trainer
 
 
 def _timeline(window: MainWindow) -> TimelinePanel:
@@ -50,12 +37,6 @@ def _parameter_history(window: MainWindow) -> ParameterHistoryPanel:
     panel = dock.widget()
     assert isinstance(panel, ParameterHistoryPanel)
     return panel
-
-
-def _action(window: MainWindow, name: str) -> QAction:
-    action = window.findChild(QAction, name)
-    assert action is not None, name
-    return action
 
 
 def _scrub_to(window: MainWindow, qtbot, step: int) -> Snapshot:
@@ -104,7 +85,7 @@ def test_scrubbing_shows_the_stored_step_exactly(make_window, qtbot, monkeypatch
 
     norm_steps, norms = window.heatmaps.norm_data()
     shown = _scrub_to(window, qtbot, 9)
-    expected = take_snapshot(_replayed(CIRCLE, 9), window.sample_spin.value())
+    expected = take_snapshot(trained(CIRCLE, 9), window.sample_spin.value())
     after_steps, after_norms = window.heatmaps.norm_data()  # the norm curve is not rewound
     assert np.array_equal(after_steps, norm_steps) and np.array_equal(after_norms, norms)
     assert np.array_equal(shown.params, expected.params)
@@ -121,7 +102,7 @@ def test_scrubbing_shows_the_stored_step_exactly(make_window, qtbot, monkeypatch
     timeline.back_button.click()
     qtbot.waitUntil(lambda: timeline.viewing is not None and timeline.viewing.step == 8,
                     timeout=5000)
-    _assert_views_show(window, qtbot, take_snapshot(_replayed(CIRCLE, 8)))
+    _assert_views_show(window, qtbot, take_snapshot(trained(CIRCLE, 8)))
 
 
 def test_latest_returns_to_the_latest_state(make_window, qtbot, monkeypatch) -> None:
@@ -144,7 +125,7 @@ def test_play_and_step_go_on_from_the_latest_state(make_window, qtbot) -> None:
     _scrub_to(window, qtbot, 10)
     timeline = _timeline(window)
 
-    _action(window, "actionStep").trigger()
+    find_action(window, "actionStep").trigger()
     qtbot.waitUntil(lambda: window.snapshot.step == 31, timeout=5000)
     assert np.array_equal(window.snapshot.params, latest.params - latest.update)
     assert timeline.viewing is None and not window.banner.isVisible()
@@ -152,15 +133,15 @@ def test_play_and_step_go_on_from_the_latest_state(make_window, qtbot) -> None:
     _assert_views_show(window, qtbot, window.snapshot)
 
     _scrub_to(window, qtbot, 5)
-    _action(window, "actionPlayPause").trigger()
+    find_action(window, "actionPlayPause").trigger()
     qtbot.waitUntil(lambda: window.playing, timeout=5000)
     assert not timeline.slider.isEnabled()  # no scrubbing while training runs
     qtbot.waitUntil(lambda: window.snapshot.step > 60, timeout=10000)
-    _action(window, "actionPlayPause").trigger()
+    find_action(window, "actionPlayPause").trigger()
     paused = window.sync()
     assert paused is not None and timeline.viewing is None
     # Training went on from step 31, not from the step on view: a replay agrees exactly.
-    assert np.array_equal(paused.params, _replayed(XOR, paused.step).network.params)
+    assert np.array_equal(paused.params, trained(XOR, paused.step).network.params)
     assert timeline.slider.isEnabled() and timeline.slider.value() == paused.step
 
 
@@ -218,7 +199,7 @@ def test_parameter_history_plots_the_selected_parameter(make_window, qtbot) -> N
     assert not panel.graphics.isHidden()
     qtbot.waitUntil(lambda: len(panel.curve_data()[0]) == 16, timeout=5000)
     steps, values, gradients = panel.curve_data()
-    replay = _replayed(XOR, 0)
+    replay = trained(XOR, 0)
     index = replay.network.flat_index(ref)
     expected_values, expected_gradients = [], []
     for _ in range(16):

@@ -9,12 +9,12 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 
 from engine.config import TrainingConfig
 from engine.explain import GRADIENT, LOSS_SLOPE, SIGMA_PRIME, UPSTREAM, explain
-from engine.network import Network, ParameterRef
+from engine.network import ParameterRef
 from engine.notation import number
-from engine.snapshot import Snapshot
 from gui.canvas import HIGHLIGHT
 from gui.inspector import InspectorPanel
 from gui.main_window import MainWindow
+from tests.gui.helpers import flat_index
 
 HIDDEN_WEIGHT = ParameterRef(1, "weight", 2, 1)
 OUTPUT_WEIGHT = ParameterRef(2, "weight", 0, 3)
@@ -25,10 +25,6 @@ def parts(window: MainWindow) -> tuple[QDockWidget, InspectorPanel]:
     panel = window.findChild(InspectorPanel, "inspector")
     assert dock is not None and panel is not None
     return dock, panel
-
-
-def flat_index(snapshot: Snapshot, ref: ParameterRef) -> int:
-    return Network(snapshot.sizes, snapshot.activation_names).flat_index(ref)
 
 
 def click(qtbot, widget: QWidget, point: QPointF) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDockWidget,
     QLineEdit,
@@ -32,6 +32,7 @@ from gui.pinned_run import (
     runs_to_list,
 )
 from gui.runs import RunsController, RunsModel
+from tests.gui.helpers import find_action
 
 # Full batch: one step is one epoch.
 CIRCLE = TrainingConfig(dataset="circle", samples=80, test_ratio=0.25, learning_rate=0.03,
@@ -45,9 +46,7 @@ def _controller(window: MainWindow) -> RunsController:
 
 
 def _pin(window: MainWindow) -> None:
-    action = window.findChild(QAction, "actionPinRun")
-    assert action is not None
-    action.trigger()
+    find_action(window, "actionPinRun").trigger()
 
 
 def _train(window: MainWindow, qtbot, steps: int) -> HistoryArrays:  # type: ignore[no-untyped-def]
@@ -216,7 +215,7 @@ def test_twenty_is_the_limit_and_nothing_is_lost(make_window, qtbot) -> None:  #
     assert [run.name for run in model.runs()] == before
     assert len(window.cost_plot.overlay_curves) == 20
     assert "At most 20 runs" in window.statusBar().currentMessage()
-    action = window.findChild(QAction, "actionPinRun")
+    action = find_action(window, "actionPinRun")
     assert "At most 20 runs" in action.toolTip()
     assert "20 of 20 runs pinned: full" == _controller(window).panel.count_label.text()
     model.remove_rows([4])
@@ -413,7 +412,7 @@ def test_a_run_without_test_data_can_be_pinned_and_drawn(make_window) -> None:
     """Pinning a run trained without a test set and training on draws without warnings."""
     window = make_window(TrainingConfig())  # XOR: no test set, so its test curve is all NaN
     window.step(30)
-    window.findChild(QAction, "actionPinRun").trigger()
+    _pin(window)
     window.step(1)
     window.grab()
     controller = window.findChild(RunsController)

@@ -11,17 +11,15 @@ import numpy as np
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.config import HiddenLayer, TrainingConfig
 from engine.csv_data import load_csv
-from engine.datasets import make_dataset
-from engine.seeding import seed_streams
 from engine.session import load_session
-from engine.trainer import Trainer
 from gui import session_actions
 from gui.dialogs import Button
 from gui.main_window import MainWindow
 from gui.runs import RunsController
 from gui.session_actions import MAX_RECENT, SessionController
+from tests.gui.helpers import find_action, trained
 
 MOONS = TrainingConfig(dataset="moons", samples=60, noise=0.1, test_ratio=0.25,
                        hidden=(HiddenLayer(5, "tanh"),), optimizer="adam", batch_size=7,
@@ -32,17 +30,6 @@ def sessions(window: MainWindow) -> SessionController:
     controller = window.findChild(SessionController)
     assert controller is not None
     return controller
-
-
-def never_stopped(config: TrainingConfig, steps: int, dataset=None) -> Trainer:
-    """The reference: the same settings trained `steps` steps in one go, without the window."""
-    if dataset is None:
-        dataset = make_dataset(config.dataset, config.samples, config.noise,
-                               seed_streams(config.seed).data)
-    trainer = build_trainer(config, dataset)
-    for _ in range(steps):
-        trainer.step()
-    return trainer
 
 
 def error_text(window: MainWindow) -> str:
@@ -69,7 +56,7 @@ def test_a_session_opened_after_changes_continues_bit_identically(
     assert sessions(window).open_session(path)
     assert window.controls.config() == MOONS
     after = window.step(31)
-    reference = never_stopped(MOONS, 54)
+    reference = trained(MOONS, 54)
     assert after.step == 54 and after.epoch == reference.epoch
     assert np.array_equal(after.params, reference.network.params)
     assert list(after.history.train_cost) == reference.history.train_cost
@@ -99,7 +86,7 @@ def test_a_csv_session_keeps_its_data_and_continues_bit_identically(
     config = load_session(path).config
     rows_and_header = ["a,b,side", *rows]
     csv.write_text("\n".join(rows_and_header) + "\n")
-    reference = never_stopped(config, 20, load_csv(csv))
+    reference = trained(config, 20, load_csv(csv))
     assert np.array_equal(after.params, reference.network.params)
     window.reset()  # Reset uses the session's data, not a file
     assert window.step(0).step == 0 and len(window.snapshot.history.epochs) == 0
@@ -168,7 +155,7 @@ def test_saving_pauses_and_reads_the_trainer_in_the_worker_thread(
 
     monkeypatch.setattr(session_actions, "session_dict", recording)
     window = make_window(MOONS)
-    window.findChild(QAction, "actionPlayPause").trigger()
+    find_action(window, "actionPlayPause").trigger()
     qtbot.waitUntil(lambda: window.snapshot.step > 50, timeout=10000)
     path = tmp_path / "playing.deltascope"
     assert sessions(window).save_session(path)

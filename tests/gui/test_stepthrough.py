@@ -8,7 +8,6 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
 from engine.config import HiddenLayer, TrainingConfig
@@ -19,17 +18,12 @@ from gui import stepthrough as stepthrough_module
 from gui.array_table import MAX_TABLE_WIDTH, ArrayModel
 from gui.main_window import MainWindow
 from gui.stepthrough import StepThrough
+from tests.gui.helpers import find_action
 
 # Three layers (13 phases), mini-batches of 6 from 40 samples, Adam: a realistic update.
 CONFIG = TrainingConfig(dataset="circle", samples=40, batch_size=6, optimizer="adam",
                         hidden=(HiddenLayer(3, "tanh"), HiddenLayer(2, "relu")))
 Highlights = tuple[list[tuple[int, int]], list[ParameterRef]]
-
-
-def _action(window: MainWindow, name: str) -> QAction:
-    action = window.findChild(QAction, name)
-    assert action is not None, name
-    return action
 
 
 def _walk(window: MainWindow) -> StepThrough:
@@ -54,7 +48,7 @@ def _record_highlights(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> l
 def _start(window: MainWindow, steps: int = 0) -> tuple[StepThrough, Snapshot]:
     if steps:
         window.step(steps)
-    _action(window, "actionStepThrough").trigger()
+    find_action(window, "actionStepThrough").trigger()
     walk = _walk(window)
     assert walk.active and walk.snapshot is window.snapshot
     return walk, walk.snapshot
@@ -66,13 +60,13 @@ def _table_values(walk: StepThrough, name: str) -> np.ndarray:
 
 def test_the_action_opens_the_dock_and_pauses_training(make_window, qtbot) -> None:
     window = make_window(CONFIG)
-    action = _action(window, "actionStepThrough")
+    action = find_action(window, "actionStepThrough")
     assert action in window.train_menu.actions() and action in window.toolbar.actions()
     assert not action.shortcut().isEmpty() and action.statusTip()
     dock = window.findChild(QDockWidget, "stepThroughDock")
     assert dock.windowTitle() == "Step through" and not dock.isVisible()
     assert not _walk(window).panel.next_button.isEnabled()
-    _action(window, "actionPlayPause").trigger()
+    find_action(window, "actionPlayPause").trigger()
     qtbot.waitUntil(lambda: window.playing, timeout=5000)
     walk, snapshot = _start(window)
     assert not window.playing and dock.isVisible()
@@ -148,7 +142,7 @@ def test_back_returns_to_the_previous_phase(make_window) -> None:
 
 def test_keys_walk_forward_and_back_only_during_a_walk(make_window, qtbot) -> None:
     window = make_window(CONFIG)
-    next_key, back_key = (_action(window, name)
+    next_key, back_key = (find_action(window, name)
                           for name in ("actionStepThroughNext", "actionStepThroughBack"))
     assert not next_key.isEnabled() and not back_key.isEnabled()
     walk, _ = _start(window)
@@ -202,7 +196,7 @@ def test_resuming_training_ends_the_walk(make_window, qtbot) -> None:
     window = make_window(CONFIG)
     walk, _ = _start(window)
     with qtbot.waitSignal(walk.finished, timeout=5000) as ended:
-        _action(window, "actionPlayPause").trigger()
+        find_action(window, "actionPlayPause").trigger()
     assert ended.args == ["stale"] and "training resumed" in walk.panel.message_label.text()
     window.sync()
 

@@ -1,0 +1,39 @@
+"""Helpers shared by the GUI tests: a window's actions, reference trainers, flat indices."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+
+from engine.config import TrainingConfig, build_trainer
+from engine.data import Dataset
+from engine.datasets import make_dataset
+from engine.network import Network, ParameterRef
+from engine.seeding import seed_streams
+from engine.snapshot import Snapshot
+from engine.trainer import Trainer
+from gui.main_window import MainWindow
+
+
+def find_action(window: MainWindow, name: str) -> QAction:
+    """The window's action with this objectName (failing the test if there is none)."""
+    found = window.findChild(QAction, name)
+    assert found is not None, name
+    return found
+
+
+def trained(config: TrainingConfig, steps: int, dataset: Dataset | None = None) -> Trainer:
+    """A trainer built as the window builds it (its dataset made from the config unless
+    given), trained `steps` steps in one go, without the window: the reference a run
+    through the window must match."""
+    if dataset is None:
+        dataset = make_dataset(config.dataset, config.samples, config.noise,
+                               seed_streams(config.seed).data)
+    trainer = build_trainer(config, dataset)
+    for _ in range(steps):
+        trainer.step()
+    return trainer
+
+
+def flat_index(snapshot: Snapshot, ref: ParameterRef) -> int:
+    """Where `ref` sits in the snapshot's flat parameter vector."""
+    return Network(snapshot.sizes, snapshot.activation_names).flat_index(ref)
