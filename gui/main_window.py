@@ -90,7 +90,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._create_menus()
         self._create_toolbars()
         self._create_docks()
-        trainer = build_trainer(self._config, self._make_dataset(self._config))
+        trainer = build_trainer(self._config, self.make_dataset(self._config))
         self._show_data(trainer)
         self._start_worker(trainer)
         self._install_features()
@@ -303,6 +303,35 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._worker.replace_trainer(trainer)
         self._saved_params = None
 
+    @property
+    def config(self) -> TrainingConfig:
+        """The settings the current trainer was built with."""
+        return self._config
+
+    @property
+    def settings(self) -> QSettings:
+        """Where the window keeps what outlives a run (layout, recent files)."""
+        return self._settings
+
+    def adopt(self, trainer: Trainer, config: TrainingConfig,
+              saved_params: np.ndarray | None = None) -> None:
+        """Train from now on with `trainer` (built from `config`; the window must not touch it
+        afterwards). `saved_params`: weights already on disk, so closing need not ask."""
+        self._config = config
+        self.controls.set_config(config)
+        self.banner.hide()
+        self._replace_trainer(trainer)
+        self._saved_params = saved_params
+
+    def set_csv_dataset(self, dataset: Dataset | None) -> None:
+        """The CSV data `make_dataset` returns for its name; None: built-in datasets only."""
+        self._csv_dataset = dataset
+        self.controls.set_csv_source("" if dataset is None else dataset.name)
+
+    def mark_saved(self, params: np.ndarray) -> None:
+        """These weights are on disk: closing with them shown need not ask to export."""
+        self._saved_params = params.copy()
+
     def sync(self) -> Snapshot | None:
         """Pause and wait until the worker has sent the snapshot of the paused state."""
         return self._run_and_wait(self._worker.pause)
@@ -404,9 +433,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def reset(self) -> None:
         """Fresh weights from the seed with the current settings (same seed, same weights)."""
         try:
-            trainer = build_trainer(self._config, self._make_dataset(self._config))
+            trainer = build_trainer(self._config, self.make_dataset(self._config))
         except DeltascopeError as error:
-            self._report("Cannot reset", str(error))
+            self.report("Cannot reset", str(error))
             return
         self.banner.hide()
         self._replace_trainer(trainer)
@@ -430,20 +459,21 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._worker.configure(lambda trainer: apply_hyperparameters(trainer, config))
 
     def _on_structure_changed(self) -> None:
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             self.controls.set_config(self._config)
             return
         self._config = self.controls.config()
         self.reset()
 
     def _on_regenerate(self) -> None:
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             return
         self._config = self.controls.config().with_changes(seed=self.controls.config().seed + 1)
         self.controls.set_config(self._config)
         self.reset()
 
-    def _make_dataset(self, config: TrainingConfig) -> Dataset:
+    def make_dataset(self, config: TrainingConfig) -> Dataset:
+        """The dataset `config` names: the opened CSV, or a built-in generated from the seed."""
         if self._csv_dataset is not None and config.dataset == self._csv_dataset.name:
             return self._csv_dataset
         return make_dataset(config.dataset, config.samples, config.noise,
@@ -457,7 +487,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
             return False
         return self._saved_params is None or not np.array_equal(snapshot.params, self._saved_params)
 
-    def _confirm_discard(self) -> bool:
+    def confirm_discard(self) -> bool:
+        """Ask before re-initializing trained weights that were never saved."""
         if not self.has_unsaved_training:
             return True
         answer = dialogs.ask(self, "Discard trained weights?",
@@ -465,7 +496,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
                              Button.Discard | Button.Cancel, Button.Cancel)
         return answer == Button.Discard
 
-    def _report(self, title: str, text: str) -> None:
+    def report(self, title: str, text: str) -> None:
+        """Show an error in the banner and a dialog; the caller has changed nothing."""
         self.banner.show_message(text, error=True)
         dialogs.show_error(self, title, text)
 

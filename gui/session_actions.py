@@ -77,7 +77,7 @@ class SessionController(QObject):
 
     def recent_paths(self) -> list[str]:
         """The most recently saved or opened session paths, newest first."""
-        value = self._window._settings.value(RECENT_KEY, [])
+        value = self._window.settings.value(RECENT_KEY, [])
         if isinstance(value, str):
             value = [value] if value else []
         if not isinstance(value, list):
@@ -87,11 +87,11 @@ class SessionController(QObject):
     def _remember(self, path: str | Path) -> None:
         path = str(Path(path).resolve())
         paths = [path, *(other for other in self.recent_paths() if other != path)]
-        self._window._settings.setValue(RECENT_KEY, paths[:MAX_RECENT])
+        self._window.settings.setValue(RECENT_KEY, paths[:MAX_RECENT])
         self._update_recent_menu()
 
     def clear_recent(self) -> None:
-        self._window._settings.setValue(RECENT_KEY, [])
+        self._window.settings.setValue(RECENT_KEY, [])
         self._update_recent_menu()
 
     def _update_recent_menu(self) -> None:
@@ -133,9 +133,9 @@ class SessionController(QObject):
                 data["pinned_runs"] = runs_to_list(runs.model.runs())
             write_session(path, data)
         except (DeltascopeError, OSError) as error:
-            window._report("Cannot save session", f"{Path(path).name}: {error}")
+            window.report("Cannot save session", f"{Path(path).name}: {error}")
             return False
-        window._saved_params = np.array(data["network"]["params"], dtype=np.float64)
+        window.mark_saved(np.array(data["network"]["params"], dtype=np.float64))
         self._remember(path)
         window.statusBar().showMessage(f"Session saved to {path}", 5000)
         return True
@@ -143,8 +143,8 @@ class SessionController(QObject):
     def _read_session(self) -> dict[str, Any]:
         """session_dict of the paused trainer, computed in the worker thread between steps."""
         window = self._window
-        config = window._config
-        dataset = window._make_dataset(config)
+        config = window.config
+        dataset = window.make_dataset(config)
         done = threading.Event()
         outcome: dict[str, Any] = {}
 
@@ -183,9 +183,9 @@ class SessionController(QObject):
             message = str(error)
             if not isinstance(error, SessionFileError):  # a pinned run's own message
                 message = f"{Path(path).name}: pinned_runs: {message}"
-            window._report("Cannot open session", message)
+            window.report("Cannot open session", message)
             return False
-        if not window._confirm_discard():
+        if not window.confirm_discard():
             return False
         self._adopt(loaded)
         controller = self._runs_controller()
@@ -199,18 +199,10 @@ class SessionController(QObject):
     def _adopt(self, loaded: LoadedSession) -> None:
         """Make the loaded settings, data and trainer the window's, as Reset would."""
         window = self._window
-        if loaded.generated:
-            window._csv_dataset = None
-            window.controls.set_csv_source("")
-        else:
-            window._csv_dataset = loaded.dataset
-            window.controls.set_csv_source(loaded.dataset.name)
-        window._config = loaded.config
-        window.controls.set_config(loaded.config)
-        window.banner.hide()
+        window.set_csv_dataset(None if loaded.generated else loaded.dataset)
+        # what the file holds counts as saved
         params = loaded.trainer.network.params.copy()
-        window._replace_trainer(loaded.trainer)
-        window._saved_params = params  # what the file holds counts as saved
+        window.adopt(loaded.trainer, loaded.config, saved_params=params)
 
     def _runs_controller(self) -> RunsController | None:
         return self._window.findChild(RunsController)

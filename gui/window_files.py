@@ -39,9 +39,9 @@ class FileActionsMixin(_Base):
         try:
             dataset = load_csv(path)
         except DeltascopeError as error:
-            self._report("Cannot open dataset", str(error))
+            self.report("Cannot open dataset", str(error))
             return False
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             return False
         output, loss = default_output_for(dataset)
         config = self.controls.config().with_changes(
@@ -50,14 +50,10 @@ class FileActionsMixin(_Base):
         try:
             trainer = build_trainer(config, dataset)
         except DeltascopeError as error:
-            self._report("Cannot use dataset", str(error))
+            self.report("Cannot use dataset", str(error))
             return False
-        self._csv_dataset = dataset
-        self._config = config
-        self.controls.set_csv_source(dataset.name)
-        self.controls.set_config(config)
-        self.banner.hide()
-        self._replace_trainer(trainer)
+        self.set_csv_dataset(dataset)
+        self.adopt(trainer, config)
         return True
 
     def _on_import_weights(self) -> None:
@@ -71,7 +67,7 @@ class FileActionsMixin(_Base):
         try:
             loaded = load_weights(path)
             network = loaded.network
-            dataset = self._make_dataset(self._config)
+            dataset = self.make_dataset(self._config)
             if network.sizes[0] != dataset.inputs.shape[1]:
                 raise DeltascopeError(
                     f"{Path(path).name}: layer 1 takes {network.sizes[0]} inputs but the dataset "
@@ -83,16 +79,12 @@ class FileActionsMixin(_Base):
             config = self._config_for_network(network, loaded.loss)
             trainer = build_trainer(config, dataset)
         except DeltascopeError as error:
-            self._report("Cannot import weights", str(error))
+            self.report("Cannot import weights", str(error))
             return False
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             return False
         trainer.network.params[...] = network.params
-        self._config = config
-        self.controls.set_config(config)
-        self.banner.hide()
-        self._replace_trainer(trainer)
-        self._saved_params = network.params.copy()
+        self.adopt(trainer, config, saved_params=network.params.copy())
         return True
 
     def _config_for_network(self, network: Network, loss: str) -> TrainingConfig:
@@ -116,9 +108,9 @@ class FileActionsMixin(_Base):
         try:
             export_network(path, network, snapshot.loss)
         except (DeltascopeError, OSError) as error:
-            self._report("Cannot export weights", str(error))
+            self.report("Cannot export weights", str(error))
             return False
-        self._saved_params = snapshot.params.copy()
+        self.mark_saved(snapshot.params)
         self.statusBar().showMessage(f"Weights written to {path}", 5000)
         return True
 
@@ -131,7 +123,7 @@ class FileActionsMixin(_Base):
         try:
             code = numpy_code(network)
         except DeltascopeError as error:
-            self._report("Cannot copy code", str(error))
+            self.report("Cannot copy code", str(error))
             return None
         QGuiApplication.clipboard().setText(code)
         self.statusBar().showMessage("NumPy code of the forward pass copied to the clipboard", 5000)
@@ -158,7 +150,7 @@ class FileActionsMixin(_Base):
         try:
             dialogs.save_png(image, str(path))
         except OSError as error:
-            self._report("Cannot export plots", str(error))
+            self.report("Cannot export plots", str(error))
             return False
         return True
 
