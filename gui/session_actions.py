@@ -156,7 +156,7 @@ class SessionController(QObject):
             finally:
                 done.set()
 
-        window.worker.configure(read)
+        window.worker.read_trainer(read)
         if not done.wait(READ_TIMEOUT_S):
             raise SessionFileError("the training thread did not answer in time")
         if "error" in outcome:

@@ -132,6 +132,11 @@ class TrainingWorker(QObject):
         """
         self.submit(lambda: self._set_parameter(int(index), float(value), tag))
 
+    def read_trainer(self, read: Callable[[Trainer], None]) -> None:
+        """Call `read(trainer)` in the worker thread between steps; `read` must not change the
+        trainer (use `configure` for that) and hands its result back itself."""
+        self.submit(lambda: read(self._trainer))
+
     def configure(self, change: Callable[[Trainer], None]) -> None:
         """Apply `change` to the trainer between steps (learning rate, optimizer, ...)."""
 
