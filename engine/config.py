@@ -6,7 +6,8 @@ and settings always give the same starting weights, data split and batch order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from engine.data import Dataset, split_dataset
 from engine.errors import ConfigError
@@ -47,6 +48,13 @@ class TrainingConfig:
 
     def with_changes(self, **changes: object) -> TrainingConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting as JSON-ready values (hidden layers as {"size", "activation"})."""
+        data = asdict(self)
+        data["hidden"] = [{"size": layer.size, "activation": layer.activation}
+                          for layer in self.hidden]
+        return data
 
 
 def default_output_for(dataset: Dataset) -> tuple[str, str]:

@@ -81,7 +81,7 @@ def session_dict(config: TrainingConfig, dataset: Dataset, trainer: Trainer) -> 
     return {
         "format": SESSION_FORMAT,
         "version": SESSION_VERSION,
-        "config": _config_dict(config),
+        "config": config.to_dict(),
         "dataset": _dataset_dict(config, dataset),
         "split": {"train_rows": _rows_in(dataset, trainer.data.train, "train"),
                   "test_rows": _rows_in(dataset, trainer.data.test, "test")},
@@ -129,13 +129,6 @@ def save_session(path: str | os.PathLike[str], config: TrainingConfig, dataset: 
     if pinned_runs:
         data["pinned_runs"] = list(pinned_runs)
     write_session(path, data)
-
-
-def _config_dict(config: TrainingConfig) -> dict[str, Any]:
-    data = dataclasses.asdict(config)
-    data["hidden"] = [{"size": layer.size, "activation": layer.activation}
-                      for layer in config.hidden]
-    return data
 
 
 def _regenerated(config: TrainingConfig) -> Dataset | None:

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from engine.config import HiddenLayer, TrainingConfig
 from engine.errors import DeltascopeError
-from engine.snapshot import Snapshot
+from engine.snapshot import Snapshot, frozen_copy
 from gui.cost_plot import OVERLAY_COLORS, OverlayCurves, overlay_color
 
 Array = NDArray[np.float64]
@@ -30,12 +30,6 @@ _CURVES = ("epochs", "train_cost", "test_cost", "train_metric", "test_metric")
 
 class RunFormatError(DeltascopeError, ValueError):
     """A pinned run's plain-data form (from a session file) that cannot be read."""
-
-
-def _frozen(values: Sequence[float] | Array) -> Array:
-    array = np.array(values, dtype=np.float64, copy=True)
-    array.flags.writeable = False
-    return array
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,9 +60,10 @@ class PinnedRun:
         history = snapshot.history
         return cls(
             name=name, config=config, metric_name=snapshot.metric_name,
-            epochs=_frozen(history.epochs), train_cost=_frozen(history.train_cost),
-            test_cost=_frozen(history.test_cost), train_metric=_frozen(history.train_metric),
-            test_metric=_frozen(history.test_metric), step=snapshot.step,
+            epochs=frozen_copy(history.epochs), train_cost=frozen_copy(history.train_cost),
+            test_cost=frozen_copy(history.test_cost),
+            train_metric=frozen_copy(history.train_metric),
+            test_metric=frozen_copy(history.test_metric), step=snapshot.step,
             color_index=color_index,
         )
 
@@ -92,7 +87,7 @@ class PinnedRun:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values (NaN written as None)."""
         data: dict[str, Any] = {
-            "format": RUN_FORMAT, "name": self.name, "config": config_to_dict(self.config),
+            "format": RUN_FORMAT, "name": self.name, "config": self.config.to_dict(),
             "metric_name": self.metric_name, "step": self.step, "visible": self.visible,
             "color_index": self.color_index,
         }
@@ -131,7 +126,7 @@ class PinnedRun:
             name=name, config=config_from_dict(_field(data, "config", Mapping, where), where),
             metric_name=metric_name, step=_field(data, "step", int, where, default=0),
             visible=_field(data, "visible", bool, where, default=True),
-            color_index=color_index, **{curve: _frozen(v) for curve, v in curves.items()},
+            color_index=color_index, **{curve: frozen_copy(v) for curve, v in curves.items()},
         )
 
 
@@ -149,15 +144,8 @@ def runs_from_list(data: object) -> list[PinnedRun]:
     return [PinnedRun.from_dict(item) for item in data]
 
 
-def config_to_dict(config: TrainingConfig) -> dict[str, Any]:
-    """A TrainingConfig as JSON-ready values (hidden layers as a list of mappings)."""
-    data = dataclasses.asdict(config)
-    data["hidden"] = [dict(layer) for layer in data["hidden"]]
-    return data
-
-
 def config_from_dict(data: object, where: str = "settings") -> TrainingConfig:
-    """The TrainingConfig `config_to_dict` gave; missing settings take their defaults."""
+    """The TrainingConfig `TrainingConfig.to_dict` gave; missing settings take their defaults."""
     if not isinstance(data, Mapping):
         raise RunFormatError(f"{where}: config must be a mapping, got {type(data).__name__}")
     defaults = TrainingConfig()
@@ -275,7 +263,7 @@ def settings_summary(config: TrainingConfig) -> str:
 def settings_details(config: TrainingConfig) -> str:
     """Every setting, one per line (the settings cell's tooltip)."""
     lines = []
-    for name, value in config_to_dict(config).items():
+    for name, value in config.to_dict().items():
         if name == "hidden":
             value = architecture_text(config)
         lines.append(f"{name.replace('_', ' ')}: {'default' if value is None else value}")
