@@ -38,7 +38,7 @@ from gui.canvas import NetworkCanvas  # noqa: E402
 TARGET_MS = 16.0
 
 
-def snapshots(sizes: list[int]) -> tuple[Snapshot, Snapshot]:
+def snapshots(sizes: list[int], grid_resolution: int = 10) -> tuple[Snapshot, Snapshot]:
     """Two snapshots of a tanh/sigmoid network on circle data, one Adam step apart."""
     rng = np.random.default_rng(0)
     inputs = rng.uniform(-1.0, 1.0, (200, 2))
@@ -48,9 +48,9 @@ def snapshots(sizes: list[int]) -> tuple[Snapshot, Snapshot]:
     initialize(network, "xavier", np.random.default_rng(0))
     trainer = Trainer(network, split_dataset(data, 0.0), loss="bce", optimizer="adam",
                       learning_rate=0.01, batch_size=20)
-    first = take_snapshot(trainer, grid_resolution=10)
+    first = take_snapshot(trainer, grid_resolution=grid_resolution)
     trainer.step()
-    return first, take_snapshot(trainer, grid_resolution=10)
+    return first, take_snapshot(trainer, grid_resolution=grid_resolution)
 
 
 def time_case(canvas: NetworkCanvas, pair: tuple[Snapshot, Snapshot], repeats: int,

@@ -19,11 +19,12 @@ from typing import TextIO
 import numpy as np
 
 from engine.activations import ACTIVATIONS
-from engine.config import default_output_for
+from engine.config import default_output_for, network_features
 from engine.csv_data import load_csv
 from engine.data import Dataset, split_dataset
 from engine.datasets import make_dataset
 from engine.errors import ConfigError, DeltascopeError
+from engine.features import FEATURE_IDS, check_raw_width, parse_features
 from engine.initializers import INITIALIZERS, initialize
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network
@@ -57,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="target column(s) of --data (default: the last column)")
     parser.add_argument("--samples", type=int, help="points to generate (--dataset only)")
     parser.add_argument("--noise", type=float, help="Playground noise 0..0.5 (--dataset only)")
+    parser.add_argument("--features", metavar="F,F,...",
+                        help="input features of 2-D data instead of the raw inputs, any of "
+                        f"{','.join(FEATURE_IDS)} (quote it in a shell: sin(x1) has brackets)")
     parser.add_argument("--layers", metavar="N,N,...",
-                        help="every layer's size, input to output (default: inputs,4,outputs)")
+                        help="every layer's size, input to output (default: inputs,4,outputs; "
+                        "with --features the first size is the number of features)")
     parser.add_argument("--activation", metavar="NAME[,NAME]",
                         help="hidden activation, or one per hidden layer (default: tanh)")
     parser.add_argument("--output-activation", choices=sorted(ACTIVATIONS),
@@ -133,7 +138,19 @@ def _load_dataset(args: argparse.Namespace, rng: np.random.Generator) -> Dataset
     return make_dataset(args.dataset, args.samples, args.noise, rng)
 
 
-def _parse_layers(text: str | None, inputs: int, outputs: int) -> list[int]:
+def _features(args: argparse.Namespace, dataset: Dataset) -> tuple[str, ...]:
+    """The --features, canonically ordered (() for none, or exactly x1,x2: the raw inputs)."""
+    if args.features is None:
+        return ()
+    try:
+        features = network_features(parse_features(args.features))
+        check_raw_width(dataset.inputs.shape[1])
+    except ConfigError as error:
+        raise ConfigError(f"--features: {error}") from None
+    return features
+
+
+def _parse_layers(text: str | None, inputs: int, outputs: int, features: bool = False) -> list[int]:
     if text is None:
         return [inputs, *DEFAULT_HIDDEN, outputs]
     sizes: list[int] = []
@@ -145,8 +162,10 @@ def _parse_layers(text: str | None, inputs: int, outputs: int) -> list[int]:
     if len(sizes) < 2:
         raise ConfigError(f"--layers needs at least the input and output sizes, got {text!r}")
     if sizes[0] != inputs:
-        raise ConfigError(f"--layers starts with {sizes[0]} inputs but the data has "
-                          f"{inputs} feature column{'s' * (inputs != 1)}")
+        what = "input feature" if features else "feature column"
+        raise ConfigError(f"--layers starts with {sizes[0]} inputs but the "
+                          f"{'--features give' if features else 'data has'} "
+                          f"{inputs} {what}{'s' * (inputs != 1)}")
     if sizes[-1] != outputs:
         raise ConfigError(f"--layers ends with {sizes[-1]} outputs but the data has "
                           f"{outputs} target column{'s' * (outputs != 1)}")
@@ -161,13 +180,14 @@ def _build_network(
     if args.weights is not None:
         loaded = load_weights(args.weights)
         network = loaded.network
-        if network.sizes[0] != inputs or network.sizes[-1] != outputs:
+        if network.input_width != inputs or network.sizes[-1] != outputs:
             raise ConfigError(
-                f"{args.weights}: the network takes {network.sizes[0]} inputs and gives "
+                f"{args.weights}: the network takes {network.input_width} inputs and gives "
                 f"{network.sizes[-1]} outputs, but the data has {inputs} feature and "
                 f"{outputs} target columns"
             )
         ignored = [flag for flag, given in (
+            ("--features", args.features is not None),
             ("--layers", args.layers is not None), ("--activation", args.activation is not None),
             ("--output-activation", args.output_activation is not None),
             ("--init", args.init is not None)) if given]
@@ -175,7 +195,8 @@ def _build_network(
             print(f"deltascope: note: {', '.join(ignored)} ignored: the network comes from "
                   f"{args.weights}", file=err)
         return network, loaded.loss
-    sizes = _parse_layers(args.layers, inputs, outputs)
+    features = _features(args, dataset)
+    sizes = _parse_layers(args.layers, len(features) or inputs, outputs, bool(features))
     hidden = [name.strip() for name in (args.activation or "tanh").split(",")]
     if len(hidden) == 1:
         hidden *= len(sizes) - 2
@@ -186,7 +207,7 @@ def _build_network(
         if name not in ACTIVATIONS or not ACTIVATIONS[name].elementwise:
             known = ", ".join(n for n, a in ACTIVATIONS.items() if a.elementwise)
             raise ConfigError(f"--activation: {name!r} is not a hidden activation (known: {known})")
-    return Network(sizes, [*hidden, output_activation]), None
+    return Network(sizes, [*hidden, output_activation], features=features or None), None
 
 
 def _check_values(args: argparse.Namespace) -> None:
@@ -257,7 +278,8 @@ def _header(dataset: Dataset, trainer: Trainer, loss: str, steps: int, epochs: i
     return (
         f"{dataset.name or 'data'}: {len(dataset)} samples ({len(trainer.data.train)} train, "
         f"{len(trainer.data.test)} test), {dataset.task}; network "
-        f"{'-'.join(map(str, network.sizes))} ({', '.join(network.activations)}); "
+        f"{'-'.join(map(str, network.sizes))} ({', '.join(network.activations)})"
+        f"{'; features ' + ', '.join(network.features) if network.features else ''}; "
         f"loss {loss} ({trainer.reduction}); {trainer.optimizer.name} lr {trainer.learning_rate:g}"
         f", {batch}; {steps} steps ({epochs} epochs)"
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.data import Dataset, split_dataset
 from engine.errors import ConfigError
+from engine.features import RAW_FEATURES, canonical_features, check_raw_width
 from engine.initializers import initialize
 from engine.network import Network
 from engine.optimizers import make_optimizer
@@ -45,16 +46,35 @@ class TrainingConfig:
     regularization_rate: float = 0.0
     initializer: str = "xavier"
     seed: int = 0
+    features: tuple[str, ...] = ()  # input feature ids (engine/features.py); () = raw inputs
 
     def with_changes(self, **changes: object) -> TrainingConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
-        """Every setting as JSON-ready values (hidden layers as {"size", "activation"})."""
+        """Every setting as JSON-ready values (hidden layers as {"size", "activation"};
+        features as a list, present only when some are chosen)."""
         data = asdict(self)
         data["hidden"] = [{"size": layer.size, "activation": layer.activation}
                           for layer in self.hidden]
+        # Written only when chosen, so raw-input settings stay as they were before features.
+        if self.features:
+            data["features"] = list(self.features)
+        else:
+            del data["features"]
         return data
+
+
+def network_features(features: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The features a network is built with: canonical ids, or () for the raw inputs (no
+    features, or exactly X1 and X2, which are the raw inputs themselves).
+
+    ConfigError for an unknown or repeated id.
+    """
+    if not features:
+        return ()
+    chosen = canonical_features(features)
+    return () if chosen == RAW_FEATURES else chosen
 
 
 def default_output_for(dataset: Dataset) -> tuple[str, str]:
@@ -67,10 +87,15 @@ def default_output_for(dataset: Dataset) -> tuple[str, str]:
 
 
 def make_network(config: TrainingConfig, inputs: int, outputs: int) -> Network:
-    """An uninitialized network for this config (all parameters zero)."""
-    sizes = [inputs, *(layer.size for layer in config.hidden), outputs]
+    """An uninitialized network for this config (all parameters zero) on data with `inputs`
+    input columns; with input features, the data must have 2 (ConfigError otherwise)."""
+    features = network_features(config.features)
+    if features:
+        check_raw_width(inputs)
+    first = len(features) if features else inputs
+    sizes = [first, *(layer.size for layer in config.hidden), outputs]
     activations = [layer.activation for layer in config.hidden] + [config.output_activation]
-    return Network(sizes, activations)
+    return Network(sizes, activations, features=features or None)
 
 
 def build_trainer(config: TrainingConfig, dataset: Dataset) -> Trainer:

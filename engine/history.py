@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from engine.network import Network
 from engine.network import parameter_index as parameter_index  # re-exported for the GUI
 from engine.snapshot import Snapshot, build_snapshot, frozen_copy
 from engine.trainer import BatchResult, Trainer
@@ -292,7 +291,7 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
     is HISTORY_MESSAGE.
     """
     source = trainer.network
-    network = Network(source.sizes, source.activations, stored.params)
+    network = source.with_params(stored.params)
     train = trainer.data.train
     if stored.rows is None:
         inputs, targets = train.inputs, train.targets

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from engine.activations import Activation, get_activation
 from engine.errors import ConfigError
+from engine.features import RAW_WIDTH, canonical_features, feature_transform
 from engine.losses import Loss, reduction_scale
 
 Array = NDArray[np.float64]
@@ -189,13 +190,20 @@ def parameter_index(sizes: Sequence[int], ref: ParameterRef) -> int:
 
 
 class Network:
-    """A multilayer perceptron: sizes (N^0, ..., N^L) and one activation per layer 1..L."""
+    """A multilayer perceptron: sizes (N^0, ..., N^L) and one activation per layer 1..L.
+
+    `features` (engine/features.py ids, e.g. ("x1^2", "x2^2")) puts a fixed transform of 2-D
+    raw inputs ahead of the first layer: then N^0 = len(features), every method taking
+    inputs takes the RAW inputs (batch, 2), and a^0 holds the features. None or () means the
+    raw inputs are a^0 themselves, with no transform at all.
+    """
 
     def __init__(
         self,
         sizes: Sequence[int],
         activations: Sequence[str],
         params: Array | None = None,
+        features: Sequence[str] | None = None,
     ) -> None:
         sizes = tuple(int(size) for size in sizes)
         if len(sizes) < 2:
@@ -214,6 +222,11 @@ class Network:
                 )
         self.sizes: tuple[int, ...] = sizes
         self.activations: tuple[str, ...] = tuple(activations)
+        self.features: tuple[str, ...] = canonical_features(features) if features else ()
+        if self.features and len(self.features) != sizes[0]:
+            raise ConfigError(f"{len(self.features)} input features need {len(self.features)} "
+                              f"input neurons, got sizes {sizes}")
+        self._transform = feature_transform(self.features) if self.features else None
         count = parameter_count(sizes)
         if params is None:
             self.params: Array = np.zeros(count)
@@ -251,11 +264,12 @@ class Network:
 
     @classmethod
     def from_arrays(
-        cls, weights: Sequence[Array], biases: Sequence[Array], activations: Sequence[str]
+        cls, weights: Sequence[Array], biases: Sequence[Array], activations: Sequence[str],
+        features: Sequence[str] | None = None,
     ) -> Network:
         """A network holding copies of these weight matrices and bias vectors."""
         sizes = _sizes_of_arrays(weights, biases)
-        network = cls(sizes, activations)
+        network = cls(sizes, activations, features=features)
         for target, source in zip(network.weights, weights, strict=True):
             target[...] = source
         for target, source in zip(network.biases, biases, strict=True):
@@ -267,19 +281,32 @@ class Network:
         """L, the number of layers with weights."""
         return len(self.sizes) - 1
 
+    @property
+    def input_width(self) -> int:
+        """Columns of the raw inputs the network takes: 2 with features, else N^0."""
+        return RAW_WIDTH if self.features else self.sizes[0]
+
+    def with_params(self, params: Array) -> Network:
+        """A network of the same architecture and features holding a copy of `params`."""
+        return Network(self.sizes, self.activations, params, self.features)
+
     def copy(self) -> Network:
-        return Network(self.sizes, self.activations, self.params)
+        return self.with_params(self.params)
 
     def loss(self, name: str) -> Loss:
         """The loss `name` applied after this network's output activation."""
         return Loss(name, self.activation_functions[-1])
 
     def forward(self, inputs: Array) -> ForwardPass:
-        """z and a of every layer for a batch of inputs, shape (batch, N^0)."""
-        if inputs.ndim != 2 or inputs.shape[1] != self.sizes[0]:
+        """z and a of every layer for a batch of raw inputs, shape (batch, input_width);
+        activations[0] is a^0 (the features, when the network has them)."""
+        if inputs.ndim != 2 or inputs.shape[1] != self.input_width:
             raise ConfigError(
-                f"the network takes {self.sizes[0]} inputs, got data of shape {inputs.shape}"
+                f"the network takes {self.input_width} inputs, got data of shape {inputs.shape}"
             )
+        transform = self._transform
+        if transform is not None:
+            inputs = transform(inputs)
         pre_activations: list[Array] = []
         activations: list[Array] = [inputs]
         a = inputs

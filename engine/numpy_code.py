@@ -3,6 +3,7 @@
 The snippet imports numpy only, holds every weight and bias as a full-precision float literal
 (Python's repr round-trips float64 bit-exactly), and defines `forward(x)` computing exactly
 what Network.predict computes, with the same formulas (e.g. the overflow-free sigmoid).
+A network with input features gets a `features(x)` function too, which forward applies first.
 """
 
 from __future__ import annotations
@@ -36,10 +37,19 @@ _DEFINITIONS: dict[str, str] = {
 }
 
 
+# Each input feature's expression in the snippet, in terms of the raw columns x1 and x2
+# (the same arithmetic as engine/features.py, so the numbers agree bit for bit).
+_FEATURE_EXPRESSIONS: dict[str, str] = {
+    "x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "x1*x2": "x1 * x2",
+    "sin(x1)": "np.sin(x1)", "sin(x2)": "np.sin(x2)",
+}
+
+
 def numpy_code(network: Network) -> str:
     """Python source that defines `forward(x)` for this network with its current numbers.
 
-    x has shape (batch, N^0) or (N^0,) for one sample; forward returns (batch, N^L) or (N^L,).
+    x has shape (batch, W) or (W,) for one sample, W = network.input_width (the raw inputs);
+    forward returns (batch, N^L) or (N^L,).
     ConfigError if a parameter is NaN or Inf (no literal would reproduce it).
     """
     if not np.all(np.isfinite(network.params)):
@@ -48,14 +58,18 @@ def numpy_code(network: Network) -> str:
     if unknown:
         raise ConfigError(f"activation {unknown[0]!r} has no NumPy code")
     sizes = "-".join(map(str, network.sizes))
+    width = network.input_width
+    uses = (f"Input features a0 = ({', '.join(network.features)}) of the raw x = (x1, x2).\n"
+            if network.features else "")
     parts = [
         f'"""Deltascope network {sizes} ({", ".join(network.activations)}): forward(x) '
         f"rebuilds its forward pass.\n\n"
-        f"x: shape (batch, {network.sizes[0]}), one sample per row, or ({network.sizes[0]},) "
-        f"for one sample.\n"
+        f"x: shape (batch, {width}), one sample per row, or ({width},) for one sample.\n"
+        f"{uses}"
         f"Row i of W<m> holds the weights into neuron i of layer m; z = a W^T + b.\n"
         '"""\n\nimport numpy as np',
         *(_layer_constants(network, m) for m in range(1, network.depth + 1)),
+        *([_features_source(network.features)] if network.features else []),
         *(_DEFINITIONS[name] for name in dict.fromkeys(network.activations)),
         _forward_source(network),
     ]
@@ -75,12 +89,25 @@ def _literal_list(values: Iterable[float]) -> str:
     return "[" + ", ".join(repr(float(value)) for value in values) + "]"
 
 
+def _features_source(features: tuple[str, ...]) -> str:
+    columns = ", ".join(_FEATURE_EXPRESSIONS[feature] for feature in features)
+    return "\n".join([
+        "def features(x):",
+        f'    """a0: the input features ({", ".join(features)}) of raw inputs x (last axis: '
+        'x1, x2)."""',
+        "    x1, x2 = x[..., 0], x[..., 1]",
+        f"    return np.stack([{columns}], axis=-1)",
+    ])
+
+
 def _forward_source(network: Network) -> str:
     lines = [
         "def forward(x):",
         f'    """The network\'s output a^{network.depth} for inputs x."""',
         "    a = np.asarray(x, dtype=np.float64)",
     ]
+    if network.features:
+        lines.append("    a = features(a)")
     lines += [f"    a = {activation}(a @ W{m}.T + b{m})"
               for m, activation in enumerate(network.activations, start=1)]
     lines.append("    return a")

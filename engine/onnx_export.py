@@ -1,7 +1,9 @@
 """ONNX export: the network's forward pass as a float64 ONNX model, built with onnx.helper.
 
 The graph takes "input", DOUBLE of shape (batch, N^0), and gives "output", DOUBLE of shape
-(batch, N^L). Layer m is one Gemm node z_m = a_(m-1) W_m^T + b_m (initializers "W{m}" of
+(batch, N^L). A network with input features takes the raw (batch, 2) instead: its graph first
+builds a^0 = "features" from the two columns (Slice, Mul, Sin, Concat; engine/features.py).
+Layer m is one Gemm node z_m = a_(m-1) W_m^T + b_m (initializers "W{m}" of
 shape (N^m, N^(m-1)), row i = weights into neuron i as in MATH.md, and "b{m}") followed by
 its activation. Every tensor is float64, so onnxruntime reproduces Network.predict to
 round-off. LeakyRelu's `alpha` attribute is a 32-bit float (0.01 would become
@@ -25,9 +27,11 @@ from engine.errors import WeightsFileError
 from engine.network import Network
 
 ONNX_EXTENSION = ".onnx"
-OPSET = 17  # Gemm, Sigmoid, Tanh, Relu, Max, Mul, Softmax(axis), Identity all have DOUBLE kernels
+OPSET = 17  # Gemm, Sigmoid, Tanh, Relu, Max, Mul, Softmax(axis), Identity, Slice, Sin, Concat
+#            all have DOUBLE kernels
 IR_VERSION = 8  # the IR version that goes with opset 17, so older runtimes load the file too
 INPUT_NAME = "input"
+FEATURES_NAME = "features"  # a^0 of a network with input features
 OUTPUT_NAME = "output"
 MISSING_ONNX = "ONNX export needs the onnx package: pip install deltascope[onnx]"
 
@@ -49,6 +53,9 @@ def onnx_model(network: Network, loss: str | None = None) -> Any:
     nodes: list[Any] = []
     initializers: list[Any] = []
     previous = INPUT_NAME
+    if network.features:
+        nodes, initializers = _feature_nodes(onnx, network.features, INPUT_NAME, FEATURES_NAME)
+        previous = FEATURES_NAME
     for m, (weights, biases, activation) in enumerate(
         zip(network.weights, network.biases, network.activations, strict=True), start=1
     ):
@@ -62,7 +69,7 @@ def onnx_model(network: Network, loss: str | None = None) -> Any:
         previous = output
     graph = helper.make_graph(
         nodes, "deltascope_mlp",
-        [helper.make_tensor_value_info(INPUT_NAME, double, ["batch", network.sizes[0]])],
+        [helper.make_tensor_value_info(INPUT_NAME, double, ["batch", network.input_width])],
         [helper.make_tensor_value_info(OUTPUT_NAME, double, ["batch", network.sizes[-1]])],
         initializer=initializers,
         doc_string=_description(network),
@@ -74,6 +81,8 @@ def onnx_model(network: Network, loss: str | None = None) -> Any:
     model.ir_version = IR_VERSION
     metadata = {"sizes": ",".join(map(str, network.sizes)),
                 "activations": ",".join(network.activations)}
+    if network.features:
+        metadata["features"] = ",".join(network.features)
     if loss is not None:
         metadata["loss"] = loss
     helper.set_model_props(model, metadata)
@@ -104,6 +113,36 @@ def save_onnx(path: str | os.PathLike[str], network: Network, loss: str | None =
 
 def _tensor(onnx: ModuleType, name: str, values: np.ndarray) -> Any:
     return onnx.numpy_helper.from_array(np.array(values, dtype=np.float64), name)
+
+
+def _feature_nodes(
+    onnx: ModuleType, features: tuple[str, ...], raw: str, output: str
+) -> tuple[list[Any], list[Any]]:
+    """The nodes computing `output` (batch, k) = the features of `raw` (batch, 2), in order."""
+    make_node = onnx.helper.make_node
+    numpy_helper = onnx.numpy_helper
+    initializers = [numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+                    for name, values in (("feature_axes", [1]), ("x1_start", [0]),
+                                         ("x1_end", [1]), ("x2_start", [1]), ("x2_end", [2]))]
+    nodes = [
+        make_node("Slice", [raw, "x1_start", "x1_end", "feature_axes"], ["x1"], name="input_x1"),
+        make_node("Slice", [raw, "x2_start", "x2_end", "feature_axes"], ["x2"], name="input_x2"),
+    ]
+    recipes = {  # feature id -> (op, its inputs); x1 and x2 are the sliced columns
+        "x1^2": ("Mul", ["x1", "x1"]), "x2^2": ("Mul", ["x2", "x2"]),
+        "x1*x2": ("Mul", ["x1", "x2"]), "sin(x1)": ("Sin", ["x1"]), "sin(x2)": ("Sin", ["x2"]),
+    }
+    columns: list[str] = []
+    for number, feature in enumerate(features):
+        if feature in ("x1", "x2"):
+            columns.append(feature)
+            continue
+        op, inputs = recipes[feature]
+        column = f"feature{number}"
+        nodes.append(make_node(op, inputs, [column], name=f"feature_{number}_{op.lower()}"))
+        columns.append(column)
+    nodes.append(make_node("Concat", columns, [output], name="input_features", axis=1))
+    return nodes, initializers
 
 
 def _activation_nodes(

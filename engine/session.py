@@ -33,7 +33,8 @@ from engine.atomic import write_atomically
 from engine.config import HiddenLayer, TrainingConfig, make_network
 from engine.data import TASKS, Dataset, DataSplit
 from engine.datasets import DATASET_NAMES, make_dataset
-from engine.errors import DeltascopeError
+from engine.errors import ConfigError, DeltascopeError
+from engine.features import canonical_features
 from engine.network import Network
 from engine.optimizers import Optimizer, OptimizerState, make_optimizer
 from engine.seeding import seed_streams
@@ -271,6 +272,8 @@ def _read_config(fields: _Fields) -> TrainingConfig:
         default = getattr(defaults, name)
         if name == "hidden":
             values[name] = _read_hidden(fields)
+        elif name == "features":
+            values[name] = _read_features(fields)
         elif name in ("samples", "noise") and fields.require(name) is None:
             values[name] = None
         elif name == "samples" or isinstance(default, int) and not isinstance(default, bool):
@@ -282,6 +285,17 @@ def _read_config(fields: _Fields) -> TrainingConfig:
         else:
             values[name] = fields.text(name)
     return TrainingConfig(**values)
+
+
+def _read_features(fields: _Fields) -> tuple[str, ...]:
+    """The input features (absent in sessions of raw-input runs and older files: none)."""
+    if "features" not in fields.data:
+        return ()
+    names = fields.texts("features")
+    try:
+        return canonical_features(names) if names else ()
+    except ConfigError as error:
+        raise SessionFileError(f"{fields.name('features')}: {error}") from None
 
 
 def _read_hidden(fields: _Fields) -> tuple[HiddenLayer, ...]:
@@ -354,7 +368,7 @@ def _read_network(fields: _Fields, config: TrainingConfig, dataset: Dataset) -> 
         raise SessionFileError(f"{fields.name('activations')} is {list(activations)}, but the "
                                f"settings give {list(expected.activations)}")
     params = fields.numbers("params", expected.params.size)
-    return fields.build(lambda: Network(expected.sizes, expected.activations, params))
+    return fields.build(lambda: expected.with_params(params))
 
 
 def _read_trainer(session: _Fields, network: Network, split: DataSplit) -> Trainer:

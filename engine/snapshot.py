@@ -81,16 +81,19 @@ class HistoryArrays:
 
 @dataclass(frozen=True)
 class GridOutputs:
-    """The network's first output over a grid spanning the 2-D input plane.
+    """The network over a grid spanning the 2-D input plane: one forward pass of every point.
 
-    x (nx,), y (ny,) the grid lines; values (ny, nx); classes (ny, nx) the predicted class
-    index (classification) for decision regions.
+    x (nx,), y (ny,) the grid lines (point [j, i] is (x[i], y[j])); values (ny, nx) the first
+    output; classes (ny, nx) the predicted class index (classification) for decision regions.
+    activations[m] (N^m, ny, nx): a^m_i at every grid point for m = 0..L, every neuron's map
+    (activations[0] is what the network takes as its input a^0; activations[L][0] is values).
     """
 
     x: Array
     y: Array
     values: Array
     classes: NDArray[np.intp]
+    activations: tuple[Array, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,20 +152,31 @@ class Snapshot:
 
 def grid_outputs(network: Network, x_range: tuple[float, float], y_range: tuple[float, float],
                  resolution: int = 60) -> GridOutputs:
-    """One vectorised forward pass over a resolution x resolution grid of the input plane."""
+    """One vectorised forward pass over a resolution x resolution grid of the input plane,
+    keeping every layer's activations as neuron maps."""
     x = np.linspace(*x_range, resolution)
     y = np.linspace(*y_range, resolution)
     grid_x, grid_y = np.meshgrid(x, y)
     points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
-    outputs = network.predict(points)
+    forward = network.forward(points)
+    activations = tuple(_neuron_maps(a, resolution) for a in forward.activations)
+    outputs = forward.outputs
     if outputs.shape[1] == 1:
         classes = (outputs[:, 0] >= 0.5).astype(np.intp)
     else:
         classes = np.argmax(outputs, axis=1)
     return GridOutputs(
-        frozen_copy(x), frozen_copy(y), frozen_copy(outputs[:, 0].reshape(resolution, resolution)),
-        frozen_copy(classes.reshape(resolution, resolution), np.intp),
+        frozen_copy(x), frozen_copy(y), activations[-1][0],
+        frozen_copy(classes.reshape(resolution, resolution), np.intp), activations,
     )
+
+
+def _neuron_maps(activations: Array, resolution: int) -> Array:
+    """(points, N) activations over the grid as a read-only (N, ny, nx) copy, one map a row."""
+    maps = np.array(activations.T, dtype=np.float64, order="C", copy=True)
+    maps = maps.reshape(activations.shape[1], resolution, resolution)
+    maps.flags.writeable = False
+    return maps
 
 
 def take_snapshot(
@@ -228,7 +242,7 @@ def build_snapshot(
         update=update,
         previous_params=previous_params,
         batch_rows=frozen_copy(batch.rows, np.intp),
-        batch_inputs=frozen_copy(batch.inputs),
+        batch_inputs=frozen_copy(batch.forward.activations[0]),  # a^0: the features, if any
         batch_targets=frozen_copy(batch.targets),
         cost=cost,
         per_sample_costs=frozen_copy(batch.gradients.per_sample_costs),
@@ -286,9 +300,10 @@ def _history_arrays(trainer: Trainer) -> HistoryArrays:
 
 
 def _grid(network: Network, trainer: Trainer, resolution: int) -> GridOutputs | None:
-    """The decision surface over the data's extent plus 10%, for two inputs (else None)."""
+    """The decision surface and neuron maps over the data's extent plus 10%, for data with
+    two input features (else None)."""
     train, test = trainer.data.train, trainer.data.test
-    if network.sizes[0] != 2 or not len(train):
+    if train.inputs.shape[1] != 2 or not len(train):
         return None
     points = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs
     low, high = points.min(axis=0), points.max(axis=0)

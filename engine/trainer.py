@@ -200,10 +200,10 @@ class Trainer:
         regularization_rate: float = 0.0,
         shuffle_rng: np.random.Generator | None = None,
     ) -> None:
-        if data.train.inputs.shape[1] != network.sizes[0]:
+        if data.train.inputs.shape[1] != network.input_width:
             raise ConfigError(
-                f"the data has {data.train.inputs.shape[1]} features, "
-                f"the network takes {network.sizes[0]} inputs"
+                f"the data has {data.train.inputs.shape[1]} input columns, "
+                f"the network takes {network.input_width} inputs"
             )
         if data.train.targets.shape[1] != network.sizes[-1]:
             raise ConfigError(

@@ -8,10 +8,14 @@ JSON layout (version 1)::
                  "biases": [b1, ...]}, ...]}
 
 Row i of a layer's "weights" holds the weights into neuron i (W^m[i], as in MATH.md).
+A network with input features (engine/features.py) also has a top-level
+``"features": ["x1^2", "x2^2", ...]`` (then layer 1's "inputs" is the number of features and
+the network takes raw 2-D inputs); files without it are networks on the raw inputs.
 Floats are written with Python's repr, which round-trips float64 bit-exactly.
 
 NPZ holds the same: arrays W1, b1, W2, b2, ... and "meta", a unicode string with the JSON
-object {"format", "version", "loss", "activations"}. It is read with allow_pickle=False.
+object {"format", "version", "loss", "activations"} (and "features" when the network has
+them). It is read with allow_pickle=False.
 
 Loading checks everything and raises WeightsFileError naming the file and, where it
 applies, the layer (1-based) and field; rows and columns in messages are 1-based too.
@@ -32,6 +36,7 @@ from numpy.typing import NDArray
 from engine.activations import ACTIVATIONS
 from engine.atomic import write_atomically
 from engine.errors import ConfigError, WeightsFileError
+from engine.features import canonical_features
 from engine.losses import LOSSES
 from engine.network import Network
 from engine.onnx_export import ONNX_EXTENSION, save_onnx
@@ -103,19 +108,23 @@ def _json_bytes(network: Network, loss: str) -> bytes:
             f'   "biases": {numbers(biases)}\n'
             "  }"
         )
+    features = f' "features": {json.dumps(list(network.features))},\n' if network.features else ""
     text = (
         "{\n"
         f' "format": {json.dumps(FORMAT)},\n'
         f' "version": {VERSION},\n'
         f' "loss": {json.dumps(loss)},\n'
+        f"{features}"
         ' "layers": [\n' + ",\n".join(layers) + "\n ]\n}\n"
     )
     return text.encode("utf-8")
 
 
 def _npz_bytes(network: Network, loss: str) -> bytes:
-    meta = {"format": FORMAT, "version": VERSION, "loss": loss,
-            "activations": list(network.activations)}
+    meta: dict[str, Any] = {"format": FORMAT, "version": VERSION, "loss": loss,
+                            "activations": list(network.activations)}
+    if network.features:
+        meta["features"] = list(network.features)
     arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta))}
     for m, (weights, biases) in enumerate(zip(network.weights, network.biases, strict=True), 1):
         arrays[f"W{m}"] = np.array(weights, dtype=np.float64)
@@ -179,6 +188,7 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
                                f"not {_describe(document)}")
     _check_header(name, document)
     loss = _check_loss(name, document)
+    features = _check_features(name, document)
     layers = _field(name, document, "layers", list)
     if not layers:
         raise WeightsFileError(f"{name}: layers is empty (a network needs at least one layer)")
@@ -216,7 +226,7 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
             )
         weights.append(np.array(matrix, dtype=np.float64).reshape(outputs, inputs))
         biases.append(np.array(_numbers(where, "biases", vector), dtype=np.float64))
-    return _build(name, weights, biases, activations, loss)
+    return _build(name, weights, biases, activations, loss, features)
 
 
 def _field(where: str, fields: dict[str, Any], key: str, kind: type) -> Any:
@@ -290,6 +300,23 @@ def _check_loss(name: str, fields: dict[str, Any]) -> str:
     return loss
 
 
+def _check_features(name: str, fields: dict[str, Any]) -> tuple[str, ...]:
+    """The optional "features" field: a non-empty list of known, distinct feature ids, in the
+    file's order (the order of layer 1's weight columns)."""
+    if "features" not in fields:
+        return ()
+    values = _field(name, fields, "features", list)
+    for position, value in enumerate(values, start=1):
+        if not isinstance(value, str):
+            raise WeightsFileError(f"{name}: features, entry {position} is {_describe(value)}, "
+                                   "not a feature name")
+    try:
+        canonical_features(values)
+    except ConfigError as error:
+        raise WeightsFileError(f"{name}: features: {error}") from None
+    return tuple(values)
+
+
 def _check_activation(where: str, layer: dict[str, Any], is_output: bool) -> str:
     activation = _field(where, layer, "activation", str)
     if activation not in ACTIVATIONS:
@@ -317,6 +344,7 @@ def _load_npz(name: str, content: bytes) -> WeightsFile:
         raise WeightsFileError(f"{name}: array 'meta' must hold one JSON object as a string")
     _check_header(name, meta)
     loss = _check_loss(name, meta)
+    features = _check_features(name, meta)
     names = _field(f"{name}: meta", meta, "activations", list)
     if not names:
         raise WeightsFileError(f"{name}: activations is empty (a network needs at least one layer)")
@@ -357,7 +385,7 @@ def _load_npz(name: str, content: bytes) -> WeightsFile:
                                        f"{values[tuple(bad[0])]}, not a finite number")
         weights.append(np.asarray(matrix, dtype=np.float64))
         biases.append(np.asarray(vector, dtype=np.float64))
-    return _build(name, weights, biases, activations, loss)
+    return _build(name, weights, biases, activations, loss, features)
 
 
 def _read_npz_arrays(name: str, content: bytes) -> dict[str, np.ndarray]:
@@ -388,10 +416,20 @@ def _reason(error: Exception) -> str:
 
 
 def _build(
-    name: str, weights: list[Array], biases: list[Array], activations: list[str], loss: str
+    name: str, weights: list[Array], biases: list[Array], activations: list[str], loss: str,
+    features: tuple[str, ...] = (),
 ) -> WeightsFile:
+    if features and weights[0].shape[1] != len(features):
+        raise WeightsFileError(
+            f"{name}: features lists {len(features)} input features but layer 1 has "
+            f"{weights[0].shape[1]} inputs (one per feature)")
+    if features:
+        # Layer 1's columns follow the file's order; the network uses the canonical one.
+        canonical = canonical_features(features)
+        weights[0] = weights[0][:, [features.index(feature) for feature in canonical]]
+        features = canonical
     try:
-        network = Network.from_arrays(weights, biases, activations)
+        network = Network.from_arrays(weights, biases, activations, features or None)
     except ConfigError as error:  # checked above; kept so no ConfigError leaks from a load
         raise WeightsFileError(f"{name}: {error}") from None
     return WeightsFile(network, loss)

@@ -3,14 +3,16 @@
 Edges are sorted into (width, colour) bins and each bin is one QPainter.drawLines call over a
 NumPy array of line coordinates (no item per edge, no list of QLineF per frame). The static
 picture is rendered once per snapshot into a cached image; hover, selection and highlights
-are painted over it, so moving the mouse never redraws 20k edges.
+are painted over it, so moving the mouse never redraws 20k edges. With neuron maps on (and a
+snapshot with a 2-D grid, and neurons large enough) each neuron is drawn as a thumbnail of its
+activation over the input plane; the thumbnails are coloured once per snapshot and size.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -24,9 +26,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from engine.network import ParameterRef
-from engine.snapshot import Snapshot
+from engine.snapshot import GridOutputs, Snapshot
 from gui import canvas_geometry as geo
 from gui import canvas_scene as paint
+from gui import neuron_maps
 from gui.canvas_scene import BACKGROUND, EDGE_COLORS, EDGE_PALETTE, INK, MUTED
 from gui.colors import HIGHLIGHT
 
@@ -52,6 +55,10 @@ class NetworkCanvas(QWidget):
         self._scene_image: QImage | None = None  # its buffer, kept between frames
         self._mode = "weight"
         self._show_values = True
+        self._show_maps = False
+        # (grid, layout, side in device px, one column image per layer): the last thumbnails
+        self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, int,
+                                     tuple[QImage, ...]] | None = None
         self._feature_names: tuple[str, ...] = ()
         self._selection: ParameterRef | None = None
         self._highlight_neurons: list[tuple[int, int]] = []
@@ -88,6 +95,40 @@ class NetworkCanvas(QWidget):
         self._show_values = bool(show)
         self._scene = None
         self.update()
+
+    def set_show_maps(self, show: bool) -> None:
+        """Draw each neuron as its map over the 2-D input plane (when the snapshot has one
+        and neurons are at least MIN_MAP_RADIUS large), else as a circle."""
+        self._show_maps = bool(show)
+        self._scene = None
+        self.update()
+
+    def shows_maps(self) -> bool:
+        """Whether the neurons are drawn as map thumbnails now."""
+        snapshot, layout = self._snapshot, self._layout
+        if not self._show_maps or snapshot is None or layout is None or snapshot.grid is None:
+            return False
+        return (len(snapshot.grid.activations) == len(snapshot.sizes)
+                and layout.radius >= geo.MIN_MAP_RADIUS)
+
+    def thumbnail(self, layer: int, index: int) -> QImage | None:
+        """The map thumbnail drawn for neuron (layer, index), in device pixels (top row = the
+        largest y of the plane), or None when the canvas draws circles."""
+        thumbnails = self._thumbnails()
+        if thumbnails is None or self._layout is None:
+            return None
+        image = thumbnails[layer]
+        side = image.width()
+        top = int(paint.map_tops(self._layout, layer, self.devicePixelRatioF())[index])
+        return image.copy(0, top, side, side)
+
+    def map_rect(self, layer: int, index: int) -> QRectF:
+        """Where neuron (layer, index)'s map thumbnail is (or would be) drawn, widget px."""
+        return paint.map_rect(self._require_layout(), layer, index)
+
+    def neuron_label(self, layer: int, index: int) -> str:
+        """The neuron's name as the canvas writes it (a feature name for an input)."""
+        return self._neuron_label(layer, index)
 
     def set_feature_names(self, names: tuple[str, ...] | list[str]) -> None:
         """Label the input neurons with the dataset's feature names instead of x_j."""
@@ -320,9 +361,29 @@ class NetworkCanvas(QWidget):
         painter = QPainter(image)
         paint.paint_scene(painter, paint.Scene(
             self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
-            self._show_values, self._neuron_label, self.font()))
+            self._show_values, self._neuron_label, self.font(), self._thumbnails()))
         painter.end()
         return image
+
+    def _thumbnails(self) -> tuple[QImage, ...] | None:
+        """Every layer's column of thumbnails for the current snapshot and size (cached; a
+        new size gives a new side), or None when the canvas draws circles."""
+        if not self.shows_maps():
+            return None
+        snapshot, layout = self._snapshot, self._layout
+        assert snapshot is not None and snapshot.grid is not None and layout is not None
+        grid, ratio = snapshot.grid, self.devicePixelRatioF()
+        side = round(layout.map_side * ratio)
+        cache = self._thumbnail_cache
+        if cache is not None and cache[0] is grid and cache[1] is layout and cache[2] == side:
+            return cache[3]
+        images = neuron_maps.thumbnail_columns(
+            grid.activations, (None, *snapshot.activation_names), side,
+            [paint.map_tops(layout, m, ratio) for m in range(len(layout.sizes))])
+        for image in images:
+            image.setDevicePixelRatio(ratio)
+        self._thumbnail_cache = (grid, layout, side, tuple(images))
+        return self._thumbnail_cache[3]
 
     def _edge_segment(self, ref: ParameterRef) -> tuple[QLineF, float] | None:
         """The visible part of a weight's edge (circle to circle) and its pen width."""
@@ -357,6 +418,12 @@ class NetworkCanvas(QWidget):
         painter.setPen(QPen(color, width))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         reach = layout.radius + 2.0 + width / 2
+        if self.shows_maps():  # a rounded square around the thumbnail
+            corner = paint.map_corner(layout) + 2.0 + width / 2
+            box = QRectF(self.neuron_center(layer, index) - QPointF(reach, reach),
+                         QSizeF(2 * reach, 2 * reach))
+            painter.drawRoundedRect(box, corner, corner)
+            return
         painter.drawEllipse(self.neuron_center(layer, index), reach, reach)
 
     def _paint_card(self, painter: QPainter) -> None:

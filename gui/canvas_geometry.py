@@ -32,6 +32,7 @@ _COLOR_KEYS = 2 * COLOR_LEVELS + 2  # colour bins per width bin: -8..8 and NAN_L
 WIDTH_BINS = 8
 EDGE_BUDGET = 1600  # most edges drawn per frame; beyond it only each layer's strongest
 HIT_TOLERANCE = 4.0
+MIN_MAP_RADIUS = 8.0  # smaller neurons are drawn as circles: a thumbnail would be unreadable
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,12 @@ class CanvasLayout:
     def bias_size(self) -> float:
         """Side of the square drawn on a neuron's left for its bias."""
         return float(np.clip(self.radius * 0.55, 4.0, 12.0))
+
+    @property
+    def map_side(self) -> int:
+        """Side (whole px, even, so the square is centred on the whole-pixel centre) of a
+        neuron's map thumbnail: the square around its circle."""
+        return 2 * max(1, round(self.radius))
 
     @property
     def max_edge_width(self) -> float:

@@ -1,5 +1,8 @@
 """Painting the canvas's static picture: headers, edges, neurons, biases, labels, legend.
 
+A neuron is a circle filled by the probe sample's activation, or, with neuron maps, a rounded
+square showing its activation over the 2-D input plane (thumbnails from gui/neuron_maps.py).
+
 Everything here draws one snapshot into a QPainter; the widget (gui/canvas.py) caches the
 result and paints hover, selection and highlights over it.
 """
@@ -30,6 +33,7 @@ from PySide6.QtGui import (
 from engine.snapshot import Snapshot
 from gui import canvas_geometry as geo
 from gui.colors import MIDDLE, MUTED_TEXT, NEGATIVE, POSITIVE, signed_rgb
+from gui.neuron_maps import CORNER_FRACTION
 
 BACKGROUND = QColor(255, 255, 255)
 INK = QColor(33, 37, 41)
@@ -119,6 +123,25 @@ class Scene:
     show_values: bool
     label: Callable[[int, int], str]
     base_font: QFont
+    thumbnails: tuple[QImage, ...] | None = None  # layer columns (gui/neuron_maps.py)
+
+
+def map_rect(layout: geo.CanvasLayout, layer: int, index: int) -> QRectF:
+    """Where neuron (layer, index)'s map thumbnail is drawn."""
+    side = layout.map_side
+    return QRectF(float(layout.neuron_x[layer][index]) - side / 2,
+                  float(layout.neuron_y[layer][index]) - side / 2, side, side)
+
+
+def map_tops(layout: geo.CanvasLayout, layer: int, ratio: float) -> NDArray[np.intp]:
+    """Top row (device px) of each of a layer's thumbnails in its column image."""
+    ys = layout.neuron_y[layer]
+    return np.rint((ys - ys[0]) * ratio).astype(np.intp)
+
+
+def map_corner(layout: geo.CanvasLayout) -> float:
+    """Corner radius of the thumbnails' rounded squares."""
+    return max(1.0, CORNER_FRACTION * layout.map_side)
 
 
 def paint_scene(painter: QPainter, scene: Scene) -> None:
@@ -184,18 +207,18 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
     radius, square = layout.radius, layout.bias_size
     gap = layout.spacing - 2 * radius
     show_text = scene.show_values and radius >= VALUE_RADIUS
-    show_tags = show_text and gap >= 30.0
+    show_tags = show_text and gap >= 34.0  # room for a label and the bias tag of the next
     biases = snapshot.params if scene.mode == "weight" else snapshot.gradient
     diameter = 2 * radius
-    sprites = neuron_sprites(radius, painter.device().devicePixelRatioF())
-    half = math.ceil(radius + 1.0)
     activation_levels = []
-    for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+    for m in range(len(layout.sizes)):
         activations = snapshot.probe.activations[m]
-        levels = fill_levels(activations, max(1.0, geo.finite_max_abs(activations)))
-        activation_levels.append(levels)
-        for x, y, level in zip((xs - half).tolist(), (ys - half).tolist(), levels, strict=True):
-            painter.drawImage(QPointF(x, y), sprites[level])
+        activation_levels.append(
+            fill_levels(activations, max(1.0, geo.finite_max_abs(activations))))
+    if scene.thumbnails is not None:
+        paint_maps(painter, layout, scene.thumbnails)
+    else:
+        paint_circles(painter, layout, activation_levels)
     if radius >= MIN_SQUARE_RADIUS:
         painter.setPen(QPen(OUTLINE, 0.8))
         for m in range(1, len(layout.sizes)):
@@ -209,9 +232,13 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
         for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
             values = snapshot.probe.activations[m]
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
+                text = geo.format_number(values[i], ".2f")
+                if scene.thumbnails is not None:  # on a map: a small white tag at its foot
+                    paint_tag(painter, scene.base_font, QPointF(x, y + radius - 8), text)
+                    continue
                 painter.setPen(_FILL_TEXT[activation_levels[m][i]])
                 painter.drawText(QRectF(x - radius, y - radius, diameter, diameter),
-                                 Qt.AlignmentFlag.AlignCenter, geo.format_number(values[i], ".2f"))
+                                 Qt.AlignmentFlag.AlignCenter, text)
     if show_tags:
         for m in range(1, len(layout.sizes)):
             for i, y in enumerate(layout.neuron_y[m].tolist()):
@@ -227,6 +254,24 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 painter.drawText(QRectF(x - 40, y + radius + 1, 80, 14),
                                  Qt.AlignmentFlag.AlignCenter, scene.label(m, i))
+
+
+def paint_circles(painter: QPainter, layout: geo.CanvasLayout,
+                  activation_levels: list[list[int]]) -> None:
+    """Every neuron as a circle sprite filled by its shade of the probe's activation."""
+    radius = layout.radius
+    sprites = neuron_sprites(radius, painter.device().devicePixelRatioF())
+    half = math.ceil(radius + 1.0)
+    for xs, ys, levels in zip(layout.neuron_x, layout.neuron_y, activation_levels, strict=True):
+        for x, y, level in zip((xs - half).tolist(), (ys - half).tolist(), levels, strict=True):
+            painter.drawImage(QPointF(x, y), sprites[level])
+
+
+def paint_maps(painter: QPainter, layout: geo.CanvasLayout,
+               thumbnails: tuple[QImage, ...]) -> None:
+    """Every neuron as its map thumbnail: one unscaled blit of each layer's column image."""
+    for m, image in enumerate(thumbnails):
+        painter.drawImage(map_rect(layout, m, 0).topLeft(), image)
 
 
 def paint_tag(painter: QPainter, base_font: QFont, center: QPointF, text: str) -> None:
@@ -293,7 +338,12 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
                          f"{fraction * bins.max_abs:.3g}")
     x += 3 * 60 + 24
     bias_name = "bias b" if scene.mode == "weight" else "dC/db"
-    lines = [f"neuron fill: activation a of sample #{scene.snapshot.probe.row}"]
+    if scene.thumbnails is not None:
+        lines = ["neuron square: its activation a over the input plane (hover: large in Data)"]
+        if scene.show_values and layout.radius >= VALUE_RADIUS:
+            lines.append(f"number on it: a of sample #{scene.snapshot.probe.row}")
+    else:
+        lines = [f"neuron fill: activation a of sample #{scene.snapshot.probe.row}"]
     if layout.radius >= MIN_SQUARE_RADIUS:
         lines.append(f"square on a neuron's left: {bias_name} (same colours)")
     if not bins.drawn.all():

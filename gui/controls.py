@@ -1,17 +1,19 @@
 """The controls dock: data source, network editor and training hyperparameters.
 
 It edits a TrainingConfig and says what kind of change was made: `hyperparameters_changed`
-(applied at the next step, no reset) or `structure_changed` (data, architecture, init or
-seed: the window asks before discarding trained weights, then resets).
+(applied at the next step, no reset) or `structure_changed` (data, input features,
+architecture, init or seed: the window asks before discarding trained weights, then resets).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.config import HiddenLayer, TrainingConfig
 from engine.datasets import DATASET_INFO, DATASET_NAMES
+from engine.features import FEATURES, RAW_FEATURES, RAW_WIDTH
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import OPTIMIZERS
@@ -32,6 +35,7 @@ from engine.trainer import REGULARIZATIONS
 
 MAX_HIDDEN_LAYERS = 8
 MAX_LAYER_SIZE = 512
+FEATURE_COLUMNS = 4  # feature checkboxes per row
 
 
 def _combo(name: str, items: tuple[str, ...], tip: str) -> QComboBox:
@@ -82,8 +86,10 @@ class ControlsPanel(QWidget):
         self._csv_label = ""
         self._rows: list[HiddenLayerRow] = []
         self._updating = False
+        self._input_width = RAW_WIDTH
         layout = QVBoxLayout(self)
         layout.addWidget(self._create_data_group())
+        layout.addWidget(self._create_features_group())
         layout.addWidget(self._create_network_group())
         layout.addWidget(self._create_training_group())
         layout.addStretch(1)
@@ -114,6 +120,20 @@ class ControlsPanel(QWidget):
         for spin in (self.samples_spin, self.noise_spin, self.test_ratio_spin):
             spin.valueChanged.connect(self._on_structure_edit)
         regenerate.clicked.connect(self.regenerate_requested)
+        return group
+
+    def _create_features_group(self) -> QGroupBox:
+        """One checkbox per input feature of 2-D data (X1 and X2 alone: the raw inputs)."""
+        group = self.features_group = QGroupBox("Features", objectName="featuresGroup")
+        grid = QGridLayout(group)
+        grid.setHorizontalSpacing(8)
+        self.feature_checks: dict[str, QCheckBox] = {}
+        for number, feature in enumerate(FEATURES.values()):
+            check = QCheckBox(feature.display, objectName=f"featureCheck{number + 1}",
+                              toolTip=f"Input feature {feature.formula}")
+            check.toggled.connect(lambda on, name=feature.id: self._on_feature_toggled(name, on))
+            grid.addWidget(check, *divmod(number, FEATURE_COLUMNS))
+            self.feature_checks[feature.id] = check
         return group
 
     def _create_network_group(self) -> QGroupBox:
@@ -211,8 +231,25 @@ class ControlsPanel(QWidget):
         self.batch_spin.setValue(config.batch_size)
         self.regularization_combo.setCurrentText(config.regularization)
         self.regularization_rate_spin.setValue(config.regularization_rate)
+        self._set_features(config.features)
         self._update_data_widgets()
         self._updating = False
+
+    def set_input_width(self, width: int) -> None:
+        """The current data's number of input columns: features need exactly 2."""
+        self._input_width = width
+        self.features_group.setEnabled(width == RAW_WIDTH)
+        self.features_group.setToolTip(
+            "" if width == RAW_WIDTH
+            else f"Input features need 2-D data; this data has {width} input columns")
+
+    def features(self) -> tuple[str, ...]:
+        """The ticked features in canonical order; () when they equal the raw inputs (X1 and
+        X2) or the data is not 2-D."""
+        if self._input_width != RAW_WIDTH:
+            return ()
+        chosen = tuple(name for name, check in self.feature_checks.items() if check.isChecked())
+        return () if chosen == RAW_FEATURES else chosen
 
     def config(self) -> TrainingConfig:
         """The configuration the widgets show."""
@@ -234,6 +271,7 @@ class ControlsPanel(QWidget):
             regularization_rate=self.regularization_rate_spin.value(),
             initializer=self.initializer_combo.currentText(),
             seed=self.seed_spin.value(),
+            features=self.features(),
         )
 
     # -- hidden layer rows ----------------------------------------------------------------
@@ -266,6 +304,25 @@ class ControlsPanel(QWidget):
         row.deleteLater()
         self.add_layer_button.setEnabled(True)
         self._on_structure_edit()
+
+    # -- input features -------------------------------------------------------------------
+
+    def _set_features(self, features: tuple[str, ...]) -> None:
+        ticked = set(features or RAW_FEATURES)
+        for name, check in self.feature_checks.items():
+            check.setChecked(name in ticked)
+
+    def _on_feature_toggled(self, name: str, on: bool) -> None:
+        if self._updating:
+            return
+        if not on and not any(check.isChecked() for check in self.feature_checks.values()):
+            # At least one input must stay: the last ticked box cannot be unticked.
+            check = self.feature_checks[name]
+            check.blockSignals(True)
+            check.setChecked(True)
+            check.blockSignals(False)
+            return
+        self.structure_changed.emit()
 
     # -- handlers -------------------------------------------------------------------------
 

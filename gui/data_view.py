@@ -2,7 +2,9 @@
 
 Two inputs: the decision surface (or the regression surface) over snapshot.grid with the
 train points filled and the test points hollow. One input: the data as (x, target) with a
-fitted curve supplied by `set_curve`. Any other width: a message.
+fitted curve supplied by `set_curve`. Any other width: a message. Instead of the output, the
+surface can show a map: fixed values (`show_map`) or one neuron's activation over the plane,
+following every snapshot (`show_neuron_map`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedLayout, QV
 from engine.data import Dataset
 from engine.snapshot import GridOutputs, Snapshot
 from gui.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
+from gui.neuron_maps import map_levels
 from gui.plot_style import background, foreground, style_plot
 
 Array = NDArray[np.float64]
@@ -45,7 +48,9 @@ class DataView(QWidget):
         self._extent: tuple[float, float, float, float] | None = None
         self._task = ""
         self._output_count = 1
-        self._map: tuple[Array, str] | None = None
+        self._activation_names: tuple[str, ...] = ()
+        self._map: tuple[Array, str, tuple[float, float] | None] | None = None
+        self._neuron: tuple[int, int, str] | None = None  # layer, index, title of its map
         self._value_range: tuple[float, float] | None = None
 
         self.plot_widget = pg.PlotWidget()
@@ -107,6 +112,7 @@ class DataView(QWidget):
         self._train, self._test = train, test
         self._task = train.task
         self._map = None
+        self._neuron = None
         self._value_range = None
         if train.task == "regression" and len(train):
             targets = np.concatenate([train.targets[:, 0], test.targets[:, 0]])
@@ -141,6 +147,7 @@ class DataView(QWidget):
         """Show the network's output over the input plane (if the snapshot has a grid)."""
         self._task = snapshot.task
         self._output_count = snapshot.sizes[-1]
+        self._activation_names = snapshot.activation_names
         if self._train is None:
             self._show_message(snapshot.sizes[0] not in (1, 2))
         self._grid = snapshot.grid
@@ -155,14 +162,33 @@ class DataView(QWidget):
         order = np.argsort(x)
         self.curve.setData(np.asarray(x)[order], np.asarray(y)[order])
 
-    def show_map(self, values: Array | None, title: str = "") -> None:
-        """Show `values` (ny, nx) over the grid instead of the output; None shows the output."""
+    def show_map(self, values: Array | None, title: str = "",
+                 levels: tuple[float, float] | None = None) -> None:
+        """Show `values` (ny, nx) over the grid instead of the output, on the diverging
+        colormap from levels[0] to levels[1] (default +-max |value|); None shows the output."""
         grid = self._grid
         if values is not None and grid is not None and values.shape != grid.values.shape:
             raise ValueError(f"a map of shape {values.shape} does not fit the grid "
                              f"{grid.values.shape}")
-        self._map = None if values is None else (values, title)
+        self._map = None if values is None else (values, title, levels)
+        self._neuron = None
         self._draw_surface()
+
+    def show_neuron_map(self, layer: int, index: int, title: str = "") -> None:
+        """Show a^layer_index over the plane (snapshot.grid.activations[layer][index]) instead of
+        the output, following every new snapshot, until `show_map(None)`. Its levels are those
+        of the canvas thumbnails (gui/neuron_maps.map_levels)."""
+        self._map = None
+        self._neuron = (layer, index, title)
+        self._draw_surface()
+
+    def shown_neuron(self) -> tuple[int, int] | None:
+        """(layer, index) of the neuron whose map is shown, or None (also when the snapshot
+        has no map for the neuron asked for)."""
+        grid = self._grid
+        if self._neuron is None or grid is None or self._neuron_map(grid) is None:
+            return None
+        return self._neuron[0], self._neuron[1]
 
     def image_data(self) -> NDArray[np.generic] | None:
         """The array the surface displays ((ny, nx) values, or (ny, nx, 4) class colours)."""
@@ -175,10 +201,13 @@ class DataView(QWidget):
         if grid is None:
             return
         self.surface.setVisible(True)
-        if self._map is not None:
-            values, title = self._map
-            extent = float(np.max(np.abs(values))) or 1.0
-            self._set_surface(values, diverging_colormap(), (-extent, extent))
+        shown_map = self._map or self._neuron_map(grid)
+        if shown_map is not None:
+            values, title, levels = shown_map
+            if levels is None:
+                extent = float(np.max(np.abs(values))) or 1.0
+                levels = (-extent, extent)
+            self._set_surface(values, diverging_colormap(), levels)
             self.plot.setTitle(title, color=foreground(self.palette()).name())
         elif self._task == "classification" and self._output_count > 1:
             colors = np.array(CLASS_COLORS, dtype=np.uint8)[grid.classes % len(CLASS_COLORS)]
@@ -203,6 +232,20 @@ class DataView(QWidget):
             grid.x[0] - step_x / 2, grid.y[0] - step_y / 2,
             step_x * len(grid.x), step_y * len(grid.y),
         ))
+
+    def _neuron_map(self, grid: GridOutputs
+                    ) -> tuple[Array, str, tuple[float, float]] | None:
+        """The shown neuron's map in `grid`, its title and levels (None if it has none)."""
+        if self._neuron is None:
+            return None
+        layer, index, title = self._neuron
+        maps = grid.activations
+        if not 0 <= layer < len(maps) or not 0 <= index < maps[layer].shape[0]:
+            return None
+        names = self._activation_names
+        activation = names[layer - 1] if 0 < layer <= len(names) else None
+        values = maps[layer][index]
+        return values, title, map_levels(activation, values)
 
     def _set_surface(self, values: Array, colormap: pg.ColorMap,
                      levels: tuple[float, float]) -> None:

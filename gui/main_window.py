@@ -30,6 +30,7 @@ from engine.config import (
 from engine.data import Dataset
 from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
+from engine.features import display_names
 from engine.network import ParameterRef
 from engine.seeding import seed_streams
 from engine.snapshot import Snapshot
@@ -45,6 +46,7 @@ from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
 from gui.inspector import install_inspector
 from gui.metrics_panel import install_metrics_panel
+from gui.neuron_maps import install_neuron_maps
 from gui.runs import install_runs
 from gui.session_actions import install_sessions
 from gui.status import MessageBanner, StatusLine
@@ -132,6 +134,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_hand_edits(self)
         install_sessions(self)
         install_metrics_panel(self)
+        install_neuron_maps(self)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,
@@ -412,7 +415,11 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _show_data(self, trainer: Trainer) -> None:
         """Hand the (immutable) data of a new trainer to the views, before the worker owns it."""
         self.data_view.set_data(trainer.data.train, trainer.data.test)
-        self.canvas.set_feature_names(trainer.data.train.feature_names)
+        # The trained network's input features (exports rebuild the network with them).
+        features = self.network_features = trainer.network.features
+        self.canvas.set_feature_names(display_names(features) if features
+                                      else trainer.data.train.feature_names)
+        self.controls.set_input_width(trainer.data.train.inputs.shape[1])
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))
         self.sample_spin.setValue(0)

@@ -17,7 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.config import HiddenLayer, TrainingConfig
-from engine.errors import DeltascopeError
+from engine.errors import ConfigError, DeltascopeError
+from engine.features import canonical_features
 from engine.snapshot import Snapshot, frozen_copy
 from gui.cost_plot import OVERLAY_COLORS, OverlayCurves, overlay_color
 
@@ -156,6 +157,8 @@ def config_from_dict(data: object, where: str = "settings") -> TrainingConfig:
         default = getattr(defaults, name)
         if name == "hidden":
             values[name] = _hidden_layers(value, where)
+        elif name == "features":
+            values[name] = _features(value, where)
         elif name in ("samples", "noise") and value is None:
             values[name] = None
         elif name == "samples":
@@ -165,6 +168,15 @@ def config_from_dict(data: object, where: str = "settings") -> TrainingConfig:
         else:
             values[name] = _field(data, name, type(default), where)
     return defaults.with_changes(**values)
+
+
+def _features(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise RunFormatError(f"{where}: features must be a list of feature names")
+    try:
+        return canonical_features(value) if value else ()
+    except ConfigError as error:
+        raise RunFormatError(f"{where}: features: {error}") from None
 
 
 def _hidden_layers(value: object, where: str) -> tuple[HiddenLayer, ...]:

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QFileDialog
 from engine.config import HiddenLayer, TrainingConfig, build_trainer, default_output_for
 from engine.csv_data import load_csv
 from engine.errors import DeltascopeError
+from engine.features import RAW_WIDTH
 from engine.network import Network
 from engine.numpy_code import numpy_code
+from engine.snapshot import Snapshot
 from engine.weights_io import export_network, load_weights
 from gui import dialogs
 
@@ -47,6 +49,8 @@ class FileActionsMixin(_Base):
         config = self.controls.config().with_changes(
             dataset=dataset.name, output_activation=output, loss=loss, samples=None, noise=None,
             test_ratio=self._config.test_ratio if len(dataset) > 8 else 0.0)
+        if dataset.inputs.shape[1] != RAW_WIDTH:
+            config = config.with_changes(features=())  # input features need 2-D data
         try:
             trainer = build_trainer(config, dataset)
         except DeltascopeError as error:
@@ -68,10 +72,10 @@ class FileActionsMixin(_Base):
             loaded = load_weights(path)
             network = loaded.network
             dataset = self.make_dataset(self._config)
-            if network.sizes[0] != dataset.inputs.shape[1]:
+            if network.input_width != dataset.inputs.shape[1]:
                 raise DeltascopeError(
-                    f"{Path(path).name}: layer 1 takes {network.sizes[0]} inputs but the dataset "
-                    f"has {dataset.inputs.shape[1]} features")
+                    f"{Path(path).name}: the network takes {network.input_width} inputs but the "
+                    f"dataset has {dataset.inputs.shape[1]} input columns")
             if network.sizes[-1] != dataset.targets.shape[1]:
                 raise DeltascopeError(
                     f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
@@ -91,7 +95,7 @@ class FileActionsMixin(_Base):
         hidden = tuple(HiddenLayer(size, activation) for size, activation in
                        zip(network.sizes[1:-1], network.activations[:-1], strict=True))
         return self._config.with_changes(hidden=hidden, output_activation=network.activations[-1],
-                                         loss=loss)
+                                         loss=loss, features=network.features)
 
     def _on_export_weights(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
@@ -104,9 +108,8 @@ class FileActionsMixin(_Base):
         snapshot = self.sync() if self.playing else self.snapshot
         if snapshot is None:
             return False
-        network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
         try:
-            export_network(path, network, snapshot.loss)
+            export_network(path, self._snapshot_network(snapshot), snapshot.loss)
         except (DeltascopeError, OSError) as error:
             self.report("Cannot export weights", str(error))
             return False
@@ -119,15 +122,19 @@ class FileActionsMixin(_Base):
         snapshot = self.sync() if self.playing else self.snapshot
         if snapshot is None:
             return None
-        network = Network(snapshot.sizes, snapshot.activation_names, snapshot.params)
         try:
-            code = numpy_code(network)
+            code = numpy_code(self._snapshot_network(snapshot))
         except DeltascopeError as error:
             self.report("Cannot copy code", str(error))
             return None
         QGuiApplication.clipboard().setText(code)
         self.statusBar().showMessage("NumPy code of the forward pass copied to the clipboard", 5000)
         return code
+
+    def _snapshot_network(self, snapshot: Snapshot) -> Network:
+        """The network a snapshot shows, with the input features of the trainer it came from."""
+        return Network(snapshot.sizes, snapshot.activation_names, snapshot.params,
+                       self.network_features)
 
     def _on_export_plots(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")

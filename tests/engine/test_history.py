@@ -99,7 +99,9 @@ def test_recording_changes_nothing_and_keeps_each_step(config: TrainingConfig) -
             assert stored.rows is None  # the whole set in order: nothing stored
 
 
-@pytest.mark.parametrize("config", [XOR, CIRCLE], ids=["xor-full-batch", "circle-mini-batch"])
+@pytest.mark.parametrize(
+    "config", [XOR, CIRCLE, CIRCLE.with_changes(features=("x1", "x1^2", "x2^2"))],
+    ids=["xor-full-batch", "circle-mini-batch", "circle-with-features"])
 def test_rebuilt_snapshot_reproduces_the_stored_gradient_exactly(config: TrainingConfig) -> None:
     steps, probe_row = 25, 2
     live = live_snapshots(config, steps, probe_row)

@@ -396,6 +396,15 @@ def test_a_malformed_dict_says_what_is_wrong(data: Any, message: str) -> None:
         PinnedRun.from_dict(data)
 
 
+def test_input_features_survive_the_settings_round_trip() -> None:
+    config = CIRCLE.with_changes(features=("x1^2", "x2^2"))
+    assert config_from_dict(config.to_dict()) == config
+    with pytest.raises(RunFormatError, match="unknown input feature 'x3'"):
+        config_from_dict({"features": ["x3"]})
+    with pytest.raises(RunFormatError, match="features must be a list"):
+        config_from_dict({"features": "x1"})
+
+
 def test_config_defaults_fill_missing_settings_and_limits_hold() -> None:
     assert config_from_dict({"learning_rate": 2}) == TrainingConfig(learning_rate=2.0)
     with pytest.raises(RunFormatError, match="at most 20 pinned runs, got 21"):
