@@ -344,8 +344,10 @@ class Network:
             bias_gradient = flat[bias_block]
             # dC/dW = scale * Delta^T A, dC/db = scale * 1^T Delta (sum over samples, per neuron),
             # written straight into flat (the ufuncs' positional out argument)
-            _matmul(delta.T, activations[m], weight_gradient)
-            _add_reduce(delta, 0, None, bias_gradient)
+            # (the scale goes on the small delta, not on the large gradient afterwards)
+            scaled_delta = delta if scale == 1.0 else delta * scale
+            _matmul(scaled_delta.T, activations[m], weight_gradient)
+            _add_reduce(scaled_delta, 0, None, bias_gradient)
             weight_grads.append(weight_gradient)
             bias_grads.append(bias_gradient)
             deltas.append(delta)
@@ -356,8 +358,6 @@ class Network:
         weight_grads.reverse()  # the loop went from the last layer to the first
         bias_grads.reverse()
         deltas.reverse()
-        if scale != 1.0:
-            flat *= scale  # one pass over every layer's gradient
         return Gradients(
             float(_add_reduce(per_sample_costs)) * scale, per_sample_costs, flat, weight_grads,
             bias_grads, deltas, scale,

@@ -6,10 +6,21 @@ them to the worker, and draws the Snapshots the worker sends back.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QCoreApplication,
+    QEventLoop,
+    QSettings,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -57,7 +68,8 @@ from gui.worker import TrainingWorker
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
-PLOT_INTERVAL_MS = 400  # plots redraw at most this often while training plays
+PLOT_INTERVAL = 0.4  # seconds: plots redraw at most this often while training plays
+PAINT_ROUNDS = 3
 
 
 class MainWindow(FileActionsMixin, QMainWindow):
@@ -84,9 +96,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._pacer = FramePacer()
         self._waiting_loops: dict[int, QEventLoop] = {}  # sync() and step() calls waiting
         self._fence_token = 0
-        self._pending_plots: Snapshot | None = None  # waiting for the plot timer
-        self._plot_timer = QTimer(self, singleShot=True)
-        self._plot_timer.timeout.connect(self._draw_pending_plots)
+        self._plots_drawn_at = -math.inf  # time.monotonic() of the last plot redraw
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -367,38 +377,33 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.show_snapshot(snapshot)
-        # Ask for the next frame only when drawing this one stays within the CPU budget.
-        wait_ms = round(1000.0 * self._pacer.delay())
-        QTimer.singleShot(wait_ms, self, lambda: self._worker.acknowledge_frame())
+        if self.playing:
+            # Paint now, while the worker rests (see TrainingWorker.frame_drawn): repaints
+            # are posted events, and each round of them can post one more.
+            for _ in range(PAINT_ROUNDS):
+                QCoreApplication.sendPostedEvents()
+        # The next frame comes only when drawing this one stays within the CPU budget.
+        self._worker.frame_drawn(self._pacer.delay())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         """Draw `snapshot` in every view (the latest one, or one from history).
 
         While training plays, the plots (pyqtgraph: costly to repaint, and every millisecond
         the GUI thread draws is one the training thread waits for the GIL) follow at most
-        every PLOT_INTERVAL_MS; the canvas and status line take every frame. Paused, every
+        every PLOT_INTERVAL; the canvas and status line take every frame. Paused, every
         view shows the snapshot at once.
         """
         self.canvas.set_snapshot(snapshot)
         self.status_line.set_snapshot(snapshot)
-        if self.playing:
-            self._pending_plots = snapshot
-            if not self._plot_timer.isActive():
-                self._plot_timer.start(PLOT_INTERVAL_MS)
-        else:
-            self._draw_plots(snapshot)
+        if not (self.playing and time.monotonic() - self._plots_drawn_at < PLOT_INTERVAL):
+            self._draw_plots(snapshot)  # else a later frame, or the one at the pause, will
         self.snapshot_shown.emit(snapshot)
 
     def _draw_plots(self, snapshot: Snapshot) -> None:
-        self._plot_timer.stop()
-        self._pending_plots = None
+        self._plots_drawn_at = time.monotonic()
         self.cost_plot.set_snapshot(snapshot)
         self.heatmaps.set_snapshot(snapshot)
         self.data_view.set_snapshot(snapshot)
-
-    def _draw_pending_plots(self) -> None:
-        if self._pending_plots is not None:
-            self._draw_plots(self._pending_plots)
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing

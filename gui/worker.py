@@ -3,9 +3,10 @@
 Commands from the GUI thread are queued closures that run in the worker thread between
 steps; `_interrupt` is set with each command so a running burst stops before its next
 step (so Pause takes effect before the next step starts). While playing, the worker
-trains at full speed and emits a snapshot at most every 1/30 s, and never more than
-`MAX_FRAMES_IN_FLIGHT` that the GUI has not yet drawn (throttled at the source). Pause,
-Step and every command that changes state always emit one.
+trains at full speed and emits a snapshot at most every 1/30 s, only once the GUI has
+drawn the last one (`frame_drawn`) and no sooner than the GUI asked (throttled at the
+source); it rests while the GUI draws. Pause, Step and every command that changes state
+always emit one.
 
 Every step is recorded in a StepHistory (engine/history.py), a ring buffer of the last N
 steps; `request_history_snapshot` rebuilds the Snapshot of a stored step in this thread and
@@ -35,7 +36,11 @@ from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
 FRAME_INTERVAL = 1.0 / 30.0
-MAX_FRAMES_IN_FLIGHT = 2
+# After sending a frame while playing, the worker rests (without the GIL) until the GUI has
+# drawn it, at most this many seconds. Python runs one thread at a time: a GUI thread that
+# has to win the GIL back from the training loop for each of its Python calls draws slowly,
+# and each such switch costs the training loop too (milliseconds on a virtual machine).
+MAX_REST = 0.25
 
 Command = Callable[[], None]
 
@@ -77,8 +82,11 @@ class TrainingWorker(QObject):
         self._interrupt = False
         self._playing = False
         self._probe_row = 0
-        self._frames_lock = threading.Lock()
-        self._frames_in_flight = 0
+        self._frame_drawn = threading.Event()  # set: the GUI has drawn the last frame
+        self._frame_drawn.set()
+        self._next_frame_at = 0.0  # perf_counter time; set by the GUI in frame_drawn
+        self._rate_steps = 0  # steps and seconds trained since the last frame
+        self._rate_seconds = 0.0
         self._cancel_check = False
         self._history = _new_history(trainer)
         self._requests_lock = threading.Lock()
@@ -91,6 +99,7 @@ class TrainingWorker(QObject):
         """Run `command` in the worker thread before the next training step."""
         self._commands.put(command)
         self._interrupt = True
+        self._frame_drawn.set()  # a command ends a rest
 
     def play(self) -> None:
         self.submit(lambda: self._set_playing(True))
@@ -203,15 +212,17 @@ class TrainingWorker(QObject):
 
         self.submit(apply)
 
-    def acknowledge_frame(self) -> None:
-        """The GUI has drawn one snapshot; the worker may send another while playing."""
-        with self._frames_lock:
-            self._frames_in_flight = max(0, self._frames_in_flight - 1)
+    def frame_drawn(self, next_in: float = 0.0) -> None:
+        """The GUI has drawn the last snapshot: a resting worker trains on, and while playing
+        sends its next frame no sooner than `next_in` seconds from now."""
+        self._next_frame_at = time.perf_counter() + next_in
+        self._frame_drawn.set()
 
     def stop(self) -> None:
         """Ask `run` to return; then quit() and wait() on the thread."""
         self._commands.put(None)
         self._interrupt = True
+        self._frame_drawn.set()
 
     # -- the worker thread ----------------------------------------------------------------
 
@@ -258,13 +269,17 @@ class TrainingWorker(QObject):
         except DivergenceError as error:
             self._on_divergence(error)
             return
-        elapsed = time.perf_counter() - start
-        if steps and elapsed > 0:
-            self.rate_measured.emit(steps / elapsed)
-        with self._frames_lock:
-            busy = self._frames_in_flight >= MAX_FRAMES_IN_FLIGHT
-        if not busy:
+        now = time.perf_counter()
+        self._rate_steps += steps
+        self._rate_seconds += now - start
+        if self._frame_drawn.is_set() and now >= self._next_frame_at:
+            # Everything for the GUI goes out together, then the worker rests while the
+            # GUI draws: one GIL hand-over per frame instead of one per signal and paint.
+            if self._rate_seconds > 0:
+                self.rate_measured.emit(self._rate_steps / self._rate_seconds)
+            self._rate_steps, self._rate_seconds = 0, 0.0
             self._emit_snapshot()
+            self._frame_drawn.wait(MAX_REST)
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self._playing:
@@ -354,8 +369,7 @@ class TrainingWorker(QObject):
         self._publish(snapshot)
 
     def _publish(self, snapshot: Snapshot) -> None:
-        with self._frames_lock:
-            self._frames_in_flight += 1
+        self._frame_drawn.clear()
         self.history_info.emit(self._history.info())
         self.snapshot_ready.emit(snapshot)
 

@@ -36,7 +36,7 @@ class Received:
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshots.append(snapshot)
-        self._worker.acknowledge_frame()
+        self._worker.frame_drawn()
 
     @property
     def last(self) -> Snapshot:
