@@ -19,11 +19,14 @@ the stored one, since it is the same computation on the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from engine.gradient_norms import weight_slices
+from engine.network import parameter_count
 from engine.network import parameter_index as parameter_index  # re-exported for the GUI
 from engine.snapshot import Snapshot, build_snapshot, frozen_copy
 from engine.trainer import BatchResult, Trainer
@@ -268,6 +271,43 @@ class StepHistory:
         slots = self._slots()
         return ParameterSeries(index, self._steps[slots], self._params[slots, index],
                                self._gradients[slots, index])
+
+    def weight_gradient_norms(self, sizes: Sequence[int], after: int | None = None
+                              ) -> tuple[NDArray[np.int64], Array]:
+        """||dC/dW^m||_F of every stored step after step `after` (all of them for None), oldest
+        first: (steps (k,), norms (k, layers)); `sizes` are the network's layer sizes. Only
+        the steps still stored are there (none with capacity 0), so after more steps than
+        the capacity some are missing. Vectorised over the ring's consecutive slots, which it
+        reads in place: no copy of the stored gradients is made, whatever their size."""
+        if parameter_count(sizes) != self.parameter_count:
+            raise ValueError(f"sizes {tuple(sizes)} do not have {self.parameter_count} "
+                             "parameters")
+        steps = self.steps()
+        first = 0 if after is None else int(np.searchsorted(steps, after, side="right"))
+        blocks = weight_slices(sizes)
+        squares = np.empty((len(steps) - first, len(blocks)))
+        done = 0
+        with np.errstate(over="ignore"):  # a huge gradient's norm: Inf, as np.linalg.norm
+            for run in self._slot_runs(first):
+                gradients = self._gradients[run]
+                rows = slice(done, done + len(gradients))
+                for m, block in enumerate(blocks):
+                    weights = gradients[:, block]
+                    squares[rows, m] = np.einsum("ij,ij->i", weights, weights)
+                done = rows.stop
+        return steps[first:], np.sqrt(squares)
+
+    def _slot_runs(self, first: int) -> list[slice]:
+        """The slots of the stored steps but the `first` oldest, as at most two runs of
+        consecutive slots (the ring may wrap around), oldest first."""
+        length = self._count - first
+        if length <= 0:
+            return []
+        start = (self._next - length) % self._capacity
+        end = start + length
+        if end <= self._capacity:
+            return [slice(start, end)]
+        return [slice(start, self._capacity), slice(0, end - self._capacity)]
 
 
 def _checked_capacity(capacity: int) -> int:

@@ -103,17 +103,24 @@ class Gradients:
         fields["scale"] = scale
 
 
-def parameter_views(flat: Array, sizes: Sequence[int]) -> tuple[list[Array], list[Array]]:
-    """Weight matrices and bias vectors as views into a flat parameter vector."""
-    weights: list[Array] = []
-    biases: list[Array] = []
+def parameter_slices(sizes: Sequence[int]) -> list[tuple[slice, slice]]:
+    """Where W^m (its N^m x N^(m-1) entries, row-major) and then b^m lie in the flat parameter
+    vector of a network of `sizes`, layer after layer."""
+    slices = []
     offset = 0
     for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-        weights.append(flat[offset : offset + n_out * n_in].reshape(n_out, n_in))
-        offset += n_out * n_in
-        biases.append(flat[offset : offset + n_out])
-        offset += n_out
-    return weights, biases
+        bias_start = offset + n_out * n_in
+        slices.append((slice(offset, bias_start), slice(bias_start, bias_start + n_out)))
+        offset = bias_start + n_out
+    return slices
+
+
+def parameter_views(flat: Array, sizes: Sequence[int]) -> tuple[list[Array], list[Array]]:
+    """Weight matrices and bias vectors as views into a flat parameter vector."""
+    slices = parameter_slices(sizes)
+    weights = [flat[w].reshape(n_out, n_in)
+               for (w, _), n_in, n_out in zip(slices, sizes[:-1], sizes[1:], strict=True)]
+    return weights, [flat[b] for _, b in slices]
 
 
 def parameter_count(sizes: Sequence[int]) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engine.evaluation import DataEvaluation, evaluate_split
+from engine.gradient_norms import GradientNorms
 from engine.network import ForwardPass, Gradients, Network, parameter_views
 from engine.trainer import QUIET_FLOATING_POINT, BatchResult, Trainer
 
@@ -104,6 +105,9 @@ class Snapshot:
     diverged: True only for a snapshot taken with take_snapshot(..., allow_nonfinite=True)
     of a state whose cost, parameters, gradient or update hold NaN or Inf.
     evaluation: train and test metrics at `params` (confusion matrices, or RMSE and R^2).
+    gradient_norms: every layer's ||dC/dW^m|| over the run up to this step, as the training
+    worker attaches it to the snapshots it sends (None otherwise, and for past steps rebuilt
+    from the history).
     """
 
     step: int
@@ -132,6 +136,7 @@ class Snapshot:
     message: str = ""
     diverged: bool = False  # the cost or some parameter, gradient or update is NaN or Inf
     evaluation: DataEvaluation | None = None
+    gradient_norms: GradientNorms | None = None
 
     @property
     def weights(self) -> list[Array]:

@@ -1,7 +1,9 @@
 """Every layer's gradient dC/dW^m and dC/db^m as heatmaps, plus each layer's gradient norm.
 
 Row i of a weight heatmap is neuron i of layer m, column j is input j (neuron j of layer
-m-1), exactly as W^m is laid out in shared/MATH.md; row 0 is at the top.
+m-1), exactly as W^m is laid out in shared/MATH.md; row 0 is at the top. The norm curves are
+the series a live snapshot carries (Snapshot.gradient_norms, one point per step the worker's
+history held), drawn as they are: a diverging run's Inf or NaN norms leave gaps.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.history import HISTORY_MESSAGE
+from engine.gradient_norms import GradientNorms
 from engine.network import ParameterRef
 from engine.notation import superscript
 from engine.snapshot import Snapshot
@@ -43,7 +45,6 @@ from gui.plot_style import (
 
 Array = NDArray[np.float64]
 
-NORM_CAPACITY = 5000
 _BIAS_PLOT_WIDTH = 58
 _BOTTOM_AXIS_HEIGHT = 22
 
@@ -122,9 +123,7 @@ class GradientHeatmaps(QWidget):
         self.weight_images: list[CellImage] = []
         self.bias_images: list[CellImage] = []
         self.norm_curves: list[pg.PlotDataItem] = []
-        self._norm_steps = np.empty(NORM_CAPACITY)
-        self._norms = np.empty((NORM_CAPACITY, 0))
-        self._norm_count = 0
+        self._gradient_norms: GradientNorms | None = None  # what the norm curves show
 
         self._rows_widget = QWidget()
         self._rows_layout = QVBoxLayout(self._rows_widget)
@@ -181,13 +180,15 @@ class GradientHeatmaps(QWidget):
     # -- public API ------------------------------------------------------------------------
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
-        """Show the snapshot's gradients; rebuild the plots only if the architecture changed."""
+        """Show the snapshot's gradients and, if it carries them, its gradient norms (a past
+        step from the history carries none: the curves keep the run as they show it);
+        rebuild the plots only if the architecture changed."""
         if snapshot.sizes != self._sizes:
             self._rebuild(snapshot.sizes)
         self._snapshot = snapshot
         self._draw_images()
-        if snapshot.message != HISTORY_MESSAGE:  # a past step is shown, not a new one
-            self._record_norms(snapshot)
+        if snapshot.gradient_norms is not None:
+            self._draw_norms(snapshot.gradient_norms)
         self._show_hover_text()
 
     def set_selection(self, ref: ParameterRef | None) -> None:
@@ -249,10 +250,12 @@ class GradientHeatmaps(QWidget):
         viewport = row.graphics.viewport()
         return QPointF(viewport.mapTo(self, row.graphics.mapFromScene(scene)))
 
-    def norm_data(self) -> tuple[Array, Array]:
-        """The recorded (steps (n,), Frobenius norms (n, layers))."""
-        count = self._norm_count
-        return self._norm_steps[:count].copy(), self._norms[:count].copy()
+    def norm_data(self) -> tuple[NDArray[np.int64], Array]:
+        """The drawn (steps (n,), Frobenius norms (n, layers)), read-only."""
+        shown = self._gradient_norms
+        if shown is None:
+            return np.empty(0, dtype=np.int64), np.empty((0, len(self.norm_curves)))
+        return shown.steps, shown.norms
 
     # -- building --------------------------------------------------------------------------
 
@@ -274,9 +277,7 @@ class GradientHeatmaps(QWidget):
         for m, curve in enumerate(self.norm_curves, start=1):
             self._norm_legend.addItem(curve, f"layer {m}")
         self._sizes = sizes
-        self._norm_steps = np.empty(NORM_CAPACITY)
-        self._norms = np.empty((NORM_CAPACITY, len(sizes) - 1))
-        self._norm_count = 0
+        self._gradient_norms = None
         self._hovered = None
         self.set_selection(self._selection)
         self.set_highlighted_layer(self._highlighted)
@@ -379,26 +380,11 @@ class GradientHeatmaps(QWidget):
             row.color_bar.axis.setTicks([[(levels[0], f"{levels[0]:.2g}"), (0.0, "0"),
                                           (levels[1], f"{levels[1]:.2g}")]])
 
-    def _record_norms(self, snapshot: Snapshot) -> None:
-        """Append this step's per-layer ‖dC/dW^m‖_F; restart if time went backwards."""
-        count = self._norm_count
-        if count and snapshot.step == self._norm_steps[count - 1]:
-            return
-        if count and snapshot.step < self._norm_steps[count - 1]:
-            count = 0
-        if count == NORM_CAPACITY:
-            # Keep the whole run in view at half the resolution rather than forget its start.
-            half = self._norm_steps[:count:2].size
-            self._norm_steps[:half] = self._norm_steps[:count:2]
-            self._norms[:half] = self._norms[:count:2]
-            count = half
-        self._norm_steps[count] = snapshot.step
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run's norm: Inf
-            self._norms[count] = [np.linalg.norm(layer.weight_gradients)
-                                  for layer in snapshot.layers]
-        self._norm_count = count + 1
-        for index, curve in enumerate(self.norm_curves):
-            curve.setData(self._norm_steps[: count + 1], self._norms[: count + 1, index])
+    def _draw_norms(self, gradient_norms: GradientNorms) -> None:
+        """One curve per layer through every point of the series."""
+        self._gradient_norms = gradient_norms
+        for m, curve in enumerate(self.norm_curves):
+            curve.setData(gradient_norms.steps, gradient_norms.norms[:, m])
 
     # -- interaction -----------------------------------------------------------------------
 

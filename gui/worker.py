@@ -13,6 +13,10 @@ steps; `request_history_snapshot` rebuilds the Snapshot of a stored step in this
 sends it as `history_snapshot_ready`, and `request_parameter_series` sends one parameter's
 stored values and gradients. A new trainer (Reset, new data or architecture) clears it.
 
+Every live snapshot carries each layer's gradient norm ||dC/dW^m|| at every step the history
+still held when it was sent (`Snapshot.gradient_norms`: the run's GradientNormSeries, frozen
+at that moment); snapshots rebuilt from the history carry none.
+
 `set_parameter` is the one way the GUI changes a weight or bias by hand (gui/hand_edits.py):
 it runs between steps like every command and answers with `parameter_set` and a snapshot.
 """
@@ -23,13 +27,14 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.errors import DeltascopeError, DivergenceError
 from engine.gradcheck import GradientCheckCancelled, check_gradients
+from engine.gradient_norms import GradientNormSeries
 from engine.history import StepHistory, default_capacity, rebuild_snapshot
 from engine.network import ParameterRef, parameter_count
 from engine.snapshot import Snapshot, take_snapshot
@@ -89,6 +94,7 @@ class TrainingWorker(QObject):
         self._rate_seconds = 0.0
         self._cancel_check = False
         self._history = _new_history(trainer)
+        self._norm_series = GradientNormSeries(trainer.network.depth)
         self._requests_lock = threading.Lock()
         self._wanted_history_step: int | None = None
         self._wanted_series_index: int | None = None
@@ -123,6 +129,10 @@ class TrainingWorker(QObject):
                 self._history.clear()  # same architecture: keep the chosen N
             else:
                 self._history = _new_history(trainer)
+            if trainer.network.depth == self._norm_series.layers:
+                self._norm_series.clear()
+            else:
+                self._norm_series = GradientNormSeries(trainer.network.depth)
             self.trainer_replaced.emit()
             self._emit_snapshot()
 
@@ -369,9 +379,24 @@ class TrainingWorker(QObject):
         self._publish(snapshot)
 
     def _publish(self, snapshot: Snapshot) -> None:
+        """Send a live snapshot (never one rebuilt from the history), with the norm series."""
         self._frame_drawn.clear()
         self.history_info.emit(self._history.info())
-        self.snapshot_ready.emit(snapshot)
+        self.snapshot_ready.emit(self._with_gradient_norms(snapshot))
+
+    def _with_gradient_norms(self, snapshot: Snapshot) -> Snapshot:
+        """`snapshot` carrying the run's gradient norms up to its step: those of the steps
+        recorded since the last snapshot (the ones the history still holds), then its own.
+        The same step again (a hand edit or a setting changed the gradient) replaces it."""
+        series = self._norm_series
+        series.extend(*self._history.weight_gradient_norms(snapshot.sizes, series.last_step))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged state's norm: Inf/NaN
+            norms = [np.linalg.norm(layer.weight_gradients) for layer in snapshot.layers]
+        if series.last_step == snapshot.step:
+            series.replace_last(norms)
+        else:
+            series.extend([snapshot.step], [norms])
+        return replace(snapshot, gradient_norms=series.frozen())
 
     def _serve_history_snapshot(self) -> None:
         with self._requests_lock:

@@ -84,9 +84,10 @@ def test_scrubbing_shows_the_stored_step_exactly(make_window, qtbot, monkeypatch
     assert timeline.slider.value() == 23
 
     norm_steps, norms = window.heatmaps.norm_data()
+    assert list(norm_steps) == list(range(24))  # every step, not one point per snapshot
     shown = _scrub_to(window, qtbot, 9)
     expected = take_snapshot(trained(CIRCLE, 9), window.sample_spin.value())
-    after_steps, after_norms = window.heatmaps.norm_data()  # the norm curve is not rewound
+    after_steps, after_norms = window.heatmaps.norm_data()  # the norm curves stay as they are
     assert np.array_equal(after_steps, norm_steps) and np.array_equal(after_norms, norms)
     assert np.array_equal(shown.params, expected.params)
     assert np.array_equal(shown.gradient, expected.gradient)
@@ -153,6 +154,7 @@ def test_the_timeline_keeps_the_last_n_steps_and_shows_its_memory(make_window, q
     qtbot.waitUntil(lambda: timeline.info is not None and timeline.info.capacity == 10,
                     timeout=5000)
     window.step(25)
+    assert list(window.heatmaps.norm_data()[0]) == [0, *range(15, 26)]  # the steps kept
     info = timeline.info
     assert info is not None
     assert (info.kept, info.first_step, info.last_step) == (10, 15, 24)
@@ -173,9 +175,38 @@ def test_the_timeline_keeps_the_last_n_steps_and_shows_its_memory(make_window, q
     qtbot.waitUntil(lambda: timeline.info is not None and timeline.info.capacity == 0,
                     timeout=5000)
     window.step(5)
+    assert list(window.heatmaps.norm_data()[0]) == [0, 5]  # the snapshots' own steps only
     assert timeline.capacity_spin.text() == "history off"
     assert timeline.info.kept == 0 and not timeline.slider.isEnabled()
     assert timeline.memory_label.text() == "0 steps kept, 0 B"
+
+
+def _weight_gradient_norms(snapshot: Snapshot) -> list[float]:
+    return [float(np.linalg.norm(layer.weight_gradients)) for layer in snapshot.layers]
+
+
+def test_the_norm_plot_has_every_step_and_a_reset_clears_it(make_window, qtbot) -> None:
+    window = make_window(CIRCLE)
+    window.step(100)  # one snapshot, at step 100
+    replay = trained(CIRCLE, 0)
+    expected = []
+    for _ in range(101):
+        expected.append(_weight_gradient_norms(take_snapshot(replay)))
+        replay.step()
+    steps, norms = window.heatmaps.norm_data()
+    assert list(steps) == list(range(101))
+    np.testing.assert_allclose(norms, expected, rtol=1e-12)
+    for m, curve in enumerate(window.heatmaps.norm_curves):
+        x, y = curve.getOriginalDataset()
+        assert list(x) == list(range(101))
+        np.testing.assert_allclose(y, [row[m] for row in expected], rtol=1e-12)
+
+    window.reset()
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=5000)
+    steps, norms = window.heatmaps.norm_data()
+    assert list(steps) == [0]
+    np.testing.assert_allclose(norms, [expected[0]], rtol=1e-12)  # same seed, same start
+    assert list(window.heatmaps.norm_curves[0].getOriginalDataset()[0]) == [0]
 
 
 def test_format_bytes() -> None:

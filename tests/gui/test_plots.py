@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
 from engine.data import Dataset, split_dataset
+from engine.gradient_norms import GradientNormSeries
 from engine.initializers import initialize
 from engine.network import Network, ParameterRef
 from engine.snapshot import HistoryArrays, Snapshot, take_snapshot
@@ -261,22 +262,29 @@ def test_items_are_kept_until_the_architecture_changes(heatmaps: GradientHeatmap
     assert np.array_equal(heatmaps.image_data(2)[0], deeper.layers[1].weight_gradients)
 
 
-def test_gradient_norms_grow_one_point_per_step(heatmaps: GradientHeatmaps) -> None:
-    trainer = xor_trainer()
-    snapshots = [snapshot_after(trainer, 1) for _ in range(4)]
-    for count, snapshot in enumerate(snapshots, start=1):
-        heatmaps.set_snapshot(snapshot)
-        heatmaps.set_snapshot(snapshot)  # a repeated step adds nothing
-        steps, norms = heatmaps.norm_data()
-        assert len(steps) == count
-        assert len(heatmaps.norm_curves[0].getData()[0]) == count
-    np.testing.assert_array_equal(steps, [s.step for s in snapshots])
-    expected = [[np.linalg.norm(layer.weight_gradients) for layer in s.layers] for s in snapshots]
-    np.testing.assert_allclose(norms, expected)
+def test_norm_curves_draw_the_series_a_snapshot_carries(heatmaps: GradientHeatmaps) -> None:
+    snapshot = snapshot_after(xor_trainer(), 3)
+    series = GradientNormSeries(2)
+    steps = np.arange(5)
+    # A diverging stretch too: a zero, Inf and NaN draw as gaps, without a warning.
+    norms = np.array([[0.5, 2.0], [0.25, 1.0], [np.inf, np.nan], [0.0, 0.5], [0.125, 0.25]])
+    series.extend(steps, norms)
+    heatmaps.set_snapshot(dataclasses.replace(snapshot, gradient_norms=series.frozen()))
+    assert not heatmaps.norm_graphics.grab().isNull()  # painted
+    shown_steps, shown_norms = heatmaps.norm_data()
+    np.testing.assert_array_equal(shown_steps, steps)
+    np.testing.assert_array_equal(shown_norms, norms)
+    for m, curve in enumerate(heatmaps.norm_curves):
+        x, y = curve.getOriginalDataset()
+        np.testing.assert_array_equal(x, steps)
+        np.testing.assert_array_equal(y, norms[:, m])
     assert [heatmaps._norm_legend.getLabel(c).text for c in heatmaps.norm_curves] == [
         "layer 1", "layer 2"]
-    heatmaps.set_snapshot(snapshots[0])  # back in time: start over
-    assert len(heatmaps.norm_data()[0]) == 1
+    heatmaps.set_snapshot(snapshot)  # no series (a past step from the history): kept as shown
+    np.testing.assert_array_equal(heatmaps.norm_data()[0], steps)
+    np.testing.assert_array_equal(heatmaps.norm_curves[0].getOriginalDataset()[0], steps)
+    heatmaps.set_snapshot(snapshot_after(xor_trainer((2, 5, 3, 1)), 1))  # a new architecture
+    assert heatmaps.norm_data()[1].shape == (0, 3)
 
 
 # -- data view ------------------------------------------------------------------------------

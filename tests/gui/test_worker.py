@@ -12,7 +12,7 @@ from PySide6.QtCore import QThread
 from engine.config import HiddenLayer, TrainingConfig, apply_hyperparameters, build_trainer
 from engine.datasets import make_dataset
 from engine.history import HistoryInfo, ParameterSeries, default_capacity
-from engine.network import ParameterRef, parameter_count
+from engine.network import ParameterRef, parameter_count, parameter_views
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui.worker import TrainingWorker
@@ -219,3 +219,71 @@ def test_parameter_series_holds_the_stored_values(running, qtbot) -> None:
     assert series.index == index and list(series.steps) == list(range(6))
     assert np.array_equal(series.values, expected_values)
     assert np.array_equal(series.gradients, expected_gradients)
+
+
+def _norms_at(trainer: Trainer) -> list[float]:
+    """||dC/dW^m|| of the pending batch at the trainer's weights, per layer."""
+    weights, _ = parameter_views(trainer.pending_batch().gradients.flat, trainer.network.sizes)
+    return [float(np.linalg.norm(weight)) for weight in weights]
+
+
+def test_snapshots_carry_the_norms_of_every_stored_step(running, qtbot) -> None:
+    worker, trainer, received = running
+    worker.set_history_capacity(50)
+    worker.play()
+    qtbot.waitUntil(lambda: received.last.step > 300, timeout=10000)
+    worker.pause()
+    qtbot.waitUntil(lambda: received.playing[-1:] == [False], timeout=5000)
+    qtbot.waitUntil(lambda: received.last.step == trainer.step_count, timeout=5000)
+    last = received.last
+    assert last.gradient_norms is not None
+    steps, norms = last.gradient_norms.steps, last.gradient_norms.norms
+    assert not steps.flags.writeable and not norms.flags.writeable
+    assert steps[0] == 0 and np.all(np.diff(steps) > 0)
+    # The 50 steps the history holds, then the snapshot's own; earlier frames left others.
+    assert list(steps[-51:]) == list(range(last.step - 50, last.step + 1))
+    replay = _trainer()
+    wanted = set(steps.tolist())
+    expected = {}
+    for step in range(last.step + 1):
+        if step in wanted:
+            expected[step] = _norms_at(replay)
+        replay.step()
+    np.testing.assert_allclose(norms, [expected[int(step)] for step in steps], rtol=1e-12)
+
+
+def test_hand_edits_replace_the_last_norm_and_history_snapshots_carry_none(running,
+                                                                          qtbot) -> None:
+    worker, trainer, received = running
+    worker.step(5)
+    qtbot.waitUntil(lambda: received.last.step == 5, timeout=5000)
+    before = received.last.gradient_norms
+    assert before is not None and list(before.steps) == list(range(6))
+    worker.request_history_snapshot(2)
+    qtbot.waitUntil(lambda: bool(received.history), timeout=5000)
+    assert received.history[-1].gradient_norms is None
+    index = trainer.network.flat_index(ParameterRef(1, "weight", 0, 0))
+    worker.set_parameter(index, 3.0)
+    qtbot.waitUntil(lambda: received.last.params[index] == 3.0, timeout=5000)
+    after = received.last.gradient_norms
+    assert after is not None and list(after.steps) == list(range(6))
+    np.testing.assert_array_equal(after.norms[:5], before.norms[:5])
+    edited = [np.linalg.norm(layer.weight_gradients) for layer in received.last.layers]
+    np.testing.assert_array_equal(after.norms[5], edited)
+    assert not np.array_equal(after.norms[5], before.norms[5])
+    worker.step()
+    qtbot.waitUntil(lambda: received.last.step == 6, timeout=5000)
+    shown = received.last.gradient_norms
+    assert shown is not None and list(shown.steps) == list(range(7))
+    np.testing.assert_array_equal(shown.norms[:6], after.norms)
+
+
+def test_a_new_trainer_starts_a_new_norm_series(running, qtbot) -> None:
+    worker, _trainer_, received = running
+    worker.step(4)
+    qtbot.waitUntil(lambda: received.last.step == 4, timeout=5000)
+    deeper = DEFAULT.with_changes(hidden=(HiddenLayer(3), HiddenLayer(3)))
+    worker.replace_trainer(_trainer(deeper))
+    qtbot.waitUntil(lambda: received.last.sizes == (2, 3, 3, 1), timeout=5000)
+    norms = received.last.gradient_norms
+    assert norms is not None and list(norms.steps) == [0] and norms.norms.shape == (1, 3)
