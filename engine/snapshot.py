@@ -296,12 +296,7 @@ def _probe(network: Network, trainer: Trainer, row: int) -> ProbeState:
 
 def _history_arrays(trainer: Trainer) -> HistoryArrays:
     """The trainer's per-epoch records, as read-only arrays."""
-    history = trainer.history
-    return HistoryArrays(*(
-        frozen_copy(values) for values in (
-            history.epochs, history.steps, history.train_cost, history.test_cost,
-            history.train_metric, history.test_metric)
-    ))
+    return HistoryArrays(*trainer.history.arrays())
 
 
 def _grid(network: Network, trainer: Trainer, resolution: int) -> GridOutputs | None:

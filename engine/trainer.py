@@ -146,7 +146,8 @@ class Evaluation:
 
 @dataclass
 class History:
-    """Per-epoch records; every list has one entry per completed epoch."""
+    """Per-epoch records; every list has one entry per completed epoch. The lists are only
+    ever appended to (or replaced by a new History)."""
 
     epochs: list[int] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
@@ -155,13 +156,44 @@ class History:
     train_metric: list[float] = field(default_factory=list)
     test_metric: list[float] = field(default_factory=list)
 
+    # The records as float64 arrays, row by row in the order of the fields; filled up to
+    # _converted epochs. Only ever appended to, so arrays handed out stay valid.
+    _buffer: Array = field(default_factory=lambda: np.empty((6, 0)), init=False, repr=False,
+                           compare=False)
+    _converted: int = field(default=0, init=False, repr=False, compare=False)
+
     def __len__(self) -> int:
         return len(self.epochs)
 
     def copy(self) -> History:
         """A History with lists of its own (the numbers are immutable)."""
-        return History(list(self.epochs), list(self.steps), list(self.train_cost),
-                       list(self.test_cost), list(self.train_metric), list(self.test_metric))
+        return History(*(list(values) for values in self._lists()))
+
+    def _lists(self) -> tuple[list[int], list[int], list[float], list[float], list[float],
+                              list[float]]:
+        return (self.epochs, self.steps, self.train_cost, self.test_cost, self.train_metric,
+                self.test_metric)
+
+    def arrays(self) -> tuple[Array, ...]:
+        """The six records (epochs, steps, train/test cost, train/test metric) as read-only
+        float64 arrays. Each call converts only the epochs added since the previous one (a
+        snapshot per frame no longer copies the whole run, which for XOR grows by thousands
+        of epochs a second), and the arrays it returned before never change: new epochs go
+        after their end, into the same buffer or a larger new one."""
+        count = len(self.epochs)
+        if count < self._converted:  # the lists were cut short: start over, in a new buffer
+            self._buffer, self._converted = np.empty((6, 0)), 0
+        if count > self._buffer.shape[1]:
+            grown = np.empty((6, max(count, 2 * self._buffer.shape[1], 64)))
+            grown[:, : self._converted] = self._buffer[:, : self._converted]
+            self._buffer = grown
+        for row, values in zip(self._buffer, self._lists(), strict=True):
+            row[self._converted : count] = values[self._converted : count]
+        self._converted = count
+        views = tuple(row[:count] for row in self._buffer)
+        for view in views:
+            view.flags.writeable = False
+        return views
 
 
 @dataclass

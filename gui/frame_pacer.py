@@ -5,15 +5,21 @@ drawing is a millisecond the training thread does not train. The pacer measures 
 thread's own CPU time per frame (drawing, painting, everything it did since the last frame)
 and spaces frames so that this share stays under `budget`: cheap frames come at up to the
 worker's 30 a second, expensive ones (a large network, many plots) less often.
+
+A frame's cost is the mean of the last few but the most expensive one: the first frame after
+Play also lays out and repaints the whole window (several times a normal frame), and a
+running mean took seconds of needlessly sparse frames to forget it.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 
 DEFAULT_BUDGET = 0.12  # at most this share of wall time goes to drawing while training plays
-SMOOTHING = 0.3  # weight of the newest frame in the running cost estimate
+RECENT_FRAMES = 6  # the cost estimate comes from this many latest frames
 MAX_WAIT = 0.5  # seconds: even a very slow frame is followed by another this soon
 
 
@@ -28,7 +34,7 @@ class FramePacer:
         self.budget = budget
         self._clock = clock
         self._cpu_clock = cpu_clock
-        self.frame_cost = 0.0  # smoothed GUI CPU seconds per frame
+        self._recent_costs: deque[float] = deque(maxlen=RECENT_FRAMES)
         self.restart()
 
     def restart(self) -> None:
@@ -36,12 +42,17 @@ class FramePacer:
         self._last_wall = self._clock()
         self._last_cpu = self._cpu_clock()
 
+    @property
+    def frame_cost(self) -> float:
+        """GUI CPU seconds a frame takes: the mean of the latest frames without the most
+        expensive one (that one alone for a single frame, 0 before any)."""
+        costs = sorted(self._recent_costs)
+        return statistics.fmean(costs[:-1] or costs) if costs else 0.0
+
     def delay(self) -> float:
         """Seconds to wait before the next frame, so drawing stays within the budget."""
         wall, cpu = self._clock(), self._cpu_clock()
-        cost = max(0.0, cpu - self._last_cpu)
-        self.frame_cost = cost if self.frame_cost == 0.0 else (
-            SMOOTHING * cost + (1.0 - SMOOTHING) * self.frame_cost)
+        self._recent_costs.append(max(0.0, cpu - self._last_cpu))
         cycle = self.frame_cost / self.budget  # the shortest frame period within budget
         wait = min(MAX_WAIT, max(0.0, cycle - (wall - self._last_wall)))
         self._last_wall = wall + wait

@@ -46,6 +46,11 @@ FRAME_INTERVAL = 1.0 / 30.0
 # has to win the GIL back from the training loop for each of its Python calls draws slowly,
 # and each such switch costs the training loop too (milliseconds on a virtual machine).
 MAX_REST = 0.25
+# While playing, frames (making the snapshot, then resting while the GUI draws it) take at
+# most this share of the worker's wall time: after a frame that cost it t seconds, the next
+# comes no sooner than t / FRAME_BUDGET after its start. The GUI's FramePacer bounds the GUI
+# thread's CPU; this bounds what the training loop itself loses.
+FRAME_BUDGET = 0.08
 
 Command = Callable[[], None]
 
@@ -290,6 +295,8 @@ class TrainingWorker(QObject):
             self._rate_steps, self._rate_seconds = 0, 0.0
             self._emit_snapshot()
             self._frame_drawn.wait(MAX_REST)
+            cost = time.perf_counter() - now
+            self._next_frame_at = max(self._next_frame_at, now + cost / FRAME_BUDGET)
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self._playing:

@@ -565,3 +565,31 @@ def test_batch_result_init_takes_exactly_the_fields_and_stays_frozen() -> None:
     assert result == BatchResult(*(getattr(result, name) for name in names))
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.step = 0  # type: ignore[misc]
+
+
+def test_history_arrays_convert_new_epochs_and_never_change_arrays_handed_out() -> None:
+    from engine.trainer import History
+
+    history = History()
+    assert all(array.shape == (0,) for array in history.arrays())
+    handed_out = []  # (arrays as returned, their values then)
+    for epoch in range(1, 200):  # past the first buffer's 64 entries, so it grows
+        for values, value in zip(history._lists(), (epoch, 4 * epoch, 1.0 / epoch,
+                                 math.nan if epoch % 7 else 2.0 / epoch, epoch / 200, -epoch),
+                                 strict=True):
+            values.append(value)
+        if epoch % 9 == 0:
+            arrays = history.arrays()
+            handed_out.append((arrays, [array.copy() for array in arrays]))
+    final = history.arrays()
+    for array, values in zip(final, history._lists(), strict=True):
+        np.testing.assert_array_equal(array, np.array(values, dtype=np.float64))
+        assert not array.flags.writeable
+    handed_out.append((final, [array.copy() for array in final]))
+    for values in history._lists():  # cut short, then longer again with other numbers
+        del values[5:]
+        values.extend([-1.0] * 20)
+    assert [array[-1] for array in history.arrays()] == [-1.0] * 6
+    for arrays, then in handed_out:
+        for array, values in zip(arrays, then, strict=True):
+            np.testing.assert_array_equal(array, values)

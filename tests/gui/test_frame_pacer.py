@@ -65,3 +65,22 @@ def test_a_huge_frame_waits_at_most_max_wait() -> None:
 def test_budget_must_be_a_share() -> None:
     with pytest.raises(ValueError, match="budget"):
         FramePacer(0.0)
+
+
+def test_one_expensive_frame_does_not_slow_the_frames_after_it() -> None:
+    clocks = FakeClocks()
+    pacer = _pacer(clocks, budget=0.1)
+    clocks.draw(cpu_seconds=0.15, wall_seconds=0.15)  # the first frame lays out the window
+    assert pacer.delay() == MAX_WAIT
+    clocks.draw(cpu_seconds=0.01, wall_seconds=MAX_WAIT + 0.01)
+    # 10 ms frames at 10%: a 100 ms cycle, as if the expensive one had never been
+    assert pacer.delay() == pytest.approx(0.09)
+
+
+def test_the_estimate_follows_the_mean_cost_of_mixed_frames() -> None:
+    clocks = FakeClocks()
+    pacer = _pacer(clocks, budget=0.1)
+    for cost in (0.03, 0.005, 0.03, 0.005, 0.03, 0.005):  # plots every other frame
+        clocks.draw(cpu_seconds=cost, wall_seconds=cost)
+        pacer.delay()
+    assert pacer.frame_cost == pytest.approx((2 * 0.03 + 3 * 0.005) / 5)

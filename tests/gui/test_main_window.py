@@ -310,8 +310,8 @@ def test_gradient_check_can_be_cancelled(make_window, qtbot) -> None:
 
 
 def test_while_playing_plots_redraw_at_most_every_interval(make_window, monkeypatch) -> None:
-    """The canvas takes every frame; the plots a frame at most every PLOT_INTERVAL seconds,
-    and a paused snapshot at once."""
+    """The canvas and data view take every frame; the cost plot and heatmaps a frame at most
+    every PLOT_INTERVAL seconds, and a paused snapshot at once."""
     window = make_window(XOR)
     first = window.step(1)
     second = window.step(1)
@@ -326,6 +326,7 @@ def test_while_playing_plots_redraw_at_most_every_interval(make_window, monkeypa
     window.show_snapshot(first)  # the plots were last drawn long ago
     window.show_snapshot(second)
     assert window.canvas._snapshot is second and drawn == [first.step]
+    assert window.data_view._grid is second.grid
     now[0] += main_window_module.PLOT_INTERVAL + 0.01
     window.show_snapshot(third)
     assert drawn == [first.step, third.step]
