@@ -353,13 +353,21 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
 
 def epoch_position(snapshot: Snapshot) -> float:
     """Where a snapshot's moment lies on the cost plot's epoch axis: its completed epochs plus
-    the fraction of the next epoch done (when that epoch's end is in the snapshot's history)."""
-    epoch, ends = snapshot.epoch, snapshot.history.steps
-    if epoch >= len(ends):
-        return float(epoch)
-    start = float(ends[epoch - 1]) if epoch > 0 else 0.0
-    end = float(ends[epoch])
-    if end <= start:
+    the fraction of the next epoch done, when the snapshot's history holds the ends of both
+    (a thinned history, engine/trainer.py's History, may not: then the completed epochs)."""
+    epoch, history = snapshot.epoch, snapshot.history
+    start = _epoch_end(history.epochs, history.steps, epoch)
+    end = _epoch_end(history.epochs, history.steps, epoch + 1)
+    if start is None or end is None or end <= start:
         return float(epoch)
     return epoch + min(1.0, max(0.0, (snapshot.step - start) / (end - start)))
 
+
+def _epoch_end(epochs: Array, steps: Array, epoch: int) -> float | None:
+    """The steps done when `epoch` ended (0 for epoch 0); None if the history lacks it."""
+    if epoch == 0:
+        return 0.0
+    index = int(np.searchsorted(epochs, epoch))
+    if index < len(epochs) and epochs[index] == epoch:
+        return float(steps[index])
+    return None

@@ -18,6 +18,7 @@ from engine.activations import Activation, get_activation
 from engine.errors import ConfigError
 from engine.features import RAW_WIDTH, canonical_features, feature_transform
 from engine.losses import Loss, reduction_scale
+from engine.notation import subscript, superscript
 
 Array = NDArray[np.float64]
 
@@ -174,6 +175,13 @@ class ParameterRef:
         if self.kind == "weight":
             return f"W^{self.layer}[{self.row},{self.column}]"
         return f"b^{self.layer}[{self.row}]"
+
+    @property
+    def symbol(self) -> str:
+        """The label in display typography, as the inspector writes it: W²₀,₃ or b¹₂."""
+        if self.kind == "weight":
+            return f"W{superscript(self.layer)}{subscript(f'{self.row},{self.column}')}"
+        return f"b{superscript(self.layer)}{subscript(self.row)}"
 
 
 def parameter_index(sizes: Sequence[int], ref: ParameterRef) -> int:

@@ -395,9 +395,7 @@ def _read_trainer(session: _Fields, network: Network, split: DataSplit) -> Train
         shuffle_rng_state=_read_rng(session.section("rng")),
         history=_read_history(session.section("history")),
     )
-    if len(progress.history) != progress.epoch:
-        raise SessionFileError(f"history.epochs has {len(progress.history)} entries, expected "
-                               f"{progress.epoch} (one per completed epoch)")
+    _check_history_end(progress)
     try:
         trainer.restore_progress(progress)
     except (TypeError, ValueError, KeyError) as error:
@@ -459,8 +457,33 @@ def _read_history(fields: _Fields) -> History:
     for name, values in columns.items():
         if len(values) != length:
             raise SessionFileError(f"{fields.name(name)} has {len(values)} numbers, expected "
-                                   f"{length} (one per epoch)")
-    return History(**columns)
+                                   f"{length} (one per recorded epoch)")
+    for name in ("epochs", "steps"):
+        _check_increasing(columns[name], fields.name(name))
+    return History(**columns)  # thinned to the capacity if longer (an older session's)
+
+
+def _check_increasing(values: list[int], name: str) -> None:
+    later = next((index for index in range(1, len(values)) if values[index] <= values[index - 1]),
+                 None)
+    if later is not None:
+        raise SessionFileError(f"{name} must increase, but [{later}] is {values[later]} after "
+                               f"{values[later - 1]}")
+
+
+def _check_history_end(progress: TrainerProgress) -> None:
+    """The history's newest entry is the trainer's last completed epoch (none before the
+    first), ended no later than the trainer's step. The history may hold fewer entries than
+    epochs (engine/trainer.py's History thins a long run)."""
+    history = progress.history
+    last = history.epochs[-1] if len(history) else None
+    if last != (progress.epoch or None):
+        recorded = "is empty" if last is None else f"ends at epoch {last}"
+        raise SessionFileError(f"history.epochs {recorded}, but trainer.epoch is "
+                               f"{progress.epoch}")
+    if len(history) and history.steps[-1] > progress.step_count:
+        raise SessionFileError(f"history.steps ends at step {history.steps[-1]}, after "
+                               f"trainer.step {progress.step_count}")
 
 
 class _Fields:

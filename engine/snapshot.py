@@ -70,7 +70,7 @@ class ProbeState:
 
 @dataclass(frozen=True)
 class HistoryArrays:
-    """Per-epoch records (one entry per completed epoch)."""
+    """Per-epoch records (one entry per kept epoch: see engine.trainer.History)."""
 
     epochs: Array
     steps: Array

@@ -144,10 +144,23 @@ class Evaluation:
     metric: float
 
 
+EPOCH_CAPACITY = 100_000  # entries a History keeps: far more than a plot's width in pixels
+
+
 @dataclass
 class History:
-    """Per-epoch records; every list has one entry per completed epoch. The lists are only
-    ever appended to (or replaced by a new History)."""
+    """Per-epoch records: the six lists hold one entry per kept epoch, at most `capacity`.
+
+    Every completed epoch is appended (`append`). When the entries would not fit, the history
+    halves its resolution instead of forgetting the start of the run, as the gradient-norm
+    series of engine/gradient_norms.py does: it keeps only the epochs e with e - 1 a multiple
+    of a stride (epochs 1, 1 + s, 1 + 2s, ...), doubled as often as needed (s = 1, 2, 4, ...),
+    so the whole run is always there at one resolution from epoch 1 on. The newest epoch is
+    kept whatever its number, so the records reach the current epoch; once a newer one
+    arrives it goes too if it is off the stride. A History built from lists (a session)
+    starts at stride 1, with every entry on it: the next thinning catches up. The lists
+    change only through `append` (or are replaced by a new History).
+    """
 
     epochs: list[int] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)
@@ -155,45 +168,103 @@ class History:
     test_cost: list[float] = field(default_factory=list)
     train_metric: list[float] = field(default_factory=list)
     test_metric: list[float] = field(default_factory=list)
+    capacity: int = field(default_factory=lambda: EPOCH_CAPACITY, compare=False)
 
-    # The records as float64 arrays, row by row in the order of the fields; filled up to
-    # _converted epochs. Only ever appended to, so arrays handed out stay valid.
+    _stride: int = field(default=1, init=False, repr=False, compare=False)
+    # The records as float64 arrays, row by row in the order of the fields. Its first
+    # _converted columns hold the lists' first entries as they are now; the arrays handed out
+    # cover its first _handed_out columns, which are therefore never written again.
     _buffer: Array = field(default_factory=lambda: np.empty((6, 0)), init=False, repr=False,
                            compare=False)
     _converted: int = field(default=0, init=False, repr=False, compare=False)
+    _handed_out: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.capacity < 2:
+            raise ValueError(f"a history needs room for 2 epochs, got {self.capacity}")
+        self._fit_capacity()  # lists longer than the capacity (an older session's) are thinned
 
     def __len__(self) -> int:
         return len(self.epochs)
 
     def copy(self) -> History:
-        """A History with lists of its own (the numbers are immutable)."""
-        return History(*(list(values) for values in self._lists()))
+        """A History with lists of its own (the numbers are immutable), at the same stride."""
+        copied = History(*(list(values) for values in self._lists()), capacity=self.capacity)
+        copied._stride = self._stride
+        return copied
 
     def _lists(self) -> tuple[list[int], list[int], list[float], list[float], list[float],
                               list[float]]:
         return (self.epochs, self.steps, self.train_cost, self.test_cost, self.train_metric,
                 self.test_metric)
 
+    def append(self, epoch: int, step: int, train_cost: float, test_cost: float,
+               train_metric: float, test_metric: float) -> None:
+        """Record a completed epoch, after the newest one. Runs after every step in
+        full-batch training, so it is kept to plain appends (or assignments) but for one
+        check and, once in at least capacity / 2 kept epochs, a thinning in O(capacity)."""
+        epochs = self.epochs
+        if self._stride > 1 and (epochs[-1] - 1) % self._stride:
+            # The newest was kept off the stride only while it was the newest: replace it.
+            newest = len(epochs) - 1
+            epochs[newest] = epoch
+            self.steps[newest] = step
+            self.train_cost[newest] = train_cost
+            self.test_cost[newest] = test_cost
+            self.train_metric[newest] = train_metric
+            self.test_metric[newest] = test_metric
+            self._converted = min(self._converted, newest)
+            return
+        epochs.append(epoch)
+        self.steps.append(step)
+        self.train_cost.append(train_cost)
+        self.test_cost.append(test_cost)
+        self.train_metric.append(train_metric)
+        self.test_metric.append(test_metric)
+        if len(epochs) > self.capacity:
+            self._fit_capacity()
+
+    def _fit_capacity(self) -> None:
+        """Double the stride until the entries fit, keeping those on it and the newest."""
+        while len(self.epochs) > self.capacity:
+            self._stride *= 2
+            newest = len(self.epochs) - 1
+            kept = [index for index, epoch in enumerate(self.epochs)
+                    if (epoch - 1) % self._stride == 0 or index == newest]
+            for values in self._lists():
+                values[:] = [values[index] for index in kept]
+            unchanged = next((place for place, index in enumerate(kept) if place != index),
+                             len(kept))
+            self._converted = min(self._converted, unchanged)
+
     def arrays(self) -> tuple[Array, ...]:
         """The six records (epochs, steps, train/test cost, train/test metric) as read-only
-        float64 arrays. Each call converts only the epochs added since the previous one (a
-        snapshot per frame no longer copies the whole run, which for XOR grows by thousands
-        of epochs a second), and the arrays it returned before never change: new epochs go
-        after their end, into the same buffer or a larger new one."""
+        float64 arrays. Each call converts only the entries added or changed since the
+        previous one (a snapshot per frame no longer copies the whole run, which for XOR grows
+        by thousands of epochs a second), and the arrays it returned before never change: new
+        entries go after their end, into the same buffer or a larger new one, and once
+        entries they cover changed (thinned out, or the newest replaced: see `append`), into
+        a new buffer that takes the unchanged ones from the old."""
         count = len(self.epochs)
-        if count < self._converted:  # the lists were cut short: start over, in a new buffer
-            self._buffer, self._converted = np.empty((6, 0)), 0
-        if count > self._buffer.shape[1]:
-            grown = np.empty((6, max(count, 2 * self._buffer.shape[1], 64)))
-            grown[:, : self._converted] = self._buffer[:, : self._converted]
-            self._buffer = grown
+        if count < self._converted:  # the lists were cut short from outside: start over
+            self._converted = 0
+        if self._converted < self._handed_out or count > self._buffer.shape[1]:
+            self._replace_buffer(count)
         for row, values in zip(self._buffer, self._lists(), strict=True):
             row[self._converted : count] = values[self._converted : count]
-        self._converted = count
+        self._converted = self._handed_out = count
         views = tuple(row[:count] for row in self._buffer)
         for view in views:
             view.flags.writeable = False
         return views
+
+    def _replace_buffer(self, count: int) -> None:
+        """A new buffer with room for `count` entries and more to grow into (up to the
+        capacity), holding the converted entries of the old one; none of it handed out."""
+        width = max(count, min(max(2 * self._buffer.shape[1], 64), self.capacity))
+        replacement = np.empty((6, width))
+        replacement[:, : self._converted] = self._buffer[:, : self._converted]
+        self._buffer, self._handed_out = replacement, 0
 
 
 @dataclass
@@ -472,29 +543,23 @@ class Trainer:
             self.step()
 
     def _finish_epoch(self) -> None:
-        # Runs after every step in full-batch training, so it is kept to plain appends.
+        # Runs after every step in full-batch training: the epoch's numbers, one append.
         train_size = self._train_size
         self.epoch = epoch = self.epoch + 1
         self._position = train_size
-        history = self.history
-        history.epochs.append(epoch)
-        history.steps.append(self.step_count)
-        history.train_cost.append(
-            self._epoch_cost_sum * reduction_scale(self.reduction, train_size)
-        )
+        train_cost = self._epoch_cost_sum * reduction_scale(self.reduction, train_size)
         if self._classification:
-            history.train_metric.append(self._epoch_metric_sum / train_size)
+            train_metric = self._epoch_metric_sum / train_size
         else:
-            targets_size = self.data.train.targets.size
-            history.train_metric.append(math.sqrt(self._epoch_metric_sum / targets_size))
+            train_metric = math.sqrt(self._epoch_metric_sum / self.data.train.targets.size)
         test = self.data.test
         if test.inputs.shape[0]:
             evaluation = self._evaluate(test)
-            history.test_cost.append(evaluation.cost)
-            history.test_metric.append(evaluation.metric)
+            test_cost, test_metric = evaluation.cost, evaluation.metric
         else:  # what evaluate() gives an empty set
-            history.test_cost.append(math.nan)
-            history.test_metric.append(math.nan)
+            test_cost = test_metric = math.nan
+        self.history.append(epoch, self.step_count, train_cost, test_cost, train_metric,
+                            test_metric)
         self._epoch_cost_sum = 0.0
         self._epoch_metric_sum = 0.0
 

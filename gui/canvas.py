@@ -196,14 +196,14 @@ class NetworkCanvas(QWidget):
             return ""
         if isinstance(item, ParameterRef):
             layer = snapshot.layers[item.layer - 1]
-            source = self._neuron_label(item.layer - 1, item.column, pretty=False)
-            target = self._neuron_label(item.layer, item.row, pretty=False)
-            return (f"{item.label} = {geo.format_value(layer.weights[item.row, item.column])}"
+            source = self._neuron_label(item.layer - 1, item.column)
+            target = self._neuron_label(item.layer, item.row)
+            return (f"{item.symbol} = {geo.format_value(layer.weights[item.row, item.column])}"
                     f"   ({source} \u2192 {target})\n"
-                    f"dC/dw = {geo.format_value(layer.weight_gradients[item.row, item.column])}")
+                    f"∂C/∂w = {geo.format_value(layer.weight_gradients[item.row, item.column])}")
         m, i = item
         probe = snapshot.probe
-        name = self._neuron_label(m, i, pretty=False)
+        name = self._neuron_label(m, i)
         if m == 0:
             return f"{name} = {geo.format_value(probe.activations[0][i])}   (sample #{probe.row})"
         layer = snapshot.layers[m - 1]
@@ -211,7 +211,7 @@ class NetworkCanvas(QWidget):
                 f"z = {geo.format_value(probe.pre_activations[m - 1][i])}   "
                 f"a = {geo.format_value(probe.activations[m][i])}\n"
                 f"b = {geo.format_value(layer.biases[i])}   "
-                f"dC/db = {geo.format_value(layer.bias_gradients[i])}")
+                f"∂C/∂b = {geo.format_value(layer.bias_gradients[i])}")
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(900, 600)
@@ -257,11 +257,11 @@ class NetworkCanvas(QWidget):
         self._scene = None
         self.update()
 
-    def _neuron_label(self, layer: int, index: int, pretty: bool = True) -> str:
+    def _neuron_label(self, layer: int, index: int) -> str:
         if layer == 0 and index < len(self._feature_names):
             return self._feature_names[index]
         sizes = self._snapshot.sizes if self._snapshot is not None else ()
-        return geo.neuron_name(sizes, layer, index, pretty)
+        return geo.neuron_name(sizes, layer, index)
 
     # -- events --------------------------------------------------------------------------------
 

@@ -294,14 +294,12 @@ def format_value(value: float) -> str:
     return f"{value:.3e}"
 
 
-def neuron_name(sizes: tuple[int, ...], layer: int, index: int, pretty: bool = True) -> str:
-    """x_j for inputs, h^m_i for hidden neurons, y_i for outputs (0-based, like W^m[i, j])."""
+def neuron_name(sizes: tuple[int, ...], layer: int, index: int) -> str:
+    """xⱼ for inputs, hᵐᵢ for hidden neurons, yᵢ for outputs (0-based, like W^m[i, j])."""
     if layer == 0:
         letter, layer_mark = "x", ""
     elif layer == len(sizes) - 1:
         letter, layer_mark = "y", ""
     else:
         letter, layer_mark = "h", str(layer)
-    if not pretty:
-        return f"{letter}^{layer_mark}_{index}" if layer_mark else f"{letter}_{index}"
     return letter + superscript(layer_mark) + subscript(index)

@@ -93,7 +93,7 @@ class GradientCheckPanel(QWidget):
             return
         self.table.setRowCount(len(result.layers))
         for row, layer in enumerate(result.layers):
-            cells = (str(layer.layer), f"{layer.max_relative_error:.2e}", layer.worst.label,
+            cells = (str(layer.layer), f"{layer.max_relative_error:.2e}", layer.worst.symbol,
                      f"{layer.worst_analytic:.10g}", f"{layer.worst_numeric:.10g}")
             colour = QBrush(PASS_COLOR if layer.passed else FAIL_COLOR)
             for column, text in enumerate(cells):
@@ -104,7 +104,7 @@ class GradientCheckPanel(QWidget):
         verdict = "agree" if result.passed else "DISAGREE"
         self.summary.setText(
             f"Backprop and finite differences {verdict}: max relative error "
-            f"{result.max_relative_error:.2e} at {result.worst.label} "
+            f"{result.max_relative_error:.2e} at {result.worst.symbol} "
             f"(threshold {PASS_THRESHOLD:.0e}, {result.analytic.size} parameters).")
         self.worst_button.setEnabled(True)
 

@@ -409,10 +409,10 @@ class GradientHeatmaps(QWidget):
         if ref.kind == "weight":
             value = layer.weights[ref.row, ref.column]
             gradient = layer.weight_gradients[ref.row, ref.column]
-            self.hover_label.setText(f"{ref.label}  w = {value:.6g}  dC/dw = {gradient:.6g}")
+            self.hover_label.setText(f"{ref.symbol}  w = {value:.6g}  ∂C/∂w = {gradient:.6g}")
         else:
             value, gradient = layer.biases[ref.row], layer.bias_gradients[ref.row]
-            self.hover_label.setText(f"{ref.label}  b = {value:.6g}  dC/db = {gradient:.6g}")
+            self.hover_label.setText(f"{ref.symbol}  b = {value:.6g}  ∂C/∂b = {gradient:.6g}")
 
     def _on_cell_hovered(self, layer: int, kind: str, cell: tuple[int, int] | None) -> None:
         self._hovered = None if cell is None else ParameterRef(layer, kind, *cell)

@@ -167,7 +167,7 @@ class ParameterHistoryPanel(QWidget):
         name = "w" if ref.kind == "weight" else "b"
         self._set_axis_labels(name, f"dC/d{name}")
         kept = len(steps)
-        self.title_label.setText(f"{ref.label} over the last {kept:,} step"
+        self.title_label.setText(f"{ref.symbol} over the last {kept:,} step"
                                  f"{'' if kept == 1 else 's'}")
 
     def _points(self, index: int) -> tuple[NDArray[np.int64], Array, Array]:

@@ -37,7 +37,7 @@ class RunFormatError(DeltascopeError, ValueError):
 class PinnedRun:
     """One pinned run: its name, the settings that made it and its per-epoch history.
 
-    The curves are read-only float arrays of equal length, one entry per completed epoch
+    The curves are read-only float arrays of equal length, one entry per kept epoch
     (epochs increasing); test_cost and test_metric are NaN without a test set.
     metric_name is "accuracy" (a fraction) or "rmse". color_index picks its overlay colour.
     """

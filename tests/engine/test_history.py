@@ -267,6 +267,21 @@ def test_epoch_position_places_a_step_within_its_epoch() -> None:
     assert epoch_position(rebuild_snapshot(full, full_history.stored(2))) == 2.0
 
 
+def test_epoch_position_in_a_thinned_history_is_exact_where_the_epoch_ends_are_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 4)
+    trainer = make_trainer(CIRCLE)  # 5 steps an epoch
+    history = history_for(trainer, 50)
+    for _ in range(50):
+        history.record_step(trainer)
+    assert trainer.history.epochs == [1, 5, 9, 10]  # stride 4, then the newest
+    positions = {step: epoch_position(rebuild_snapshot(trainer, history.stored(step)))
+                 for step in (3, 12, 22, 25, 47, 49)}
+    # epochs 0-1 and 9-10 have both ends kept; 2, 4 and 5 lack an end: whole epochs
+    assert positions == {3: 0.6, 12: 2.0, 22: 4.0, 25: 5.0, 47: 9.4, 49: 9.8}
+
+
 def test_parameter_index_matches_the_network_layout() -> None:
     sizes = (3, 4, 2)
     network = Network(sizes, ["tanh", "sigmoid"])

@@ -129,6 +129,46 @@ def test_a_fresh_trainer_round_trips_before_its_first_step() -> None:
     assert_same_state(fresh, restored)
 
 
+def test_a_thinned_history_saves_loads_and_continues_bit_identically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 8)
+    config = MOONS.with_changes(optimizer="momentum", batch_size=7)  # 7 steps an epoch
+    dataset = builtin(config)
+    never_stopped = train(build_trainer(config, dataset), 7 * 40 + 3)
+    assert never_stopped.history.epochs == [1, 9, 17, 25, 33, 40]  # stride 8, the newest
+    path = tmp_path / "long.deltascope"
+    save_session(path, config, dataset, never_stopped)
+    loaded = load_session(path).trainer
+    assert_same_state(never_stopped, loaded)
+    for _ in range(7 * 60):  # the loaded history, at stride 1, catches up by its next thinning
+        never_stopped.step()
+        loaded.step()
+        assert np.array_equal(never_stopped.network.params, loaded.network.params)
+        assert len(loaded.history) <= 8 and loaded.history.epochs[-1] == loaded.epoch
+    assert_same_state(never_stopped, loaded)
+
+
+def test_an_older_full_history_loads_thinned_to_the_capacity(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = MOONS.with_changes(batch_size=7)
+    dataset = builtin(config)
+    never_stopped = train(build_trainer(config, dataset), 7 * 30 + 2)
+    path = tmp_path / "old.deltascope"
+    save_session(path, config, dataset, never_stopped)  # one entry per epoch, as before
+    assert json.loads(path.read_text(encoding="utf-8"))["history"]["epochs"] == list(
+        range(1, 31))
+    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 8)
+    loaded = load_session(path).trainer
+    assert loaded.history.epochs == [1, 9, 17, 25, 30]
+    assert loaded.history.train_cost == [never_stopped.history.train_cost[epoch - 1]
+                                         for epoch in loaded.history.epochs]
+    train(never_stopped, 50)
+    train(loaded, 50)
+    assert np.array_equal(never_stopped.network.params, loaded.network.params)
+
+
 def test_pinned_runs_are_carried_as_plain_data(tmp_path: Path) -> None:
     config = TrainingConfig(dataset="xor")
     dataset = builtin(config)
@@ -168,6 +208,16 @@ def _shorten_moment(data: Data) -> None:
         "first_moment"][:12]
 
 
+def _delete_last_epoch(data: Data) -> None:
+    for values in data["history"].values():
+        values.pop()
+
+
+def _empty_history(data: Data) -> None:
+    for values in data["history"].values():
+        values.clear()
+
+
 CORRUPTIONS: list[tuple[str, Callable[[Data], None], str]] = [
     ("missing key", _delete("optimizer", "steps"), "optimizer.steps: missing"),
     ("missing section", lambda data: data.pop("rng"), "rng: missing"),
@@ -191,6 +241,17 @@ CORRUPTIONS: list[tuple[str, Callable[[Data], None], str]] = [
      "rng.shuffle.bit_generator is 'MT19937'"),
     ("history mismatch", lambda data: data["history"]["train_cost"].pop(),
      "history.train_cost has 2 numbers, expected 3"),
+    ("history epochs decreasing", _set("history.epochs.0", 3),
+     "history.epochs must increase, but [1] is 2 after 3"),
+    ("history steps repeated", _set("history.steps.1", 7),
+     "history.steps must increase, but [1] is 7 after 7"),
+    ("history ends early", _delete_last_epoch, "history.epochs ends at epoch 2, but trainer.epoch "
+     "is 3"),
+    ("history past the epoch", _set("history.epochs.2", 4),
+     "history.epochs ends at epoch 4, but trainer.epoch is 3"),
+    ("history emptied", _empty_history, "history.epochs is empty, but trainer.epoch is 3"),
+    ("history past the step", _set("history.steps.2", 24),
+     "history.steps ends at step 24, after trainer.step 23"),
     ("architecture mismatch", _set("network.sizes.1", 6), "network.sizes is [2, 6, 3, 1]"),
     ("unknown field", _set("trainer.dropout", 0.5), "trainer.dropout: unknown field"),
     ("unknown loss", _set("trainer.loss", "hinge"), "trainer: unknown loss 'hinge'"),

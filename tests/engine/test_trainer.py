@@ -20,7 +20,7 @@ from engine.metrics import predicted_classes
 from engine.network import Network, ParameterRef
 from engine.optimizers import Optimizer, OptimizerState
 from engine.seeding import seed_streams
-from engine.trainer import BatchResult, Trainer
+from engine.trainer import EPOCH_CAPACITY, BatchResult, History, Trainer
 
 Array = NDArray[np.float64]
 
@@ -568,8 +568,6 @@ def test_batch_result_init_takes_exactly_the_fields_and_stays_frozen() -> None:
 
 
 def test_history_arrays_convert_new_epochs_and_never_change_arrays_handed_out() -> None:
-    from engine.trainer import History
-
     history = History()
     assert all(array.shape == (0,) for array in history.arrays())
     handed_out = []  # (arrays as returned, their values then)
@@ -590,6 +588,81 @@ def test_history_arrays_convert_new_epochs_and_never_change_arrays_handed_out() 
         del values[5:]
         values.extend([-1.0] * 20)
     assert [array[-1] for array in history.arrays()] == [-1.0] * 6
+    for arrays, then in handed_out:
+        for array, values in zip(arrays, then, strict=True):
+            np.testing.assert_array_equal(array, values)
+
+
+# -- 5f. a bounded history on long runs ------------------------------------------------------
+
+
+def assert_one_resolution(history: History, epoch: int) -> None:
+    """At most `capacity` entries from epoch 1 to `epoch`: the kept epochs 1, 1 + s, 1 + 2s, ...
+    for one power of two s, then the newest, at most s after them."""
+    epochs = history.epochs
+    assert 1 <= len(epochs) <= history.capacity
+    assert epochs[0] == 1 and epochs[-1] == epoch
+    gaps = set(np.diff(epochs[:-1]).tolist())
+    assert len(gaps) <= 1 and all(gap & (gap - 1) == 0 for gap in gaps), epochs
+    stride = gaps.pop() if gaps else 1
+    assert 0 < epoch - epochs[-2] <= stride if len(epochs) > 1 else epoch == 1
+
+
+def test_a_long_run_keeps_at_most_capacity_epochs_at_one_resolution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unbounded = make_trainer(blobs_split(), optimizer="adam", learning_rate=0.05)
+    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 10)
+    bounded = make_trainer(blobs_split(), optimizer="adam", learning_rate=0.05)
+    assert bounded.history.capacity == 10 and unbounded.history.capacity == EPOCH_CAPACITY
+    for epoch in range(1, 400):  # full batch: one step an epoch
+        bounded.step()
+        unbounded.step()
+        assert_one_resolution(bounded.history, epoch)
+        assert bounded.history.steps[-1] == bounded.step_count
+    assert bounded.network.params.tobytes() == unbounded.network.params.tobytes()
+    assert len(bounded.history) < 10 < len(unbounded.history) == 399
+    kept = np.array(bounded.history.epochs) - 1  # every entry is the unbounded run's
+    for bounded_values, values in zip(bounded.history._lists(), unbounded.history._lists(),
+                                      strict=True):
+        np.testing.assert_array_equal(bounded_values, np.array(values)[kept])
+
+
+def test_a_history_longer_than_its_capacity_is_thinned_and_keeps_its_newest_epoch() -> None:
+    history = History(*([float(epoch) for epoch in range(1, 101)] for _ in range(6)),
+                      capacity=7)
+    assert history.epochs == [1, 33, 65, 97, 100]  # stride 32, then the newest
+    assert history.steps == history.test_metric == history.epochs
+    history.append(101, 101, 0.0, 0.0, 0.0, 0.0)
+    assert history.epochs == [1, 33, 65, 97, 101]
+    with pytest.raises(ValueError, match="room for 2 epochs"):
+        History(capacity=1)
+
+
+def test_a_copy_of_a_thinned_history_goes_on_as_the_original() -> None:
+    original = History(capacity=6)
+    for epoch in range(1, 24):
+        original.append(epoch, 2 * epoch, 1.0 / epoch, math.nan, 0.5, math.nan)
+    copied = original.copy()
+    for epoch in range(24, 80):
+        for history in (original, copied):
+            history.append(epoch, 2 * epoch, 1.0 / epoch, math.nan, 0.5, math.nan)
+        assert copied == original
+    assert copied.epochs == [1, 17, 33, 49, 65, 79]
+
+
+def test_history_arrays_handed_out_never_change_when_the_history_thins() -> None:
+    history = History(capacity=12)
+    handed_out = []  # (arrays as returned, their values then)
+    for epoch in range(1, 300):
+        history.append(epoch, 3 * epoch, 1.0 / epoch, -1.0 / epoch, epoch / 300, -epoch)
+        if epoch % 5 == 0 or epoch > 280:  # past dropped newest entries and thinnings
+            arrays = history.arrays()
+            for array, values in zip(arrays, history._lists(), strict=True):
+                np.testing.assert_array_equal(array, np.array(values, dtype=np.float64))
+                assert not array.flags.writeable
+            handed_out.append((arrays, [array.copy() for array in arrays]))
+    assert len({len(arrays[0]) for arrays, _ in handed_out}) > 1
     for arrays, then in handed_out:
         for array, values in zip(arrays, then, strict=True):
             np.testing.assert_array_equal(array, values)

@@ -88,7 +88,7 @@ def test_double_clicking_an_edge_sets_the_weight_everywhere(qtbot, make_window, 
     # the canvas's hover card and the inspector show the new value
     qtbot.mouseMove(window.canvas, window.canvas.edge_midpoint(HIDDEN_WEIGHT).toPoint())
     qtbot.waitUntil(lambda: window.canvas.hover_text() != "", timeout=2000)
-    assert f"W^1[2,1] = {format_value(0.5)} " in window.canvas.hover_text()
+    assert f"W\u00b9\u2082,\u2081 = {format_value(0.5)} " in window.canvas.hover_text()
     panel = inspector(window)
     qtbot.waitUntil(lambda: panel.isVisible() and panel.value_edit.text() == "0.5", timeout=2000)
     assert number(reference.gradient[index]) in panel.values.text()

@@ -51,7 +51,7 @@ def _scrub_to(window: MainWindow, qtbot, step: int) -> Snapshot:
 def _canvas_card(window: MainWindow, qtbot, ref: ParameterRef) -> str:
     qtbot.wait(20)  # let the layout settle (the banner above the canvas may just have gone)
     qtbot.mouseMove(window.canvas, window.canvas.edge_midpoint(ref).toPoint())
-    qtbot.waitUntil(lambda: ref.label in window.canvas.hover_text(), timeout=2000)
+    qtbot.waitUntil(lambda: ref.symbol in window.canvas.hover_text(), timeout=2000)
     return window.canvas.hover_text()
 
 
@@ -64,7 +64,7 @@ def _assert_views_show(window: MainWindow, qtbot, expected: Snapshot) -> None:
     ref = ParameterRef(2, "weight", 0, 1)
     card = _canvas_card(window, qtbot, ref)
     assert f"= {format_value(expected.layers[1].weights[0, 1])}" in card
-    assert f"dC/dw = {format_value(expected.layers[1].weight_gradients[0, 1])}" in card
+    assert f"∂C/∂w = {format_value(expected.layers[1].weight_gradients[0, 1])}" in card
 
 
 def test_scrubbing_shows_the_stored_step_exactly(make_window, qtbot, monkeypatch) -> None:
@@ -240,7 +240,7 @@ def test_parameter_history_plots_the_selected_parameter(make_window, qtbot) -> N
     assert list(steps) == list(range(16))  # 15 stored steps and the latest state
     assert np.array_equal(values, expected_values)
     assert np.array_equal(gradients, expected_gradients)
-    assert ref.label in panel.title_label.text()
+    assert ref.symbol in panel.title_label.text()
 
     window.step(5)  # training on: the plot follows (throttled)
     qtbot.waitUntil(lambda: len(panel.curve_data()[0]) == 21, timeout=5000)

@@ -48,7 +48,7 @@ def _play_until_cost_falls(window: MainWindow, qtbot) -> None:
 def _canvas_card(window: MainWindow, qtbot, ref: ParameterRef) -> str:
     """Hover the edge of `ref` in the canvas and read the card a person would see."""
     qtbot.mouseMove(window.canvas, window.canvas.edge_midpoint(ref).toPoint())
-    qtbot.waitUntil(lambda: ref.label in window.canvas.hover_text(), timeout=2000)
+    qtbot.waitUntil(lambda: ref.symbol in window.canvas.hover_text(), timeout=2000)
     return window.canvas.hover_text()
 
 
@@ -60,7 +60,7 @@ def _assert_views_show(window: MainWindow, qtbot, snapshot) -> None:
     ref = ParameterRef(2, "weight", 0, 3)
     card = _canvas_card(window, qtbot, ref)
     assert f"= {format_value(snapshot.layers[1].weights[0, 3])}" in card
-    assert f"dC/dw = {format_value(snapshot.layers[1].weight_gradients[0, 3])}" in card
+    assert f"∂C/∂w = {format_value(snapshot.layers[1].weight_gradients[0, 3])}" in card
 
 
 def test_train_pause_inspect_step(make_window, qtbot) -> None:
@@ -288,7 +288,7 @@ def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:
     assert panel.table.rowCount() == 2
     for row, layer in enumerate(expected.layers):
         assert panel.table.item(row, 1).text() == f"{layer.max_relative_error:.2e}"
-        assert panel.table.item(row, 2).text() == layer.worst.label
+        assert panel.table.item(row, 2).text() == layer.worst.symbol
         assert panel.table.item(row, 0).background().color() == PASS_COLOR
     assert "agree" in panel.summary.text()
     # clicking the worst parameter selects it in the canvas and the heatmaps

@@ -228,14 +228,14 @@ def test_hovering_a_cell_shows_weight_and_gradient(qtbot, heatmaps: GradientHeat
     heatmaps.set_snapshot(snapshot)
     qtbot.wait(20)
     hover(qtbot, heatmaps, heatmaps.cell_center(ParameterRef(1, "weight", 2, 1)))
-    qtbot.waitUntil(lambda: "W^1[2,1]" in heatmaps.hover_label.text())
+    qtbot.waitUntil(lambda: "W\u00b9\u2082,\u2081" in heatmaps.hover_label.text())
     layer = snapshot.layers[0]
     text = heatmaps.hover_label.text()
     assert f"w = {layer.weights[2, 1]:.6g}" in text
-    assert f"dC/dw = {layer.weight_gradients[2, 1]:.6g}" in text
+    assert f"∂C/∂w = {layer.weight_gradients[2, 1]:.6g}" in text
     hover(qtbot, heatmaps, heatmaps.cell_center(ParameterRef(2, "bias", 0)))
-    qtbot.waitUntil(lambda: "b^2[0]" in heatmaps.hover_label.text())
-    assert f"dC/db = {snapshot.layers[1].bias_gradients[0]:.6g}" in heatmaps.hover_label.text()
+    qtbot.waitUntil(lambda: "b\u00b2\u2080" in heatmaps.hover_label.text())
+    assert f"∂C/∂b = {snapshot.layers[1].bias_gradients[0]:.6g}" in heatmaps.hover_label.text()
 
 
 def test_selection_outlines_one_cell(heatmaps: GradientHeatmaps) -> None:
