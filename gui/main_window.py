@@ -48,6 +48,7 @@ from engine.seeding import seed_streams
 from engine.snapshot import Snapshot
 from engine.trainer import Trainer
 from gui import dialogs
+from gui.animation import install_smooth_animation
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
@@ -146,6 +147,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_sessions(self)
         install_metrics_panel(self)
         install_neuron_maps(self)
+        install_smooth_animation(self, self._pacer)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,

@@ -47,9 +47,9 @@ FRAME_INTERVAL = 1.0 / 30.0
 # and each such switch costs the training loop too (milliseconds on a virtual machine).
 MAX_REST = 0.25
 # While playing, frames (making the snapshot, then resting while the GUI draws it) take at
-# most this share of the worker's wall time: after a frame that cost it t seconds, the next
-# comes no sooner than t / FRAME_BUDGET after its start. The GUI's FramePacer bounds the GUI
-# thread's CPU; this bounds what the training loop itself loses.
+# most this share of the worker's wall time by default (set_frame_budget changes it): after a
+# frame that cost it t seconds, the next comes no sooner than t / budget after its start. The
+# GUI's FramePacer bounds the GUI thread's CPU; this bounds what the training loop loses.
 FRAME_BUDGET = 0.08
 
 Command = Callable[[], None]
@@ -95,6 +95,7 @@ class TrainingWorker(QObject):
         self._frame_drawn = threading.Event()  # set: the GUI has drawn the last frame
         self._frame_drawn.set()
         self._next_frame_at = 0.0  # perf_counter time; set by the GUI in frame_drawn
+        self._frame_budget = FRAME_BUDGET
         self._rate_steps = 0  # steps and seconds trained since the last frame
         self._rate_seconds = 0.0
         self._cancel_check = False
@@ -227,6 +228,17 @@ class TrainingWorker(QObject):
 
         self.submit(apply)
 
+    @property
+    def frame_budget(self) -> float:
+        return self._frame_budget
+
+    def set_frame_budget(self, share: float) -> None:
+        """Let frames take up to `share` (0 < share <= 1) of the worker's time while playing:
+        more frames a second, less training. Takes effect at the next frame."""
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"a frame budget is a share in (0, 1], got {share}")
+        self._frame_budget = share  # one float: read by the worker thread as it is
+
     def frame_drawn(self, next_in: float = 0.0) -> None:
         """The GUI has drawn the last snapshot: a resting worker trains on, and while playing
         sends its next frame no sooner than `next_in` seconds from now."""
@@ -296,7 +308,7 @@ class TrainingWorker(QObject):
             self._emit_snapshot()
             self._frame_drawn.wait(MAX_REST)
             cost = time.perf_counter() - now
-            self._next_frame_at = max(self._next_frame_at, now + cost / FRAME_BUDGET)
+            self._next_frame_at = max(self._next_frame_at, now + cost / self._frame_budget)
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self._playing:
