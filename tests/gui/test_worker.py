@@ -67,13 +67,19 @@ def running(qtbot) -> Iterator[tuple[TrainingWorker, Trainer, Received]]:
     thread.wait()
 
 
-def test_pause_stops_before_next_step_and_snapshot_is_exact(running, qtbot) -> None:
+def _play_then_pause(running, qtbot, past_step: int) -> None:  # type: ignore[no-untyped-def]
+    """Play until a snapshot past `past_step` arrives, pause, and wait for the paused one."""
     worker, trainer, received = running
     worker.play()
-    qtbot.waitUntil(lambda: received.last.step > 100, timeout=10000)
+    qtbot.waitUntil(lambda: received.last.step > past_step, timeout=10000)
     worker.pause()
     qtbot.waitUntil(lambda: received.playing[-1:] == [False], timeout=5000)
     qtbot.waitUntil(lambda: received.last.step == trainer.step_count, timeout=5000)
+
+
+def test_pause_stops_before_next_step_and_snapshot_is_exact(running, qtbot) -> None:
+    _, trainer, received = running
+    _play_then_pause(running, qtbot, 100)
     paused_step = trainer.step_count
     qtbot.wait(150)
     assert trainer.step_count == paused_step
@@ -230,11 +236,7 @@ def _norms_at(trainer: Trainer) -> list[float]:
 def test_snapshots_carry_the_norms_of_every_stored_step(running, qtbot) -> None:
     worker, trainer, received = running
     worker.set_history_capacity(50)
-    worker.play()
-    qtbot.waitUntil(lambda: received.last.step > 300, timeout=10000)
-    worker.pause()
-    qtbot.waitUntil(lambda: received.playing[-1:] == [False], timeout=5000)
-    qtbot.waitUntil(lambda: received.last.step == trainer.step_count, timeout=5000)
+    _play_then_pause(running, qtbot, 300)
     last = received.last
     assert last.gradient_norms is not None
     steps, norms = last.gradient_norms.steps, last.gradient_norms.norms
