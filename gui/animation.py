@@ -39,9 +39,7 @@ def install_smooth_animation(window: MainWindow, pacer: FramePacer) -> None:
         share = drawing_share(smooth)
         window.worker.set_frame_budget(share)
         pacer.budget = share
-        window.settings.setValue(SETTINGS_KEY, smooth)
 
+    window.remember_checked(action, SETTINGS_KEY, default=False)
     action.toggled.connect(apply)
-    saved = window.settings.value(SETTINGS_KEY, False)
-    action.setChecked(saved in (True, "true"))  # an INI file gives the string back
     apply(action.isChecked())

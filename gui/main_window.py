@@ -159,6 +159,13 @@ class MainWindow(FileActionsMixin, QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         return action
 
+    def remember_checked(self, action: QAction, key: str, default: bool) -> None:
+        """Restore a checkable action's state from the settings (`default` the first time)
+        and save it whenever it is toggled, so the choice outlives the run."""
+        saved = self._settings.value(key, default)
+        action.setChecked(saved in (True, "true"))  # an INI file gives a string back
+        action.toggled.connect(lambda on: self._settings.setValue(key, on))
+
     def _create_actions(self) -> None:
         self.play_action = self.make_action("actionPlayPause", "Play", "Start or pause training",
                                         "Space", checkable=True)

@@ -178,16 +178,16 @@ def neuron_title(layer: int, index: int, activation: str | None, name: str = "")
 
 
 def install_neuron_maps(window: MainWindow) -> None:
-    """View > Neuron Maps (on by default): thumbnails in the canvas for 2-D data, and the
-    hovered neuron's map large in the data view until the mouse leaves it."""
+    """View > Neuron Maps (on at first, then as last chosen): thumbnails in the canvas for
+    2-D data, and the hovered neuron's map large in the data view until the mouse leaves it."""
     action = window.make_action(
         "actionNeuronMaps", "Neuron Maps",
         "Show each neuron's activation over the input plane (2-D data); hover one to see it "
         "large in the Data view", "M", checkable=True)
-    action.setChecked(True)
+    window.remember_checked(action, "neuronMaps", default=True)
     window.view_menu.addAction(action)
     canvas, data_view = window.canvas, window.data_view
-    canvas.set_show_maps(True)
+    canvas.set_show_maps(action.isChecked())
 
     def on_toggled(on: bool) -> None:
         canvas.set_show_maps(on)

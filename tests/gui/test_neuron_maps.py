@@ -166,7 +166,7 @@ def test_pausing_shows_the_paused_snapshots_maps_exactly(
 
 
 def test_the_view_toggle_turns_thumbnails_and_hover_maps_off(
-    qtbot, circle_window: MainWindow  # type: ignore[no-untyped-def]
+    qtbot, circle_window: MainWindow, make_window  # type: ignore[no-untyped-def]
 ) -> None:
     window, canvas, data_view = circle_window, circle_window.canvas, circle_window.data_view
     action = find_action(window, "actionNeuronMaps")
@@ -180,6 +180,9 @@ def test_the_view_toggle_turns_thumbnails_and_hover_maps_off(
     qtbot.waitUntil(lambda: canvas.hover_text() != "", timeout=2000)
     assert data_view.shown_neuron() is None
     assert np.array_equal(data_view.image_data(), window.snapshot.grid.values)
+    off_again = make_window(CIRCLE)  # the same settings file: the choice is remembered
+    assert not find_action(off_again, "actionNeuronMaps").isChecked()
+    assert not off_again.canvas.shows_maps()
     action.trigger()
     assert canvas.shows_maps() and canvas.thumbnail(1, 0) is not None
 
