@@ -11,6 +11,7 @@ The cost is the data cost; an L1/L2 penalty is reported separately and enters th
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,8 +159,9 @@ class History:
     so the whole run is always there at one resolution from epoch 1 on. The newest epoch is
     kept whatever its number, so the records reach the current epoch; once a newer one
     arrives it goes too if it is off the stride. A History built from lists (a session)
-    starts at stride 1, with every entry on it: the next thinning catches up. The lists
-    change only through `append` (or are replaced by a new History).
+    takes the stride they were kept at from their spacing, so it goes on exactly as the run
+    that wrote them. The lists change only through `append` (or are replaced by a new
+    History).
     """
 
     epochs: list[int] = field(default_factory=list)
@@ -182,6 +184,7 @@ class History:
     def __post_init__(self) -> None:
         if self.capacity < 2:
             raise ValueError(f"a history needs room for 2 epochs, got {self.capacity}")
+        self._stride = _stride_of(self.epochs)
         self._fit_capacity()  # lists longer than the capacity (an older session's) are thinned
 
     def __len__(self) -> int:
@@ -244,7 +247,9 @@ class History:
         by thousands of epochs a second), and the arrays it returned before never change: new
         entries go after their end, into the same buffer or a larger new one, and once
         entries they cover changed (thinned out, or the newest replaced: see `append`), into
-        a new buffer that takes the unchanged ones from the old."""
+        a new buffer that takes the unchanged ones from the old. (Once thinned, the newest
+        entry is replaced most epochs, so most calls make that copy: a NumPy copy of at most
+        6 x capacity numbers, about 0.1 ms, never a conversion of the lists.)"""
         count = len(self.epochs)
         if count < self._converted:  # the lists were cut short from outside: start over
             self._converted = 0
@@ -265,6 +270,18 @@ class History:
         replacement = np.empty((6, width))
         replacement[:, : self._converted] = self._buffer[:, : self._converted]
         self._buffer, self._handed_out = replacement, 0
+
+
+def _stride_of(epochs: list[int]) -> int:
+    """The stride a history's epochs were kept at: the one gap between all of them but the
+    newest, starting at epoch 1, when it is a power of two; else 1 (every entry is on it)."""
+    kept = epochs[:-1]
+    gaps = {later - earlier for earlier, later in itertools.pairwise(kept)}
+    if kept and kept[0] == 1 and len(gaps) == 1:
+        gap = gaps.pop()
+        if gap > 1 and gap & (gap - 1) == 0:
+            return gap
+    return 1
 
 
 @dataclass

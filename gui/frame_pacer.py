@@ -18,7 +18,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-DEFAULT_BUDGET = 0.12  # at most this share of wall time goes to drawing while training plays
 RECENT_FRAMES = 6  # the cost estimate comes from this many latest frames
 MAX_WAIT = 0.5  # seconds: even a very slow frame is followed by another this soon
 
@@ -26,7 +25,7 @@ MAX_WAIT = 0.5  # seconds: even a very slow frame is followed by another this so
 class FramePacer:
     """Call `delay()` when a frame has been drawn; wait that many seconds before the next."""
 
-    def __init__(self, budget: float = DEFAULT_BUDGET,
+    def __init__(self, budget: float,
                  clock: Callable[[], float] = time.perf_counter,
                  cpu_clock: Callable[[], float] = time.thread_time) -> None:
         if not 0.0 < budget <= 1.0:
@@ -35,10 +34,13 @@ class FramePacer:
         self._clock = clock
         self._cpu_clock = cpu_clock
         self._recent_costs: deque[float] = deque(maxlen=RECENT_FRAMES)
+        self._last_wall = self._last_cpu = 0.0
         self.restart()
 
     def restart(self) -> None:
-        """Start measuring afresh (training starts): earlier GUI work is not drawing."""
+        """Start measuring afresh (training starts): earlier GUI work, and frames drawn
+        while paused (with whatever the person did in between), are not drawing."""
+        self._recent_costs.clear()
         self._last_wall = self._clock()
         self._last_cpu = self._cpu_clock()
 

@@ -2,8 +2,9 @@
 
 Row i of a weight heatmap is neuron i of layer m, column j is input j (neuron j of layer
 m-1), exactly as W^m is laid out in shared/MATH.md; row 0 is at the top. The norm curves are
-the series a live snapshot carries (Snapshot.gradient_norms, one point per step the worker's
-history held), drawn as they are: a diverging run's Inf or NaN norms leave gaps.
+the series a live snapshot carries (Snapshot.gradient_norms: a point per step the worker's
+history held, thinned evenly on long runs), drawn as they are: a diverging run's Inf or NaN
+norms leave gaps.
 """
 
 from __future__ import annotations

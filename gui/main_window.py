@@ -66,7 +66,7 @@ from gui.status import MessageBanner, StatusLine
 from gui.stepthrough import install_step_through
 from gui.timeline import install_history
 from gui.window_files import EXPORT_FILTER, FileActionsMixin
-from gui.worker import TrainingWorker
+from gui.worker import FRAME_BUDGET, TrainingWorker
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
@@ -95,7 +95,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.playing = False
         self._saved_params: np.ndarray | None = None
         self.selected: ParameterRef | None = None
-        self._pacer = FramePacer()
+        self._pacer = FramePacer(FRAME_BUDGET)
         self._waiting_loops: dict[int, QEventLoop] = {}  # sync() and step() calls waiting
         self._fence_token = 0
         self._plots_drawn_at = -math.inf  # time.monotonic() of the last plot redraw

@@ -165,7 +165,7 @@ class ParameterHistoryPanel(QWidget):
         self.gradient_curve.setData(steps, gradients, symbol=symbol, symbolSize=4,
                                     symbolBrush=pg.mkColor(*NEGATIVE), symbolPen=None)
         name = "w" if ref.kind == "weight" else "b"
-        self._set_axis_labels(name, f"dC/d{name}")
+        self._set_axis_labels(name, f"∂C/∂{name}")
         kept = len(steps)
         self.title_label.setText(f"{ref.symbol} over the last {kept:,} step"
                                  f"{'' if kept == 1 else 's'}")

@@ -13,9 +13,10 @@ steps; `request_history_snapshot` rebuilds the Snapshot of a stored step in this
 sends it as `history_snapshot_ready`, and `request_parameter_series` sends one parameter's
 stored values and gradients. A new trainer (Reset, new data or architecture) clears it.
 
-Every live snapshot carries each layer's gradient norm ||dC/dW^m|| at every step the history
-still held when it was sent (`Snapshot.gradient_norms`: the run's GradientNormSeries, frozen
-at that moment); snapshots rebuilt from the history carry none.
+Every live snapshot carries each layer's gradient norm ||dC/dW^m|| over the run
+(`Snapshot.gradient_norms`: the run's GradientNormSeries, frozen at that moment): every step
+the history held when a frame went out, thinned to one even resolution once a long run
+passes NORM_CAPACITY points. Snapshots rebuilt from the history carry none.
 
 `set_parameter` is the one way the GUI changes a weight or bias by hand (gui/hand_edits.py):
 it runs between steps like every command and answers with `parameter_set` and a snapshot.
@@ -94,7 +95,11 @@ class TrainingWorker(QObject):
         self._probe_row = 0
         self._frame_drawn = threading.Event()  # set: the GUI has drawn the last frame
         self._frame_drawn.set()
-        self._next_frame_at = 0.0  # perf_counter time; set by the GUI in frame_drawn
+        # perf_counter times before which no frame goes out: one written only by the GUI
+        # thread (frame_drawn), one only by the worker (its frame budget), so neither
+        # overwrites the other's.
+        self._gui_ready_at = 0.0
+        self._budget_ready_at = 0.0
         self._frame_budget = FRAME_BUDGET
         self._rate_steps = 0  # steps and seconds trained since the last frame
         self._rate_seconds = 0.0
@@ -242,7 +247,7 @@ class TrainingWorker(QObject):
     def frame_drawn(self, next_in: float = 0.0) -> None:
         """The GUI has drawn the last snapshot: a resting worker trains on, and while playing
         sends its next frame no sooner than `next_in` seconds from now."""
-        self._next_frame_at = time.perf_counter() + next_in
+        self._gui_ready_at = time.perf_counter() + next_in
         self._frame_drawn.set()
 
     def stop(self) -> None:
@@ -299,7 +304,7 @@ class TrainingWorker(QObject):
         now = time.perf_counter()
         self._rate_steps += steps
         self._rate_seconds += now - start
-        if self._frame_drawn.is_set() and now >= self._next_frame_at:
+        if self._frame_drawn.is_set() and now >= max(self._gui_ready_at, self._budget_ready_at):
             # Everything for the GUI goes out together, then the worker rests while the
             # GUI draws: one GIL hand-over per frame instead of one per signal and paint.
             if self._rate_seconds > 0:
@@ -308,7 +313,7 @@ class TrainingWorker(QObject):
             self._emit_snapshot()
             self._frame_drawn.wait(MAX_REST)
             cost = time.perf_counter() - now
-            self._next_frame_at = max(self._next_frame_at, now + cost / self._frame_budget)
+            self._budget_ready_at = now + cost / self._frame_budget
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self._playing:
@@ -366,7 +371,7 @@ class TrainingWorker(QObject):
             return
         ref = network.parameter_at(index)
         if not np.isfinite(value):
-            self.failed.emit(f"{ref.label} must be a finite number, not {value}. "
+            self.failed.emit(f"{ref.symbol} must be a finite number, not {value}. "
                              "Nothing was changed.")
             return
         old = float(network.params[index])
@@ -375,7 +380,7 @@ class TrainingWorker(QObject):
             snapshot = take_snapshot(self._trainer, self._probe_row)
         except DivergenceError:
             network.params[index] = old
-            self.failed.emit(f"With {ref.label} = {value:g} the cost is not finite. "
+            self.failed.emit(f"With {ref.symbol} = {value:g} the cost is not finite. "
                              "Nothing was changed.")
             return
         self.parameter_set.emit(ParameterEdit(index, ref, old, value, tag))
@@ -408,6 +413,9 @@ class TrainingWorker(QObject):
         recorded since the last snapshot (the ones the history still holds), then its own.
         The same step again (a hand edit or a setting changed the gradient) replaces it."""
         series = self._norm_series
+        last = series.last_step
+        if last is not None and snapshot.step < last:  # cannot happen within one trainer
+            series.clear()
         series.extend(*self._history.weight_gradient_norms(snapshot.sizes, series.last_step))
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged state's norm: Inf/NaN
             norms = [np.linalg.norm(layer.weight_gradients) for layer in snapshot.layers]

@@ -639,6 +639,23 @@ def test_a_history_longer_than_its_capacity_is_thinned_and_keeps_its_newest_epoc
         History(capacity=1)
 
 
+def test_a_history_rebuilt_from_its_lists_goes_on_as_the_original_from_any_epoch() -> None:
+    """As a session restores it: the lists alone, the stride taken from their spacing."""
+    def record(history: History, epoch: int) -> None:
+        history.append(epoch, 2 * epoch, 1.0 / epoch, math.nan, 0.5, math.nan)
+
+    for saved_at in range(1, 70):
+        original = History(capacity=6)
+        for epoch in range(1, saved_at + 1):
+            record(original, epoch)
+        rebuilt = History(*(list(values) for values in original._lists()), capacity=6)
+        assert rebuilt == original
+        for epoch in range(saved_at + 1, 100):
+            record(original, epoch)
+            record(rebuilt, epoch)
+            assert rebuilt == original, (saved_at, epoch)
+
+
 def test_a_copy_of_a_thinned_history_goes_on_as_the_original() -> None:
     original = History(capacity=6)
     for epoch in range(1, 24):

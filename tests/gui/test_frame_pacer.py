@@ -84,3 +84,15 @@ def test_the_estimate_follows_the_mean_cost_of_mixed_frames() -> None:
         clocks.draw(cpu_seconds=cost, wall_seconds=cost)
         pacer.delay()
     assert pacer.frame_cost == pytest.approx((2 * 0.03 + 3 * 0.005) / 5)
+
+
+def test_restart_forgets_frames_drawn_while_paused() -> None:
+    clocks = FakeClocks()
+    pacer = _pacer(clocks, budget=0.1)
+    for _ in range(3):  # paused: stepping and clicking around between frames
+        clocks.draw(cpu_seconds=0.2, wall_seconds=1.0)
+        pacer.delay()
+    pacer.restart()  # Play
+    clocks.draw(cpu_seconds=0.005, wall_seconds=0.005)
+    assert pacer.delay() == pytest.approx(0.045)  # 5 ms at 10%: a 50 ms cycle
+    assert pacer.frame_cost == pytest.approx(0.005)
