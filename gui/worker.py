@@ -301,6 +301,7 @@ class TrainingWorker(QObject):
         except DivergenceError as error:
             self._on_divergence(error)
             return
+        self._record_gradient_norms()  # a burst's steps: far fewer than the history holds
         now = time.perf_counter()
         self._rate_steps += steps
         self._rate_seconds += now - start
@@ -326,9 +327,13 @@ class TrainingWorker(QObject):
 
     def _run_steps(self, count: int) -> None:
         self._set_playing(False)
+        # The norms are taken from the history before it can wrap around and lose steps.
+        chunk = max(1, self._history.capacity // 2)
         try:
-            for _ in range(count):
+            for done in range(1, count + 1):
                 self._history.record_step(self._trainer)
+                if done % chunk == 0:
+                    self._record_gradient_norms()
         except DivergenceError as error:
             self._on_divergence(error)
             return
@@ -410,13 +415,13 @@ class TrainingWorker(QObject):
 
     def _with_gradient_norms(self, snapshot: Snapshot) -> Snapshot:
         """`snapshot` carrying the run's gradient norms up to its step: those of the steps
-        recorded since the last snapshot (the ones the history still holds), then its own.
+        recorded since the series' last point, then its own.
         The same step again (a hand edit or a setting changed the gradient) replaces it."""
         series = self._norm_series
         last = series.last_step
         if last is not None and snapshot.step < last:  # cannot happen within one trainer
             series.clear()
-        series.extend(*self._history.weight_gradient_norms(snapshot.sizes, series.last_step))
+        self._record_gradient_norms()
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged state's norm: Inf/NaN
             norms = [np.linalg.norm(layer.weight_gradients) for layer in snapshot.layers]
         if series.last_step == snapshot.step:
@@ -424,6 +429,14 @@ class TrainingWorker(QObject):
         else:
             series.extend([snapshot.step], [norms])
         return replace(snapshot, gradient_norms=series.frozen())
+
+    def _record_gradient_norms(self) -> None:
+        """Add the norms of the steps the history recorded since the series' last point.
+        Called after every training burst (and every half history while stepping), so the
+        ring has not yet overwritten any of them: the plot gets every step."""
+        series = self._norm_series
+        sizes = self._trainer.network.sizes
+        series.extend(*self._history.weight_gradient_norms(sizes, series.last_step))
 
     def _serve_history_snapshot(self) -> None:
         with self._requests_lock:
