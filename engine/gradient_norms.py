@@ -1,8 +1,8 @@
 """Each layer's gradient norm ||dC/dW^m||_F over a run, one point per step, at bounded size.
 
-The worker extends a `GradientNormSeries` before every snapshot it sends (with the norms of
-the steps its history recorded since the last one, then the snapshot's own step) and attaches
-a frozen copy, a `GradientNorms`, to the snapshot; the norm plot draws that copy.
+The worker extends a `GradientNormSeries` with the norms of the steps its history recorded,
+after every training burst, and before every snapshot it sends with the snapshot's own step;
+it attaches a frozen copy, a `GradientNorms`, to the snapshot; the norm plot draws that copy.
 
 A series holds at most `capacity` points. When the points would not fit, it halves its
 resolution instead of forgetting the start of the run: it keeps only the steps that are

@@ -14,9 +14,9 @@ sends it as `history_snapshot_ready`, and `request_parameter_series` sends one p
 stored values and gradients. A new trainer (Reset, new data or architecture) clears it.
 
 Every live snapshot carries each layer's gradient norm ||dC/dW^m|| over the run
-(`Snapshot.gradient_norms`: the run's GradientNormSeries, frozen at that moment): every step
-the history held when a frame went out, thinned to one even resolution once a long run
-passes NORM_CAPACITY points. Snapshots rebuilt from the history carry none.
+(`Snapshot.gradient_norms`: the run's GradientNormSeries, frozen at that moment): every step,
+read from the history after each training burst, thinned to one even resolution once a long
+run passes NORM_CAPACITY points. Snapshots rebuilt from the history carry none.
 
 `set_parameter` is the one way the GUI changes a weight or bias by hand (gui/hand_edits.py):
 it runs between steps like every command and answers with `parameter_set` and a snapshot.
@@ -140,10 +140,7 @@ class TrainingWorker(QObject):
                 self._history.clear()  # same architecture: keep the chosen N
             else:
                 self._history = _new_history(trainer)
-            if trainer.network.depth == self._norm_series.layers:
-                self._norm_series.clear()
-            else:
-                self._norm_series = GradientNormSeries(trainer.network.depth)
+            self._norm_series = GradientNormSeries(trainer.network.depth)
             self.trainer_replaced.emit()
             self._emit_snapshot()
 
@@ -327,13 +324,9 @@ class TrainingWorker(QObject):
 
     def _run_steps(self, count: int) -> None:
         self._set_playing(False)
-        # The norms are taken from the history before it can wrap around and lose steps.
-        chunk = max(1, self._history.capacity // 2)
         try:
-            for done in range(1, count + 1):
-                self._history.record_step(self._trainer)
-                if done % chunk == 0:
-                    self._record_gradient_norms()
+            for _ in range(count):
+                self._train_step()
         except DivergenceError as error:
             self._on_divergence(error)
             return
@@ -345,11 +338,19 @@ class TrainingWorker(QObject):
         epoch = trainer.epoch
         try:
             while trainer.epoch == epoch:  # Trainer.run_epoch, each step recorded
-                self._history.record_step(trainer)
+                self._train_step()
         except DivergenceError as error:
             self._on_divergence(error)
             return
         self._emit_snapshot()
+
+    def _train_step(self) -> None:
+        """One step kept in the history (Step, Step epoch), its gradient norms read every
+        half ring, before the ring can overwrite them. (Bursts while playing read them
+        after each burst instead: fewer calls on the hot path.)"""
+        self._history.record_step(self._trainer)
+        if self._trainer.step_count % max(1, self._history.capacity // 2) == 0:
+            self._record_gradient_norms()
 
     def _gradient_check(self) -> None:
         self._set_playing(False)
