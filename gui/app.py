@@ -7,14 +7,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from engine.config import TrainingConfig, default_output_for
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import DeltascopeError
+from gui.freeze_watchdog import FreezeWatchdog
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -49,8 +57,28 @@ def main(argv: list[str]) -> int:
     if args.screenshot:
         return _screenshot(config, args)
     window = MainWindow(config)
+    watchdog = _start_freeze_watchdog(window)
     window.show()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        watchdog.stop()
+
+
+def _start_freeze_watchdog(window: MainWindow) -> FreezeWatchdog:
+    """Log every thread's stack if the window stops responding (see gui/freeze_watchdog.py),
+    in the user's data folder; empty logs of earlier runs are removed."""
+    folder = Path(QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppLocalDataLocation)) / "logs"
+    for old in folder.glob("freeze-*.log"):
+        if old.stat().st_size == 0:
+            old.unlink(missing_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    watchdog = FreezeWatchdog(folder / f"freeze-{stamp}-{os.getpid()}.log", parent=window)
+    watchdog.stalled.connect(lambda seconds, path: window.banner.show_message(
+        f"The window did not respond for {seconds:.1f} s. The stacks of all threads are in "
+        f"{path}: please attach that file to a bug report.", error=True))
+    return watchdog
 
 
 def _screenshot(config: TrainingConfig, args: argparse.Namespace) -> int:

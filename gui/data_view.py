@@ -22,7 +22,7 @@ from engine.data import Dataset
 from engine.snapshot import GridOutputs, Snapshot
 from gui.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
 from gui.neuron_maps import map_levels
-from gui.plot_style import background, foreground, style_plot
+from gui.plot_style import background, foreground, reset_axis_text_space, style_plot
 
 Array = NDArray[np.float64]
 
@@ -118,6 +118,8 @@ class DataView(QWidget):
             targets = np.concatenate([train.targets[:, 0], test.targets[:, 0]])
             self._value_range = (float(targets.min()), float(targets.max()))
         self.curve.setData([], [])
+        for name in ("left", "bottom"):
+            reset_axis_text_space(self.plot.getAxis(name))
         width = train.inputs.shape[1]
         self.message_label.setText(f"{WIDTH_MESSAGE}\n(this dataset has {width})")
         self._show_message(width not in (1, 2))

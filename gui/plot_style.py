@@ -20,7 +20,8 @@ def background(palette: QPalette) -> QColor:
 
 
 def style_plot(plot: pg.PlotItem, palette: QPalette) -> None:
-    """Axis lines and tick labels in the palette's text colour."""
+    """Axis lines and tick labels in the palette's text colour; axes whose text space only
+    grows (see `stabilize_axis`)."""
     text = foreground(palette)
     line = QColor(text)
     line.setAlpha(160)
@@ -28,6 +29,31 @@ def style_plot(plot: pg.PlotItem, palette: QPalette) -> None:
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(line))
         axis.setTextPen(pg.mkPen(text))
+        stabilize_axis(axis)
+
+
+def stabilize_axis(axis: pg.AxisItem) -> None:
+    """Let the axis's text space grow to fit its labels but never shrink on its own.
+
+    pyqtgraph shrinks an axis whose labels got more than 10 px narrower. In a plot whose
+    range follows its pixel size (an aspect-locked view, or ticks spaced by pixels), that
+    feeds back: a narrower axis gives a wider view, whose ticks are spaced differently
+    ("2" instead of "-0.5"), whose labels are wider, which widens the axis again, forever
+    (the window froze at some widths). Growth only can flip at most once per label width,
+    so the layout always settles. `reset_axis_text_space` starts over for new data.
+    """
+    axis.setStyle(autoReduceTextSpace=False)
+
+
+def reset_axis_text_space(axis: pg.AxisItem) -> None:
+    """Forget the widest label seen so far (call when the plot shows new data): the axis
+    grows again from the labels of its next paint."""
+    if axis.orientation in ("left", "right"):
+        axis.textWidth = 0
+        axis._updateWidth()  # pyqtgraph has no public way to shrink it
+    else:
+        axis.textHeight = 0
+        axis._updateHeight()
 
 
 def graphics_layout(palette: QPalette) -> pg.GraphicsLayoutWidget:
