@@ -323,7 +323,7 @@ def _checked_capacity(capacity: int) -> int:
 
 def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
                      previous_params: Array | None = None,
-                     grid_resolution: int = 60) -> Snapshot:
+                     grid_resolution: int = 60, views: bool = True) -> Snapshot:
     """The Snapshot of a stored step, as `take_snapshot` showed that moment.
 
     The forward and backward pass are recomputed at the stored parameters on the stored batch,
@@ -331,7 +331,7 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
     are the trainer's (they do not change without a new Trainer);
     the per-epoch history is the trainer's current one, so the cost plot keeps the whole run.
     `previous_params` are the parameters one step earlier, if known. The Snapshot's message
-    is HISTORY_MESSAGE.
+    is HISTORY_MESSAGE. `views=False`: no grid and no evaluation (snapshot.with_views).
     """
     source = trainer.network
     network = source.with_params(stored.params)
@@ -348,7 +348,7 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
                         update=stored.update, params_before=stored.params)
     frozen_previous = None if previous_params is None else frozen_copy(previous_params)
     return build_snapshot(trainer, network, batch, stored.learning_rate, frozen_previous,
-                          probe_row, grid_resolution, HISTORY_MESSAGE)
+                          probe_row, grid_resolution, HISTORY_MESSAGE, views)
 
 
 def epoch_position(snapshot: Snapshot) -> float:

@@ -9,12 +9,13 @@ and read-only.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from engine.data import DataSplit
 from engine.evaluation import DataEvaluation, evaluate_split
 from engine.gradient_norms import GradientNorms
 from engine.network import ForwardPass, Gradients, Network, parameter_views
@@ -190,24 +191,39 @@ def take_snapshot(
     grid_resolution: int = 60,
     message: str = "",
     allow_nonfinite: bool = False,
+    views: bool = True,
 ) -> Snapshot:
     """Copy everything a view may show. Raises DivergenceError if the next batch is not finite,
     unless `allow_nonfinite`: then a diverged state is copied as it is, NaN and Inf included,
-    with `diverged` set (for display; NumPy's floating-point warnings are silenced)."""
+    with `diverged` set (for display; NumPy's floating-point warnings are silenced).
+    `views=False` leaves out the grid and the evaluation (see `with_views`)."""
     if allow_nonfinite:
         with np.errstate(**QUIET_FLOATING_POINT):
-            return _take_snapshot(trainer, probe_row, grid_resolution, message, True)
-    return _take_snapshot(trainer, probe_row, grid_resolution, message, False)
+            return _take_snapshot(trainer, probe_row, grid_resolution, message, True, views)
+    return _take_snapshot(trainer, probe_row, grid_resolution, message, False, views)
 
 
-def _take_snapshot(
-    trainer: Trainer, probe_row: int, grid_resolution: int, message: str, allow_nonfinite: bool
-) -> Snapshot:
+def _take_snapshot(trainer: Trainer, probe_row: int, grid_resolution: int, message: str,
+                   allow_nonfinite: bool, views: bool) -> Snapshot:
     previous = trainer.last_batch  # read before pending_batch(), which makes a new BatchResult
     previous_params = None if previous is None else frozen_copy(previous.params_before)
     pending = trainer.pending_batch(allow_nonfinite)
     return build_snapshot(trainer, trainer.network, pending, trainer.learning_rate,
-                          previous_params, probe_row, grid_resolution, message)
+                          previous_params, probe_row, grid_resolution, message, views)
+
+
+def with_views(snapshot: Snapshot, network: Network, data: DataSplit,
+               grid_resolution: int = 60) -> Snapshot:
+    """`snapshot` with the decision grid and the train/test evaluation at its parameters, as
+    build_snapshot(views=True) makes them, bit for bit. `network` gives the architecture
+    (its parameters are not used or changed); `data` is the trainer's split.
+
+    The trainer process leaves these out of live snapshots (they cost more than a hundred
+    training steps for a wide network) and the window adds them on its own core."""
+    at_params = network.with_params(np.array(snapshot.params))
+    with np.errstate(**QUIET_FLOATING_POINT):  # a diverged snapshot's grid holds NaN
+        return replace(snapshot, grid=_grid(at_params, data, grid_resolution),
+                       evaluation=evaluate_split(at_params, data))
 
 
 def build_snapshot(
@@ -219,6 +235,7 @@ def build_snapshot(
     probe_row: int = 0,
     grid_resolution: int = 60,
     message: str = "",
+    views: bool = True,
 ) -> Snapshot:
     """The Snapshot of `network` about to take the step `batch` (the one builder of Snapshots).
 
@@ -227,6 +244,7 @@ def build_snapshot(
     batch.step - 1, epoch batch.epoch). The loss, reduction, task, metric, per-epoch history
     and the data (for the probe and the decision grid) are the trainer's. Every array is a
     fresh read-only copy; `previous_params` are kept as given (None before any step).
+    `views=False`: no grid and no evaluation (None; `with_views` adds them).
     """
     params = frozen_copy(network.params)
     gradient = frozen_copy(batch.gradients.flat)
@@ -255,11 +273,11 @@ def build_snapshot(
         layers=_layer_states(network, params, gradient, batch),
         probe=_probe(network, trainer, probe_row),
         history=_history_arrays(trainer),
-        grid=_grid(network, trainer, grid_resolution),
+        grid=_grid(network, trainer.data, grid_resolution) if views else None,
         message=message,
         diverged=not (math.isfinite(cost) and _finite(params) and _finite(gradient)
                       and _finite(update)),
-        evaluation=evaluate_split(network, trainer.data),
+        evaluation=evaluate_split(network, trainer.data) if views else None,
     )
 
 
@@ -299,10 +317,10 @@ def _history_arrays(trainer: Trainer) -> HistoryArrays:
     return HistoryArrays(*trainer.history.arrays())
 
 
-def _grid(network: Network, trainer: Trainer, resolution: int) -> GridOutputs | None:
+def _grid(network: Network, data: DataSplit, resolution: int) -> GridOutputs | None:
     """The decision surface and neuron maps over the data's extent plus 10%, for data with
     two input features (else None)."""
-    train, test = trainer.data.train, trainer.data.test
+    train, test = data.train, data.test
     if train.inputs.shape[1] != 2 or not len(train):
         return None
     points = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs

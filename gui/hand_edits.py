@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
@@ -32,9 +32,9 @@ from engine import explain
 from engine.history import parameter_index
 from engine.network import ParameterRef
 from engine.notation import html_to_plain, number
+from engine.trainer_protocol import ParameterEdit
 from gui.inspector import FiniteNumberValidator, InspectorPanel
 from gui.inspector_text import full_precision, parse_value
-from gui.worker import ParameterEdit
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -191,9 +191,6 @@ def install_hand_edits(window: MainWindow) -> HandEdits:
     panel = window.findChild(InspectorPanel, "inspector")
     if panel is not None:
         panel.value_edited.connect(edits.request)
-    # Queued to this (GUI) thread: the worker emits from its own thread.
-    window.worker.parameter_set.connect(edits.on_parameter_set,
-                                        Qt.ConnectionType.QueuedConnection)
-    window.worker.trainer_replaced.connect(edits.on_trainer_replaced,
-                                           Qt.ConnectionType.QueuedConnection)
+    window.worker.parameter_set.connect(edits.on_parameter_set)
+    window.worker.trainer_replaced.connect(edits.on_trainer_replaced)
     return edits

@@ -1,24 +1,21 @@
-"""Deltascope's main window: canvas in the centre, docks around it, the worker thread behind.
+"""Deltascope's main window: canvas in the centre, docks around it, the trainer process behind.
 
-The window never runs training math: it builds Trainers from a TrainingConfig and hands
-them to the worker, and draws the Snapshots the worker sends back.
+The window never trains: it builds a Trainer from a TrainingConfig (for its data and starting
+weights), hands it as a session dict to the trainer process (gui/trainer_link.py), and draws
+the Snapshots that come back, adding each one's decision grid and evaluation on its own core
+(engine/snapshot.py `with_views`).
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import (
     QByteArray,
-    QCoreApplication,
     QEventLoop,
     QSettings,
     Qt,
-    QThread,
     QTimer,
     Signal,
 )
@@ -34,26 +31,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import (
-    TrainingConfig,
-    apply_hyperparameters,
-    build_trainer,
-)
+from engine.config import TrainingConfig, build_trainer
 from engine.data import Dataset
 from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
 from engine.features import display_names
-from engine.network import ParameterRef
+from engine.network import Network, ParameterRef
 from engine.seeding import seed_streams
-from engine.snapshot import Snapshot
+from engine.session import session_dict
+from engine.snapshot import Snapshot, with_views
 from engine.trainer import Trainer
 from gui import dialogs
-from gui.animation import install_smooth_animation
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_view import DataView
-from gui.frame_pacer import FramePacer
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
@@ -62,16 +54,16 @@ from gui.metrics_panel import install_metrics_panel
 from gui.neuron_maps import install_neuron_maps
 from gui.runs import install_runs
 from gui.session_actions import install_sessions
+from gui.speed_control import DEFAULT_SPEED, SpeedControl
 from gui.status import MessageBanner, StatusLine
 from gui.stepthrough import install_step_through
 from gui.timeline import install_history
+from gui.trainer_link import TrainerLink
 from gui.window_files import EXPORT_FILTER, FileActionsMixin
-from gui.worker import FRAME_BUDGET, TrainingWorker
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
-PLOT_INTERVAL = 1.0  # seconds: plots redraw at most this often while training plays
-PAINT_ROUNDS = 3
+SPEED_KEY = "trainingSpeed"
 
 
 class MainWindow(FileActionsMixin, QMainWindow):
@@ -95,18 +87,16 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.playing = False
         self._saved_params: np.ndarray | None = None
         self.selected: ParameterRef | None = None
-        self._pacer = FramePacer(FRAME_BUDGET)
         self._waiting_loops: dict[int, QEventLoop] = {}  # sync() and step() calls waiting
         self._fence_token = 0
-        self._plots_drawn_at = -math.inf  # time.monotonic() of the last plot redraw
+        self._view_network: Network | None = None  # architecture of the trained network
         self._create_views()
         self._create_actions()
         self._create_menus()
         self._create_toolbars()
         self._create_docks()
-        trainer = build_trainer(self._config, self.make_dataset(self._config))
-        self._show_data(trainer)
-        self._start_worker(trainer)
+        self._start_trainer_process()
+        self._replace_trainer(build_trainer(self._config, self.make_dataset(self._config)))
         self._install_features()
         self._read_settings()  # after every dock exists, so all of them are restored
 
@@ -147,7 +137,6 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_sessions(self)
         install_metrics_panel(self)
         install_neuron_maps(self)
-        install_smooth_animation(self, self._pacer)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,
@@ -171,10 +160,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
                                         "Space", checkable=True)
         self.play_action.triggered.connect(self._on_play_pause)
         self.step_action = self.make_action("actionStep", "Step", "Train one mini-batch", "Right")
-        self.step_action.triggered.connect(lambda: self._worker.step())
+        self.step_action.triggered.connect(lambda: self._link.step())
         self.step_epoch_action = self.make_action("actionStepEpoch", "Step epoch",
                                               "Train one full epoch", "Shift+Right")
-        self.step_epoch_action.triggered.connect(lambda: self._worker.step_epoch())
+        self.step_epoch_action.triggered.connect(lambda: self._link.step_epoch())
         self.reset_action = self.make_action("actionReset", "Reset",
                                          "Re-initialize the weights from the seed", "Ctrl+R")
         self.reset_action.triggered.connect(self._on_reset)
@@ -203,6 +192,11 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.export_plots_action = self.make_action("actionExportPlots", "Export Plots…",
                                                 "Save the plots as a PNG image", "Ctrl+Shift+E")
         self.export_plots_action.triggered.connect(self._on_export_plots)
+        self.restart_action = self.make_action(
+            "actionRestartTraining", "Restart Training",
+            "After the training process ended: start a new one from the last snapshot's weights")
+        self.restart_action.setEnabled(False)
+        self.restart_action.triggered.connect(self.restart_training)
         self.quit_action = self.make_action("actionQuit", "Quit", "Close Deltascope",
                                         QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
@@ -216,7 +210,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         file_menu.addAction(self.quit_action)
         self.train_menu = self.menuBar().addMenu("&Train")
         for action in (self.play_action, self.step_action, self.step_epoch_action,
-                       self.reset_action, self.gradient_check_action):
+                       self.reset_action, self.gradient_check_action, self.restart_action):
             self.train_menu.addAction(action)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.gradient_colors_action)
@@ -235,8 +229,15 @@ class MainWindow(FileActionsMixin, QMainWindow):
         toolbar.addWidget(QLabel(" Sample "))
         self.sample_spin = QSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
                                     toolTip="Training sample whose activations the canvas shows")
-        self.sample_spin.valueChanged.connect(lambda row: self._worker.set_probe_row(row))
+        self.sample_spin.valueChanged.connect(lambda row: self._link.set_probe_row(row))
         toolbar.addWidget(self.sample_spin)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Speed "))
+        self.speed_control = SpeedControl()
+        saved = self._settings.value(SPEED_KEY, DEFAULT_SPEED)
+        self.speed_control.set_speed(_speed_setting(saved))
+        self.speed_control.speed_changed.connect(self._on_speed_changed)
+        toolbar.addWidget(self.speed_control)
 
     def add_dock(self, title: str, name: str, widget: QWidget,
                  area: Qt.DockWidgetArea) -> QDockWidget:
@@ -287,43 +288,86 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._settings.setValue("windowState", self.saveState())
         self._settings.sync()
 
-    # -- the worker -----------------------------------------------------------------------
+    # -- the trainer process --------------------------------------------------------------
 
-    def _start_worker(self, trainer: Trainer) -> None:
-        self._thread = QThread(self)
-        self._thread.setObjectName("trainingThread")
-        self._worker = TrainingWorker(trainer)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.snapshot_ready.connect(self._on_snapshot)
-        self._worker.rate_measured.connect(self.status_line.set_rate)
-        self._worker.playing_changed.connect(self._on_playing_changed)
-        self._worker.diverged.connect(self._on_diverged)
-        self._worker.failed.connect(lambda text: self.banner.show_message(text, error=True))
-        self._worker.stopped.connect(self._thread.quit)
-        self._worker.fenced.connect(self._on_fenced)
-        self._worker.check_progress.connect(self.gradient_check.set_progress)
-        self._worker.check_finished.connect(self.gradient_check.finish)
-        # A lambda, not the bound method: the worker's own thread runs no event loop, so a
-        # queued call would never arrive. Its public methods are safe to call from here.
-        self.gradient_check.cancel_requested.connect(lambda: self._worker.cancel_gradient_check())
-        self._thread.start()
+    def _start_trainer_process(self) -> None:
+        """A new trainer process (it trains nothing until _replace_trainer hands it a trainer)."""
+        link = self._link = TrainerLink(self)
+        link.set_completion(self._with_views)
+        link.snapshot_ready.connect(self._on_snapshot)
+        link.rate_measured.connect(self.status_line.set_rate)
+        link.playing_changed.connect(self._on_playing_changed)
+        link.diverged.connect(self._on_diverged)
+        link.failed.connect(lambda text: self.banner.show_message(text, error=True))
+        link.fenced.connect(self._on_fenced)
+        link.check_progress.connect(self.gradient_check.set_progress)
+        link.check_finished.connect(self.gradient_check.finish)
+        link.died.connect(self._on_trainer_died)
+        self.gradient_check.cancel_requested.connect(link.cancel_gradient_check)
+        link.set_speed(self.speed_control.speed())
 
     @property
-    def worker(self) -> TrainingWorker:
-        """The worker; call its public methods directly (from lambdas when connecting)."""
-        return self._worker
+    def worker(self) -> TrainerLink:
+        """The link to the trainer process; its methods send commands, its signals bring
+        what the trainer sends back."""
+        return self._link
 
     def stop_worker(self) -> None:
-        """Stop training and the thread; safe to call twice."""
-        if self._thread.isRunning():
-            self._worker.stop()
-            self._thread.quit()
-            self._thread.wait()
+        """End the trainer process (within about a second); safe to call twice."""
+        self._link.stop()
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        """Train at most this many steps a second while playing (None: as fast as possible);
+        the toolbar's speed control shows it, and it is remembered."""
+        self.speed_control.set_speed(steps_per_second)
+
+    def _on_speed_changed(self, speed: float | None) -> None:
+        self._settings.setValue(SPEED_KEY, "max" if speed is None else speed)
+        self._link.set_speed(speed)
+
+    def _with_views(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with its decision grid and evaluation (left out by the trainer
+        process), from the data the window shows; as it is if it belongs to an earlier
+        network (a stale frame of a replaced trainer, never drawn for long)."""
+        network = self._view_network
+        if network is None or network.sizes != snapshot.sizes \
+                or network.activations != snapshot.activation_names:
+            return snapshot
+        return with_views(snapshot, network, self._view_data)
+
+    def _on_trainer_died(self, message: str) -> None:
+        for loop in self._waiting_loops.values():
+            loop.quit()  # sync() and step() get the last snapshot
+        self._on_playing_changed(False)
+        self.banner.show_message(message, error=True)
+        self.restart_action.setEnabled(True)
+        self.statusBar().showMessage("The training process ended", 10_000)
+
+    def restart_training(self) -> bool:
+        """After the trainer process died: a new one, training on from the last snapshot's
+        weights (its optimizer state and step count start afresh). False if impossible."""
+        snapshot = self.snapshot
+        try:
+            trainer = build_trainer(self._config, self.make_dataset(self._config))
+        except DeltascopeError as error:
+            self.report("Cannot restart training", str(error))
+            return False
+        if snapshot is not None and snapshot.params.shape == trainer.network.params.shape:
+            trainer.network.params[...] = snapshot.params
+        self._link.stop()
+        self._link.deleteLater()
+        self._start_trainer_process()
+        self.restart_action.setEnabled(False)
+        self.banner.hide()
+        self._replace_trainer(trainer)
+        return True
 
     def _replace_trainer(self, trainer: Trainer) -> None:
+        """Show `trainer`'s data and train it in the trainer process from now on (this window
+        never steps it)."""
         self._show_data(trainer)
-        self._worker.replace_trainer(trainer)
+        self._link.replace_trainer(
+            session_dict(self._config, self.make_dataset(self._config), trainer))
         self._saved_params = None
 
     @property
@@ -357,11 +401,11 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def sync(self) -> Snapshot | None:
         """Pause and wait until the worker has sent the snapshot of the paused state."""
-        return self._run_and_wait(self._worker.pause)
+        return self._run_and_wait(self._link.pause)
 
     def step(self, count: int = 1) -> Snapshot | None:
         """Train `count` steps and wait for the resulting snapshot (for scripts and tests)."""
-        return self._run_and_wait(lambda: self._worker.step(count))
+        return self._run_and_wait(lambda: self._link.step(count))
 
     def _run_and_wait(self, command: Callable[[], None]) -> Snapshot | None:
         """Run a worker command, then wait (running the event loop) until every snapshot it
@@ -372,8 +416,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._waiting_loops[token] = loop
         QTimer.singleShot(SYNC_TIMEOUT_MS, loop.quit)
         command()
-        self._worker.fence(token)
-        loop.exec()
+        self._link.fence(token)
+        if self._link.alive:
+            loop.exec()
         del self._waiting_loops[token]
         return self.snapshot
 
@@ -387,43 +432,18 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.show_snapshot(snapshot)
-        if self.playing:
-            # Paint now, while the worker rests (see TrainingWorker.frame_drawn): repaints
-            # are posted events, and each round of them can post one more. Settling every
-            # plot's auto-range first means each plot paints once, not two or three times
-            # (a range found while painting invalidates the axes): ~15% less per frame.
-            for view in self.findChildren(pg.GraphicsView):
-                view.scene().prepareForPaint()
-            for _ in range(PAINT_ROUNDS):
-                QCoreApplication.sendPostedEvents()
-        # The next frame comes only when drawing this one stays within the CPU budget.
-        self._worker.frame_drawn(self._pacer.delay())
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Draw `snapshot` in every view (the latest one, or one from history).
-
-        While training plays, the cost plot and the gradient heatmaps (pyqtgraph with many
-        axes: costly to repaint, and every millisecond the GUI thread draws is one the
-        training thread waits for the GIL) follow at most every PLOT_INTERVAL; the canvas,
-        the data view (the decision boundary, a few ms) and the status line take every frame.
-        Paused, every view shows the snapshot at once.
-        """
+        """Draw `snapshot` in every view (the latest one, or one from history)."""
         self.canvas.set_snapshot(snapshot)
         self.data_view.set_snapshot(snapshot)
         self.status_line.set_snapshot(snapshot)
-        if not (self.playing and time.monotonic() - self._plots_drawn_at < PLOT_INTERVAL):
-            self._draw_plots(snapshot)  # else a later frame, or the one at the pause, will
-        self.snapshot_shown.emit(snapshot)
-
-    def _draw_plots(self, snapshot: Snapshot) -> None:
-        self._plots_drawn_at = time.monotonic()
         self.cost_plot.set_snapshot(snapshot)
         self.heatmaps.set_snapshot(snapshot)
+        self.snapshot_shown.emit(snapshot)
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing
-        if playing:
-            self._pacer.restart()
         self.play_action.setChecked(playing)
         self.play_action.setText("Pause" if playing else "Play")
         self.status_line.set_playing(playing)
@@ -433,7 +453,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.statusBar().showMessage("Training diverged and was paused", 10_000)
 
     def _show_data(self, trainer: Trainer) -> None:
-        """Hand the (immutable) data of a new trainer to the views, before the worker owns it."""
+        """Hand the (immutable) data and the architecture of a new trainer to the views."""
+        self._view_network = trainer.network.copy()
+        self._view_data = trainer.data
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features
@@ -449,10 +471,12 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def _on_play_pause(self) -> None:
         if self.playing:
-            self._worker.pause()
-        else:
+            self._link.pause()
+        elif self._link.alive:
             self.banner.hide()
-            self._worker.play()
+            self._link.play()
+        else:
+            self.play_action.setChecked(False)
 
     def _on_reset(self) -> None:
         self.reset()
@@ -478,12 +502,14 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.check_dock.show()
         self.check_dock.raise_()
         self.gradient_check.start()
-        self._worker.run_gradient_check()
+        self._link.run_gradient_check()
 
     def _on_hyperparameters_changed(self) -> None:
         config = self.controls.config()
         self._config = config
-        self._worker.configure(lambda trainer: apply_hyperparameters(trainer, config))
+        self._link.set_hyperparameters(config.learning_rate, config.batch_size,
+                                       config.regularization, config.regularization_rate,
+                                       config.optimizer)
 
     def _on_structure_changed(self) -> None:
         if not self.confirm_discard():
@@ -549,3 +575,14 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._write_settings()
         self.stop_worker()
         event.accept()
+
+
+def _speed_setting(saved: object) -> float | None:
+    """A speed read back from the settings ("max", a number, or a number as text)."""
+    if saved in (None, "max"):
+        return None
+    try:
+        speed = float(saved)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_SPEED
+    return speed if speed > 0 and speed == speed else DEFAULT_SPEED

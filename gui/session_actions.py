@@ -9,12 +9,11 @@ MAX_RECENT paths are kept in the window's QSettings under RECENT_KEY.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -24,10 +23,8 @@ from engine.session import (
     LoadedSession,
     SessionFileError,
     load_session,
-    session_dict,
     write_session,
 )
-from engine.trainer import Trainer
 from gui.pinned_run import runs_from_list, runs_to_list
 from gui.runs import RunsController
 
@@ -37,7 +34,7 @@ if TYPE_CHECKING:
 RECENT_KEY = "recentSessions"
 MAX_RECENT = 8
 SESSION_FILTER = f"Deltascope sessions (*{SESSION_EXTENSION});;All files (*)"
-READ_TIMEOUT_S = 30.0  # for the worker to read the trainer between steps
+READ_TIMEOUT_S = 30.0  # for the trainer process to read the trainer between steps
 
 
 class SessionController(QObject):
@@ -141,30 +138,32 @@ class SessionController(QObject):
         return True
 
     def _read_session(self) -> dict[str, Any]:
-        """session_dict of the paused trainer, computed in the worker thread between steps."""
-        window = self._window
-        config = window.config
-        dataset = window.make_dataset(config)
-        done = threading.Event()
+        """session_dict of the paused trainer, read in the trainer process between steps."""
+        link = self._window.worker
         outcome: dict[str, Any] = {}
+        loop = QEventLoop()
 
-        def read(trainer: Trainer) -> None:
-            try:
-                outcome["data"] = session_dict(config, dataset, trainer)
-            except Exception as error:  # noqa: BLE001 - handed back to the GUI thread
-                outcome["error"] = error
-            finally:
-                done.set()
+        def finish(key: str, value: object) -> None:
+            outcome.setdefault(key, value)
+            loop.quit()
 
-        window.worker.read_trainer(read)
-        if not done.wait(READ_TIMEOUT_S):
-            raise SessionFileError("the training thread did not answer in time")
-        if "error" in outcome:
-            error = outcome["error"]
-            if isinstance(error, DeltascopeError | OSError):
-                raise error
-            raise SessionFileError(f"the training state could not be read ({error})")
-        return outcome["data"]
+        connections = [
+            (link.session_read, lambda data: finish("data", data)),
+            (link.failed, lambda message: finish("error", message)),
+            (link.died, lambda message: finish("error", message)),
+        ]
+        for signal, slot in connections:
+            signal.connect(slot)
+        QTimer.singleShot(int(READ_TIMEOUT_S * 1000), loop.quit)
+        link.read_session()
+        if link.alive:
+            loop.exec()
+        for signal, slot in connections:
+            signal.disconnect(slot)
+        if "data" in outcome:
+            return outcome["data"]
+        raise SessionFileError(outcome.get("error", "the training process did not answer in "
+                                                    "time"))
 
     # -- opening --------------------------------------------------------------------------
 

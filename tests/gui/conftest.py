@@ -1,7 +1,9 @@
-"""GUI test fixtures: windows with throw-away settings; no thread may outlive a test."""
+"""GUI test fixtures: windows with throw-away settings; no thread or trainer process may
+outlive a test."""
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +31,18 @@ def no_thread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         thread.quit()
         thread.wait(2000)
     assert not running, f"{len(running)} thread(s) still running after the test"
+
+
+@pytest.fixture(autouse=True)
+def no_trainer_process_left_running() -> Iterator[None]:
+    """Fail any test that leaves a trainer process running."""
+    yield
+    left = [child for child in multiprocessing.active_children()
+            if child.name == "deltascope-trainer"]
+    for child in left:
+        child.kill()
+        child.join(2)
+    assert not left, f"{len(left)} trainer process(es) still running after the test"
 
 
 def _is_running(thread: QThread) -> bool:
@@ -72,6 +86,7 @@ def make_window(qtbot, tmp_path: Path, answers):
     def make(config: TrainingConfig | None = None) -> MainWindow:
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(config or TrainingConfig(), settings=settings)
+        window.set_speed(None)  # as fast as it goes, unless a test sets a speed
         window.resize(1280, 800)
         window.show()
         qtbot.waitUntil(lambda: window.snapshot is not None, timeout=5000)

@@ -178,7 +178,8 @@ def test_cancel_changes_nothing(make_window, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("change", [
     lambda window: window.step(1),
     lambda window: window.reset(),
-    lambda window: window.worker.configure(lambda trainer: setattr(trainer, "learning_rate", 0.5)),
+    lambda window: window.worker.set_hyperparameters(0.5, CONFIG.batch_size, "none", 0.0,
+                                                     CONFIG.optimizer),
 ], ids=["step", "reset", "learning rate"])
 def test_a_change_to_the_network_ends_the_walk_as_stale(
         make_window, qtbot, change: Callable[[MainWindow], object]) -> None:
