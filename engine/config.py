@@ -18,6 +18,21 @@ from engine.optimizers import make_optimizer
 from engine.seeding import seed_streams
 from engine.trainer import Trainer
 
+# The largest values the window's controls offer, so also the largest a session file, a
+# weights file or a command line may ask for (checked before anything is allocated).
+MAX_LAYER_SIZE = 512
+MAX_HIDDEN_LAYERS = 16
+MAX_SAMPLES = 100_000
+MAX_BATCH_SIZE = 100_000
+MAX_SEED = 2**31 - 1
+# Steps, epochs and other counters: beyond 2**53 a float64 (and JSON) loses whole numbers.
+MAX_COUNT = 2**53
+INTEGER_LIMITS: dict[str, tuple[int, int]] = {
+    "samples": (1, MAX_SAMPLES),
+    "batch_size": (0, MAX_BATCH_SIZE),
+    "seed": (0, MAX_SEED),
+}
+
 
 @dataclass(frozen=True)
 class HiddenLayer:

@@ -30,7 +30,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.atomic import write_atomically
-from engine.config import HiddenLayer, TrainingConfig, make_network
+from engine.config import (
+    INTEGER_LIMITS,
+    MAX_BATCH_SIZE,
+    MAX_COUNT,
+    MAX_HIDDEN_LAYERS,
+    MAX_LAYER_SIZE,
+    HiddenLayer,
+    TrainingConfig,
+    make_network,
+)
 from engine.data import TASKS, Dataset, DataSplit
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import ConfigError, DeltascopeError
@@ -227,6 +236,9 @@ def load_session(path: str | os.PathLike[str]) -> LoadedSession:
     except json.JSONDecodeError as error:
         raise SessionFileError(f"{name}: not a session file (not valid JSON: {error.msg} at "
                                f"line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise SessionFileError(f"{name}: not a session file (lists or objects nested too "
+                               "deeply)") from None
     try:
         config, dataset, trainer = restore(data)
         pinned = data.get("pinned_runs", [])
@@ -277,7 +289,7 @@ def _read_config(fields: _Fields) -> TrainingConfig:
         elif name in ("samples", "noise") and fields.require(name) is None:
             values[name] = None
         elif name == "samples" or isinstance(default, int) and not isinstance(default, bool):
-            values[name] = fields.integer(name)
+            values[name] = fields.integer(name, *INTEGER_LIMITS.get(name, (0, MAX_COUNT)))
         elif name == "noise" or isinstance(default, float):
             values[name] = fields.number(name)
         elif isinstance(default, bool):
@@ -300,11 +312,14 @@ def _read_features(fields: _Fields) -> tuple[str, ...]:
 
 def _read_hidden(fields: _Fields) -> tuple[HiddenLayer, ...]:
     layers = fields.list_of("hidden")
+    if len(layers) > MAX_HIDDEN_LAYERS:
+        raise SessionFileError(f"{fields.name('hidden')} has {len(layers)} layers; at most "
+                               f"{MAX_HIDDEN_LAYERS} are allowed")
     hidden = []
     for number, layer in enumerate(layers):
         layer_fields = _Fields(layer, fields.name(f"hidden[{number}]"))
         layer_fields.reject_unknown(("size", "activation"))
-        hidden.append(HiddenLayer(layer_fields.integer("size", minimum=1),
+        hidden.append(HiddenLayer(layer_fields.integer("size", 1, MAX_LAYER_SIZE),
                                   layer_fields.text("activation")))
     return tuple(hidden)
 
@@ -380,7 +395,7 @@ def _read_trainer(session: _Fields, network: Network, split: DataSplit) -> Train
     trainer = settings.build(lambda: Trainer(
         network, split, loss=settings.text("loss"), reduction=settings.text("reduction"),
         optimizer=optimizer, learning_rate=settings.number("learning_rate"),
-        batch_size=settings.integer("batch_size", minimum=0),
+        batch_size=settings.integer("batch_size", 0, MAX_BATCH_SIZE),
         shuffle=settings.boolean("shuffle"), regularization=settings.text("regularization"),
         regularization_rate=settings.number("regularization_rate"),
         shuffle_rng=np.random.Generator(np.random.PCG64()),
@@ -438,10 +453,10 @@ def _read_rng(fields: _Fields) -> dict[str, Any]:
     state.text("bit_generator", choices=("PCG64",))
     inner = state.section("state")
     inner.reject_unknown(("state", "inc"))
-    inner.integer("state", minimum=0)
-    inner.integer("inc", minimum=0)
+    inner.integer("state", 0, 2**128 - 1)  # PCG64: 128-bit state and increment
+    inner.integer("inc", 0, 2**128 - 1)
     state.integer("has_uint32", minimum=0, maximum=1)
-    state.integer("uinteger", minimum=0)
+    state.integer("uinteger", 0, 2**32 - 1)
     return dict(state.data)
 
 
@@ -537,12 +552,13 @@ class _Fields:
             raise SessionFileError(f"{self.name(key)} must be true or false, got {_kind(value)}")
         return value
 
-    def integer(self, key: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    def integer(self, key: str, minimum: int | None = None, maximum: int = MAX_COUNT) -> int:
+        """A whole number in [minimum, maximum] (every count has an upper bound)."""
         value = self.require(key)
         if not _is_integer(value):
             raise SessionFileError(f"{self.name(key)} must be a whole number, got {_kind(value)}")
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            bounds = f"at least {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        if (minimum is not None and value < minimum) or value > maximum:
+            bounds = f"at most {maximum}" if minimum is None else f"in [{minimum}, {maximum}]"
             raise SessionFileError(f"{self.name(key)} must be {bounds}, got {value}")
         return int(value)
 

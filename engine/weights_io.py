@@ -187,6 +187,7 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
         raise WeightsFileError(f"{name}: the top level must be a JSON object, "
                                f"not {_describe(document)}")
     _check_header(name, document)
+    _reject_unknown(name, document, _TOP_LEVEL_KEYS)
     loss = _check_loss(name, document)
     features = _check_features(name, document)
     layers = _field(name, document, "layers", list)
@@ -199,6 +200,7 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
         where = f"{name}: layer {m}"
         if not isinstance(layer, dict):
             raise WeightsFileError(f"{where}: must be an object, not {_describe(layer)}")
+        _reject_unknown(where, layer, _LAYER_KEYS)
         inputs, outputs = (_positive_int(where, layer, key) for key in ("inputs", "outputs"))
         if weights and inputs != weights[-1].shape[0]:
             raise WeightsFileError(
@@ -227,6 +229,20 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
         weights.append(np.array(matrix, dtype=np.float64).reshape(outputs, inputs))
         biases.append(np.array(_numbers(where, "biases", vector), dtype=np.float64))
     return _build(name, weights, biases, activations, loss, features)
+
+
+# A field this version does not know is refused, naming it, as session files do: a file that
+# means more than we read must not be half-understood.
+_TOP_LEVEL_KEYS = ("format", "version", "loss", "features", "layers")
+_LAYER_KEYS = ("inputs", "outputs", "activation", "weights", "biases")
+_META_KEYS = ("format", "version", "loss", "features", "activations")
+
+
+def _reject_unknown(where: str, fields: dict[str, Any], known: tuple[str, ...]) -> None:
+    unknown = sorted(str(key) for key in fields if key not in known)
+    if unknown:
+        raise WeightsFileError(f"{where}: unknown field {unknown[0]!r} (this Deltascope reads "
+                               f"{', '.join(known)})")
 
 
 def _field(where: str, fields: dict[str, Any], key: str, kind: type) -> Any:
@@ -343,6 +359,7 @@ def _load_npz(name: str, content: bytes) -> WeightsFile:
     if not isinstance(meta, dict):
         raise WeightsFileError(f"{name}: array 'meta' must hold one JSON object as a string")
     _check_header(name, meta)
+    _reject_unknown(f"{name}: meta", meta, _META_KEYS)
     loss = _check_loss(name, meta)
     features = _check_features(name, meta)
     names = _field(f"{name}: meta", meta, "activations", list)

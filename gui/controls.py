@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from engine.config import HiddenLayer, TrainingConfig
+from engine.config import MAX_LAYER_SIZE, HiddenLayer, TrainingConfig
 from engine.datasets import DATASET_INFO, DATASET_NAMES
 from engine.features import FEATURES, RAW_FEATURES, RAW_WIDTH
 from engine.initializers import INITIALIZERS
@@ -34,7 +34,6 @@ from engine.optimizers import OPTIMIZERS
 from engine.trainer import REGULARIZATIONS
 
 MAX_HIDDEN_LAYERS = 8
-MAX_LAYER_SIZE = 512
 FEATURE_COLUMNS = 4  # feature checkboxes per row
 
 

@@ -53,7 +53,7 @@ from gui.inspector import install_inspector
 from gui.metrics_panel import install_metrics_panel
 from gui.neuron_maps import install_neuron_maps
 from gui.runs import install_runs
-from gui.session_actions import install_sessions
+from gui.session_actions import SessionController, install_sessions
 from gui.speed_control import DEFAULT_SPEED, SpeedControl
 from gui.status import MessageBanner, StatusLine
 from gui.stepthrough import install_step_through
@@ -134,7 +134,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_inspector(self)
         install_runs(self)
         install_hand_edits(self)
-        install_sessions(self)
+        self._sessions: SessionController = install_sessions(self)
         install_metrics_panel(self)
         install_neuron_maps(self)
 
@@ -428,6 +428,16 @@ class MainWindow(FileActionsMixin, QMainWindow):
             loop.quit()
 
     # -- snapshots in ---------------------------------------------------------------------
+
+    def open_session(self, path: str) -> bool:
+        """What File ▸ Open Session does: continue the session in `path`; on any problem show
+        it, change nothing and return False."""
+        return self._sessions.open_session(path)
+
+    def save_session(self, path: str) -> bool:
+        """What File ▸ Save Session does (pauses first); False, with the error shown, if the
+        file could not be written."""
+        return self._sessions.save_session(path)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot

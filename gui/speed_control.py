@@ -10,7 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
 SPEEDS: tuple[float | None, ...] = (1, 3, 10, 30, 100, 300, 1000, 3000, 10000, None)
-DEFAULT_SPEED: float | None = 30
+DEFAULT_SPEED: float | None = 10
 
 
 def speed_label(speed: float | None) -> str:

@@ -445,3 +445,16 @@ def test_interrupted_write_removes_temp(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(KeyboardInterrupt):
         write_atomically(tmp_path / "x.json", b"{}")
     assert os.listdir(tmp_path) == []
+
+
+def test_unknown_fields_are_refused_naming_them_as_sessions_do(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    save_weights(path, Network((2, 3, 1), ("tanh", "sigmoid")), "bce")
+    document = json.loads(path.read_text())
+    for where, target in (("w.json: unknown field 'dropout'", document),
+                          ("w.json: layer 1: unknown field 'dropout'", document["layers"][0])):
+        target["dropout"] = 0.5
+        path.write_text(json.dumps(document))
+        with pytest.raises(WeightsFileError, match=where):
+            load_weights(path)
+        del target["dropout"]

@@ -195,3 +195,36 @@ def test_session_actions_are_in_the_file_menu_with_their_own_shortcuts(make_wind
                  if not action.shortcut().isEmpty()]
     for mine in (controller.save_action.shortcut(), controller.open_action.shortcut()):
         assert shortcuts.count(mine) == 1
+
+
+def test_hostile_session_files_are_refused_through_the_window(
+    make_window, tmp_path: Path
+) -> None:
+    """Values that once crashed or wedged the window: refused, named, nothing changed."""
+    window = make_window(TrainingConfig(dataset="xor"))
+    window.step(3)
+    good = tmp_path / "good.deltascope"
+    assert window.save_session(str(good))
+    before = window.step(0)
+    valid = json.loads(good.read_text())
+    hostile = {
+        "step 10**30": lambda data: data["trainer"].__setitem__("step", 10**30),
+        "seed 2**70": lambda data: data["config"].__setitem__("seed", 2**70),
+        "samples 1e9": lambda data: data["config"].__setitem__("samples", 10**9),
+        "hidden 1e9": lambda data: data["config"]["hidden"][0].__setitem__("size", 10**9),
+    }
+    for label, change in hostile.items():
+        data = json.loads(json.dumps(valid))
+        change(data)
+        path = tmp_path / f"{label}.deltascope"
+        path.write_text(json.dumps(data))
+        assert not window.open_session(str(path)), label
+        assert "must be in [" in window.banner.text, label
+    nested = tmp_path / "nested.deltascope"
+    nested.write_text("[" * 100_000)
+    assert not window.open_session(str(nested))
+    assert "nested too deeply" in window.banner.text
+    after = window.step(0)
+    assert after.step == before.step and np.array_equal(after.params, before.params)
+    assert window.config == TrainingConfig(dataset="xor")
+    assert window.step(1).step == before.step + 1  # and training goes on
