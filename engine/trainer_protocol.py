@@ -166,16 +166,21 @@ COMMANDS = (Play, Pause, Step, StepEpoch, NewTrainer, SetParameter, SetHyperpara
 
 @dataclass(frozen=True)
 class SnapshotReady:
-    """A live snapshot (grid and evaluation left for the window: see Snapshot.needs_views)."""
+    """A live snapshot, without its grid and evaluation (snapshot.with_views adds them), and
+    with only the per-epoch history entries from `history_start` on: the ones before are
+    those of the previous snapshot sent (see engine/history_delta.py)."""
 
     snapshot: Snapshot
+    history_start: int = 0
 
 
 @dataclass(frozen=True)
 class HistorySnapshotReady:
-    """A stored step rebuilt as a Snapshot (asked for with RequestHistorySnapshot)."""
+    """A stored step rebuilt as a Snapshot (asked for with RequestHistorySnapshot); its
+    history as in SnapshotReady."""
 
     snapshot: Snapshot
+    history_start: int = 0
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from engine.errors import DeltascopeError, DivergenceError
 from engine.gradcheck import GradientCheckCancelled, check_gradients
 from engine.gradient_norms import GradientNormSeries
 from engine.history import StepHistory, default_capacity, rebuild_snapshot
+from engine.history_delta import HistorySender
 from engine.network import parameter_count
 from engine.session import restore, session_dict
 from engine.snapshot import Snapshot, take_snapshot
@@ -56,6 +57,7 @@ class TrainerService:
         self._dataset: Dataset | None = None
         self._history: StepHistory | None = None
         self._norms = GradientNormSeries(1)
+        self._history_sender = HistorySender()
         self._playing = False
         self._probe_row = 0
         self._speed: float | None = None
@@ -200,7 +202,7 @@ class TrainerService:
         stored = history.stored(step)
         previous = history.stored(step - 1).params if step - 1 in history else None
         snapshot = rebuild_snapshot(self.trainer, stored, self._probe_row, previous, views=False)
-        self._send(protocol.HistorySnapshotReady(snapshot))
+        self._send(protocol.HistorySnapshotReady(*self._history_sender.cut(snapshot)))
 
     def _parameter_series(self, command: protocol.RequestParameterSeries,
                           cancel: CancelCheck) -> None:
@@ -249,6 +251,7 @@ class TrainerService:
         else:
             self._history = _new_history(trainer)
         self._norms = GradientNormSeries(trainer.network.depth)
+        self._history_sender = HistorySender()
         self._send(protocol.TrainerReplaced())
         self._send_snapshot()
 
@@ -355,7 +358,8 @@ class TrainerService:
         """Send a live snapshot with the norm series, after the history's info."""
         self._frames_in_flight += 1
         self._send(protocol.HistoryInfoReady(self.history.info()))
-        self._send(protocol.SnapshotReady(self._with_gradient_norms(snapshot)))
+        snapshot = self._with_gradient_norms(snapshot)
+        self._send(protocol.SnapshotReady(*self._history_sender.cut(snapshot)))
 
     def _with_gradient_norms(self, snapshot: Snapshot) -> Snapshot:
         """`snapshot` carrying the run's gradient norms up to its step: those of the steps

@@ -24,6 +24,7 @@ from gui.colors import NEGATIVE, POSITIVE
 from gui.plot_style import (
     LogFriendlyAxis,
     background,
+    fit_x,
     foreground,
     graphics_layout,
     style_line_plot,
@@ -297,18 +298,19 @@ class CostPlot(QWidget):
         self.empty_label.setVisible(len(self._epochs) == 0)
 
     def _fit_ranges(self) -> None:
-        """Auto-range, except where that would give a degenerate, unlabelled axis.
+        """The epochs' span on x (set here, never auto-ranged), y auto-ranged except where
+        that would give a degenerate, unlabelled axis.
 
-        One epoch, or a cost flat to 6 digits, would otherwise zoom to a span of 1e-6 whose
-        tick labels do not fit the axis.
+        x: see plot_style.fit_x. One epoch, or a cost flat to 6 digits, would otherwise zoom
+        to a span of 1e-6 whose tick labels do not fit the axis.
         """
         view_box = self.cost_plot.getViewBox()
+        epochs = np.concatenate([self._epochs, self._overlay_epochs])
         if len(self._epochs) < 2 and len(self._overlay_epochs) == 0:
             last = float(self._epochs[-1]) if len(self._epochs) else 0.0
-            view_box.enableAutoRange(axis="x", enable=False)
             view_box.setXRange(0.0, max(2.0, last + 1.0), padding=0.0)
         else:
-            view_box.enableAutoRange(axis="x", enable=True)
+            fit_x(self.cost_plot, epochs)
         costs = np.concatenate(
             [self._columns["train"], self._columns["test"], self._overlay_extent])
         _fit_y(view_box, costs, self.log_y())

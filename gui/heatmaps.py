@@ -38,6 +38,7 @@ from gui.canvas_geometry import finite_max_abs
 from gui.colors import HIGHLIGHT, class_color, diverging_colormap
 from gui.plot_style import (
     LogFriendlyAxis,
+    fit_x,
     foreground,
     graphics_layout,
     style_line_plot,
@@ -391,6 +392,7 @@ class GradientHeatmaps(QWidget):
         self._gradient_norms = gradient_norms
         for m, curve in enumerate(self.norm_curves):
             curve.setData(gradient_norms.steps, gradient_norms.norms[:, m])
+        fit_x(self.norm_plot, gradient_norms.steps.astype(np.float64))
 
     # -- interaction -----------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from engine.history import ParameterSeries, parameter_index
 from engine.network import ParameterRef
 from engine.snapshot import Snapshot
 from gui.colors import NEGATIVE, POSITIVE
-from gui.plot_style import foreground, graphics_layout, style_line_plot
+from gui.plot_style import fit_x, foreground, graphics_layout, style_line_plot
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -164,6 +164,7 @@ class ParameterHistoryPanel(QWidget):
                                  symbolBrush=pg.mkColor(*POSITIVE), symbolPen=None)
         self.gradient_curve.setData(steps, gradients, symbol=symbol, symbolSize=4,
                                     symbolBrush=pg.mkColor(*NEGATIVE), symbolPen=None)
+        fit_x(self.value_plot, steps.astype(np.float64))  # the gradient plot is x-linked
         name = "w" if ref.kind == "weight" else "b"
         self._set_axis_labels(name, f"∂C/∂{name}")
         kept = len(steps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 
@@ -66,8 +67,9 @@ def graphics_layout(palette: QPalette) -> pg.GraphicsLayoutWidget:
 
 def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:
     """A plot of curves over steps or epochs: styled axes, a faint grid, peak downsampling,
-    and no pyqtgraph buttons or context menu."""
+    no pyqtgraph buttons or context menu, and an x range set by `fit_x`, never auto-ranged."""
     style_plot(plot, palette)
+    plot.getViewBox().enableAutoRange(axis="x", enable=False)
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
@@ -88,3 +90,22 @@ class LogFriendlyAxis(pg.AxisItem):
             readable = any(math.isclose(mantissa, k, rel_tol=1e-6) for k in (1.0, 2.0, 5.0, 10.0))
             kept.append(text if readable else "")
         return kept
+
+
+def fit_x(plot: pg.PlotItem, values: np.ndarray, padding: float = 0.02) -> None:
+    """Show the span of `values` (steps or epochs) on the x axis of a line plot.
+
+    Set here rather than auto-ranged: pyqtgraph auto-ranges x from the curves as drawn,
+    clipped to the view and downsampled for its pixel width, so the range depends on the
+    view's size and feeds back into it; two x-linked plots then pushed slightly different
+    ranges to each other forever (the window froze at some sizes).
+    """
+    finite = values[np.isfinite(values)] if len(values) else values
+    if len(finite) == 0:
+        plot.setXRange(0.0, 1.0, padding=0.0)
+        return
+    low, high = float(finite.min()), float(finite.max())
+    if high - low < 1.0:
+        plot.setXRange(low - 0.5, high + 0.5, padding=0.0)
+    else:
+        plot.setXRange(low, high, padding=padding)

@@ -23,11 +23,13 @@ import multiprocessing
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 from engine import trainer_protocol as protocol
+from engine.history_delta import HistoryReceiver
 from engine.snapshot import Snapshot
 from engine.wire import WireError, decode, encode
 
@@ -76,6 +78,7 @@ class TrainerLink(QObject):
         child_end.close()  # only the child holds its end: it sees EOF when we go
         self._alive = True
         self._complete: Callable[[Snapshot], Snapshot] = lambda snapshot: snapshot
+        self._history = HistoryReceiver()
         self._notifier = QSocketNotifier(self._connection.fileno(), QSocketNotifier.Type.Read,
                                          self)
         self._notifier.activated.connect(self._on_readable)
@@ -206,6 +209,10 @@ class TrainerLink(QObject):
 
     def _dispatch(self, events: list[object]) -> None:
         for position, event in enumerate(events):
+            if isinstance(event, protocol.SnapshotReady | protocol.HistorySnapshotReady):
+                # every one, skipped or not: each history part builds on the one before
+                event = replace(event, snapshot=self._history.join(event.snapshot,
+                                                                   event.history_start))
             live = isinstance(event, protocol.SnapshotReady)
             if not (live and _superseded(events, position)):
                 self._emit(event)
@@ -214,9 +221,9 @@ class TrainerLink(QObject):
 
     def _emit(self, event: object) -> None:
         match event:
-            case protocol.SnapshotReady(snapshot):
+            case protocol.SnapshotReady(snapshot, _):
                 self.snapshot_ready.emit(self._complete(snapshot))
-            case protocol.HistorySnapshotReady(snapshot):
+            case protocol.HistorySnapshotReady(snapshot, _):
                 self.history_snapshot_ready.emit(self._complete(snapshot))
             case protocol.RateMeasured(rate):
                 self.rate_measured.emit(rate)
