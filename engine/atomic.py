@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
+import time
+
+# Our temporary files: ".<name>.<8 hex digits>.tmp" beside the target. One left by a killed
+# write is removed by the next write to the same folder once it is this old (a younger one
+# may belong to a write still going on).
+_TEMP_PATTERN = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
+STALE_TEMP_SECONDS = 600.0
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
@@ -12,22 +20,50 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
 
     The bytes go to a temporary file in the same directory (so the final rename stays on
     one filesystem), which is flushed and fsynced, then moved over `path` with os.replace.
-    On any failure the temporary file is removed and an existing `path` is left untouched.
+    On any failure the temporary file is removed and an existing `path` is left untouched;
+    an OSError names `path`, never the temporary file. Stale temporary files of ours in the
+    folder (left by a write that was killed) are removed first.
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    descriptor, temp_path = _create_temp(directory, os.path.basename(target))
+    try:
+        _remove_stale_temps(directory)
+        descriptor, temp_path = _create_temp(directory, os.path.basename(target))
+    except OSError as error:
+        raise _naming(error, target) from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp_path, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp_path)
+        if isinstance(error, OSError):
+            raise _naming(error, target) from None
         raise
     _fsync_directory(directory)
+
+
+def _naming(error: OSError, target: str) -> OSError:
+    """The same kind of error, about `target` (the file the person chose) when it named a
+    file (the temporary one); else the error as it is."""
+    if error.filename is None:
+        return error
+    return type(error)(error.errno, error.strerror, target)
+
+
+def _remove_stale_temps(directory: str) -> None:
+    """Delete our temporary files in `directory` older than STALE_TEMP_SECONDS."""
+    now = time.time()
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not _TEMP_PATTERN.match(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file() and now - entry.stat().st_mtime > STALE_TEMP_SECONDS:
+                    os.unlink(entry.path)
 
 
 def _create_temp(directory: str, name: str) -> tuple[int, str]:

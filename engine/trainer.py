@@ -145,7 +145,8 @@ class Evaluation:
     metric: float
 
 
-EPOCH_CAPACITY = 100_000  # entries a History keeps: far more than a plot's width in pixels
+EPOCH_CAPACITY = 10_000  # entries a History keeps: more than a plot's width in pixels, and
+# bounded memory (six lists of Python numbers: about 2 MB when full)
 
 
 @dataclass

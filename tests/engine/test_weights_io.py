@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -445,6 +446,28 @@ def test_interrupted_write_removes_temp(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(KeyboardInterrupt):
         write_atomically(tmp_path / "x.json", b"{}")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_killed_writes_stale_temp_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    stale = tmp_path / ".out.json.0badf00d.tmp"  # what a write killed midway leaves
+    fresh = tmp_path / ".other.json.12345678.tmp"  # perhaps a write going on right now
+    someone_elses = tmp_path / ".notes.tmp"
+    for path in (stale, fresh, someone_elses):
+        path.write_bytes(b"partial")
+    old = time.time() - atomic.STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(someone_elses, (old, old))
+    write_atomically(tmp_path / "out.json", b"{}")
+    assert sorted(os.listdir(tmp_path)) == [".notes.tmp", ".other.json.12345678.tmp",
+                                            "out.json"]
+
+
+def test_errors_name_the_chosen_file_never_the_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing folder" / "x.deltascope"
+    with pytest.raises(FileNotFoundError) as raised:
+        write_atomically(target, b"{}")
+    assert raised.value.filename == str(target)
+    assert ".tmp" not in str(raised.value)
 
 
 def test_unknown_fields_are_refused_naming_them_as_sessions_do(tmp_path: Path) -> None:
