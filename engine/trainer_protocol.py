@@ -143,7 +143,11 @@ class Fence:
 
 @dataclass(frozen=True)
 class ReadSession:
-    """Pause and send the session dict of the trainer as it is (SessionRead), or Failed."""
+    """Send the session dict of the trainer as it is between steps (SessionRead with the same
+    `tag`), or Failed; `pause` first (File > Save) or read on the fly (autosave)."""
+
+    tag: int = 0
+    pause: bool = True
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,7 @@ class TrainerReplaced:
 
 @dataclass(frozen=True)
 class SessionRead:
+    tag: int
     session: dict[str, Any]
 
 

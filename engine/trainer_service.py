@@ -228,14 +228,15 @@ class TrainerService:
         self._send_snapshot()
 
     def _read_session(self, command: protocol.ReadSession, cancel: CancelCheck) -> None:
-        self._set_playing(False)
+        if command.pause:
+            self._set_playing(False)
         assert self._dataset is not None
         try:
             data = session_dict(self._config, self._dataset, self.trainer)
         except DeltascopeError as error:
             self._send(protocol.Failed(f"The training state could not be read: {error}"))
             return
-        self._send(protocol.SessionRead(data))
+        self._send(protocol.SessionRead(command.tag, data))
 
     def _new_trainer(self, session: dict[str, Any]) -> None:
         self._set_playing(False)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 from engine.config import TrainingConfig, default_output_for
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import DeltascopeError
+from gui.autosave import Autosaver, offer_recovery
 from gui.freeze_watchdog import FreezeWatchdog
 
 if TYPE_CHECKING:
@@ -58,18 +59,26 @@ def main(argv: list[str]) -> int:
         return _screenshot(config, args)
     window = MainWindow(config)
     watchdog = _start_freeze_watchdog(window)
+    autosaver = Autosaver(window, _data_folder())
     window.show()
+    offer_recovery(window, autosaver)
     try:
         return app.exec()
     finally:
+        autosaver.stop()
         watchdog.stop()
+
+
+def _data_folder() -> Path:
+    """Where Deltascope keeps files of its own (recovery session, freeze logs)."""
+    return Path(QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.AppLocalDataLocation))
 
 
 def _start_freeze_watchdog(window: MainWindow) -> FreezeWatchdog:
     """Log every thread's stack if the window stops responding (see gui/freeze_watchdog.py),
     in the user's data folder; empty logs of earlier runs are removed."""
-    folder = Path(QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppLocalDataLocation)) / "logs"
+    folder = _data_folder() / "logs"
     for old in folder.glob("freeze-*.log"):
         if old.stat().st_size == 0:
             old.unlink(missing_ok=True)

@@ -73,6 +73,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     snapshot_shown = Signal(object)
     selection_changed = Signal(object)
+    training_saved = Signal()  # the shown weights were written to a file the person chose
 
     def __init__(
         self, config: TrainingConfig | None = None, settings: QSettings | None = None
@@ -398,6 +399,12 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def mark_saved(self, params: np.ndarray) -> None:
         """These weights are on disk: closing with them shown need not ask to export."""
         self._saved_params = params.copy()
+        self.training_saved.emit()
+
+    def mark_unsaved(self) -> None:
+        """The shown weights are on no file the person chose (restored from a recovery
+        file, say): closing asks to export them."""
+        self._saved_params = None
 
     def sync(self) -> Snapshot | None:
         """Pause and wait until the worker has sent the snapshot of the paused state."""

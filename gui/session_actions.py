@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 RECENT_KEY = "recentSessions"
 MAX_RECENT = 8
 SESSION_FILTER = f"Deltascope sessions (*{SESSION_EXTENSION});;All files (*)"
+SAVE_TAG = 1  # ReadSession tag of File > Save (autosave uses its own)
 READ_TIMEOUT_S = 30.0  # for the trainer process to read the trainer between steps
 
 
@@ -147,15 +148,16 @@ class SessionController(QObject):
             outcome.setdefault(key, value)
             loop.quit()
 
+        tag = SAVE_TAG
         connections = [
-            (link.session_read, lambda data: finish("data", data)),
+            (link.session_read, lambda read_tag, data: read_tag == tag and finish("data", data)),
             (link.failed, lambda message: finish("error", message)),
             (link.died, lambda message: finish("error", message)),
         ]
         for signal, slot in connections:
             signal.connect(slot)
         QTimer.singleShot(int(READ_TIMEOUT_S * 1000), loop.quit)
-        link.read_session()
+        link.read_session(tag)
         if link.alive:
             loop.exec()
         for signal, slot in connections:

@@ -63,7 +63,7 @@ class TrainerLink(QObject):
     parameter_series_ready = Signal(object)  # ParameterSeries
     parameter_set = Signal(object)  # ParameterEdit; sent before the snapshot that shows it
     trainer_replaced = Signal()  # a new trainer took over; sent before its first snapshot
-    session_read = Signal(object)  # the session dict asked for with read_session()
+    session_read = Signal(int, object)  # tag, the session dict asked for with read_session()
     died = Signal(str)  # the trainer process ended unexpectedly (one line)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -170,9 +170,10 @@ class TrainerLink(QObject):
     def set_history_capacity(self, capacity: int) -> None:
         self.send(protocol.SetHistoryCapacity(int(capacity)))
 
-    def read_session(self) -> None:
-        """Pause; the session dict comes as `session_read` (or `failed`)."""
-        self.send(protocol.ReadSession())
+    def read_session(self, tag: int = 0, pause: bool = True) -> None:
+        """The session dict comes as `session_read(tag, dict)` (or `failed`); `pause` first,
+        or read between two steps while training plays on."""
+        self.send(protocol.ReadSession(int(tag), bool(pause)))
 
     def stop(self) -> None:
         """End the process: asked first, then terminated if it has not ended within a second.
@@ -247,8 +248,8 @@ class TrainerLink(QObject):
                 self.parameter_set.emit(event)
             case protocol.TrainerReplaced():
                 self.trainer_replaced.emit()
-            case protocol.SessionRead(session):
-                self.session_read.emit(session)
+            case protocol.SessionRead(tag, session):
+                self.session_read.emit(tag, session)
             case protocol.Stopped():
                 pass
 

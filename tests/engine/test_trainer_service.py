@@ -362,8 +362,10 @@ def test_probe_row_snapshot_fence_and_stop() -> None:
 def test_read_session_is_the_paused_state_and_restores_bit_for_bit() -> None:
     driven = Driven()
     driven.play_until(50)
-    driven.send(protocol.ReadSession())
-    session = driven.of(protocol.SessionRead)[-1].session
+    driven.send(protocol.ReadSession(tag=4))
+    read = driven.of(protocol.SessionRead)[-1]
+    assert read.tag == 4
+    session = read.session
     _config, _dataset_, restored = restore(session)
     assert restored.step_count == driven.trainer.step_count
     assert np.array_equal(restored.network.params, driven.trainer.network.params)
@@ -371,3 +373,13 @@ def test_read_session_is_the_paused_state_and_restores_bit_for_bit() -> None:
         restored.step()
         driven.trainer.step()
     assert np.array_equal(restored.network.params, driven.trainer.network.params)
+
+
+def test_read_session_on_the_fly_keeps_playing() -> None:
+    driven = Driven()
+    driven.send(protocol.Play())
+    driven.service.train()
+    driven.send(protocol.ReadSession(tag=2, pause=False))
+    assert driven.service.playing
+    assert driven.of(protocol.SessionRead)[-1].session["trainer"]["step"] == (
+        driven.trainer.step_count)

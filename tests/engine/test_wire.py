@@ -69,7 +69,8 @@ def test_a_diverged_snapshot_keeps_its_nan_and_inf() -> None:
     protocol.RequestHistorySnapshot(17), protocol.RequestParameterSeries(2),
     protocol.SetHistoryCapacity(300), protocol.RequestHistoryInfo(), protocol.SetSpeed(None),
     protocol.SetSpeed(2.5), protocol.SetProbeRow(4), protocol.RequestSnapshot(),
-    protocol.Fence(8), protocol.ReadSession(), protocol.FrameDrawn(), protocol.Stop(),
+    protocol.Fence(8), protocol.ReadSession(), protocol.ReadSession(3, False),
+    protocol.FrameDrawn(), protocol.Stop(),
 ])
 def test_every_command_round_trips(command: object) -> None:
     assert _same(decode(encode(command)), command)
