@@ -17,9 +17,10 @@ and 1-based number). Nothing is returned unless the whole file is valid; nothing
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,13 +32,25 @@ from engine.errors import DatasetError
 Array = NDArray[np.float64]
 
 
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """All records with the 1-based line each starts on, cells stripped, trailing blanks dropped."""
-    rows: list[tuple[int, list[str]]] = []
+class LoadCancelled(DatasetError):
+    """The person cancelled a load (its progress callback returned False)."""
+
+
+Progress = Callable[[int, int], bool]  # (bytes read, file size) -> go on?
+_CHUNK_ROWS = 16_384
+_PROGRESS_EVERY = 4_096  # rows between progress reports
+
+
+def _records(path: Path, progress: Progress | None) -> Iterator[tuple[int, list[str]]]:
+    """Every record with the 1-based line it starts on, cells stripped, read as a stream.
+    Reports the bytes read to `progress` now and then; LoadCancelled when it says stop."""
     try:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        size = path.stat().st_size
+        with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig",
+                                                      newline="") as handle:
             reader = csv.reader(handle, skipinitialspace=True, strict=True)
             start = 1
+            count = 0
             while True:
                 try:
                     record = next(reader)
@@ -45,8 +58,12 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
                     break
                 except csv.Error as error:
                     raise DatasetError(f"{path}: line {reader.line_num}: {error}") from None
-                rows.append((start, [cell.strip() for cell in record]))
+                yield start, [cell.strip() for cell in record]
                 start = reader.line_num + 1
+                count += 1
+                if progress is not None and count % _PROGRESS_EVERY == 0 \
+                        and not progress(raw.tell(), size):
+                    raise LoadCancelled(f"{path}: loading cancelled")
     except FileNotFoundError:
         raise DatasetError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -55,9 +72,6 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
         raise DatasetError(f"{path}: not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise DatasetError(f"{path}: cannot be read ({error.strerror or error})") from None
-    while rows and _is_blank(rows[-1][1]):
-        rows.pop()
-    return rows
 
 
 def _is_blank(record: list[str]) -> bool:
@@ -115,37 +129,99 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def _numeric_column(
-    path: Path, rows: list[tuple[int, list[str]]], header: list[str], column: int
-) -> Array:
-    """One column as finite floats; any other cell is an error naming its place."""
-    values = np.empty(len(rows), dtype=np.float64)
-    for index, (line, record) in enumerate(rows):
-        cell = record[column]
-        if cell == "":
-            raise DatasetError(f"{_where(path, line, header, column)}: empty cell")
-        value = _number(cell)
-        if value is None:
-            raise DatasetError(f"{_where(path, line, header, column)}: {cell!r} is not a number")
-        if not math.isfinite(value):
+def _bad_cell(path: Path, line: int, header: list[str], column: int, cell: str) -> DatasetError:
+    """The error for a cell that is not a finite number."""
+    where = _where(path, line, header, column)
+    if cell == "":
+        return DatasetError(f"{where}: empty cell")
+    if _number(cell) is None:
+        return DatasetError(f"{where}: {cell!r} is not a number")
+    return DatasetError(f"{where}: {cell!r} is not a finite number")
+
+
+class _Columns:
+    """Numeric columns collected row by row into float64 chunks (the data's own size, plus
+    one chunk), and optionally one column of class labels as text."""
+
+    def __init__(self, numeric: list[int], label: int | None) -> None:
+        self.numeric = numeric
+        self.label = label
+        self.labels: list[str] = []
+        self._chunks: list[Array] = []
+        self._chunk = np.empty((_CHUNK_ROWS, len(numeric)))
+        self._filled = 0
+
+    def __len__(self) -> int:
+        return len(self._chunks) * _CHUNK_ROWS + self._filled
+
+    def add(self, values: list[float]) -> None:
+        if self._filled == _CHUNK_ROWS:
+            self._chunks.append(self._chunk)
+            self._chunk = np.empty((_CHUNK_ROWS, len(self.numeric)))
+            self._filled = 0
+        self._chunk[self._filled] = values
+        self._filled += 1
+
+    def matrix(self) -> Array:
+        """All rows, (N, len(numeric)); the chunks are released."""
+        parts, self._chunks = [*self._chunks, self._chunk[: self._filled]], []
+        return np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
+
+
+def _read_columns(path: Path, header_line: int, header: list[str],
+                  records: Iterator[tuple[int, list[str]]], label: int | None,
+                  targets: list[int]) -> _Columns:
+    """Every data row: the numeric columns as floats and column `label` (if any) as text.
+    _LabelsFound when a target column holds text and no label column was chosen yet."""
+    numeric = [column for column in range(len(header)) if column != label]
+    columns = _Columns(numeric, label)
+    width = len(header)
+    blank_lines: list[int] = []  # blank lines are an error unless only trailing ones follow
+    for line, record in records:
+        if _is_blank(record):
+            blank_lines.append(line)
+            continue
+        if blank_lines and width > 1:
+            raise DatasetError(f"{path}: line {blank_lines[0]} is empty")
+        blank_lines.clear()
+        if len(record) != width:
             raise DatasetError(
-                f"{_where(path, line, header, column)}: {cell!r} is not a finite number"
-            )
-        values[index] = value
-    return values
+                f"{path}: line {line} has {len(record)} field{'' if len(record) == 1 else 's'}"
+                f", the header has {width}")
+        try:
+            values = [float(record[column]) for column in numeric]
+        except ValueError:
+            values = []
+        if len(values) != len(numeric) or not all(map(math.isfinite, values)):
+            for column in numeric:
+                value = _number(record[column])
+                if value is None or not math.isfinite(value):
+                    if label is None and column in targets and value is None \
+                            and record[column] != "":
+                        raise _LabelsFound(column)
+                    raise _bad_cell(path, line, header, column, record[column])
+        if label is not None:
+            if record[label] == "":
+                raise DatasetError(f"{_where(path, line, header, label)}: empty class label")
+            columns.labels.append(record[label])
+        columns.add(values)
+    if len(columns) == 0:
+        raise DatasetError(f"{path}: line {header_line}: a header but no data rows")
+    return columns
 
 
-def _label_targets(
-    path: Path, rows: list[tuple[int, list[str]]], header: list[str], column: int
-) -> tuple[Array, tuple[str, ...], tuple[str, ...]]:
+class _LabelsFound(Exception):
+    """A target column turned out to hold class labels: read again with it as text."""
+
+    def __init__(self, column: int) -> None:
+        super().__init__(column)
+        self.column = column
+
+
+def _label_targets(path: Path, labels: list[str], name: str, column: int
+                   ) -> tuple[Array, tuple[str, ...], tuple[str, ...]]:
     """A string-label column as (targets, target_names, class_names)."""
-    labels = []
-    for line, record in rows:
-        if record[column] == "":
-            raise DatasetError(f"{_where(path, line, header, column)}: empty class label")
-        labels.append(record[column])
     class_names = tuple(sorted(set(labels)))
-    name = header[column]
     if len(class_names) < 2:
         raise DatasetError(
             f"{path}: column {name!r} ({column + 1}): only one class label "
@@ -158,54 +234,46 @@ def _label_targets(
     return one_hot, tuple(f"{name}={label}" for label in class_names), class_names
 
 
-def _is_label_column(rows: list[tuple[int, list[str]]], column: int) -> bool:
-    """A column is a class-label column if any non-empty cell is not a number."""
-    return any(record[column] != "" and _number(record[column]) is None for _, record in rows)
-
-
-def load_csv(path: str | os.PathLike[str], targets: Sequence[str] | None = None) -> Dataset:
+def load_csv(path: str | os.PathLike[str], targets: Sequence[str] | None = None,
+             progress: Progress | None = None) -> Dataset:
     """Read a CSV file with a header row into a Dataset named after the file's stem.
 
     targets: the target column names (default: the last column). Every other column is a
-    feature, in file order; rows stay in file order. Raises DatasetError on any problem.
+    feature, in file order; rows stay in file order. Raises DatasetError on any problem
+    (LoadCancelled when `progress(bytes read, file size)` returns False). The file is read
+    as a stream: numeric data takes about twice its float64 size at the peak.
     """
     file = Path(path)
-    rows = _read_rows(file)
-    if not rows:
-        raise DatasetError(f"{file}: the file is empty (a header row is needed)")
-    header_line, header = rows[0]
-    data = rows[1:]
-    _check_header(file, header_line, header)
-    if not data:
-        raise DatasetError(f"{file}: line {header_line}: a header but no data rows")
-    for line, record in data:
-        if _is_blank(record) and len(header) > 1:
-            raise DatasetError(f"{file}: line {line} is empty")
-        if len(record) != len(header):
-            raise DatasetError(
-                f"{file}: line {line} has {len(record)} field{'' if len(record) == 1 else 's'}"
-                f", the header has {len(header)}"
-            )
-    target_columns = _choose_targets(file, header, targets)
+    header_line, header, target_columns = _read_header(file, targets)
+    label: int | None = None
+    while True:
+        records = _records(file, progress)
+        next(records)  # the header, checked above
+        try:
+            columns = _read_columns(file, header_line, header, records, label, target_columns)
+            break
+        except _LabelsFound as found:
+            if len(target_columns) > 1:
+                raise DatasetError(
+                    f"{file}: column {header[found.column]!r} ({found.column + 1}) holds class "
+                    "labels; with several target columns every target must be numeric"
+                ) from None
+            label = found.column  # read again, keeping that column as text
+        finally:
+            records.close()
+    data = columns.matrix()
+    position = {column: index for index, column in enumerate(columns.numeric)}
     feature_columns = [column for column in range(len(header)) if column not in target_columns]
-    if not feature_columns:
-        raise DatasetError(f"{file}: no feature columns left: every column is a target")
-
-    inputs = np.column_stack([_numeric_column(file, data, header, c) for c in feature_columns])
+    inputs = data[:, [position[column] for column in feature_columns]]
     feature_names = tuple(header[column] for column in feature_columns)
-    label_columns = [c for c in target_columns if _is_label_column(data, c)]
-    if label_columns and len(target_columns) > 1:
-        column = label_columns[0]
-        raise DatasetError(
-            f"{file}: column {header[column]!r} ({column + 1}) holds class labels; with several "
-            "target columns every target must be numeric"
-        )
-    if label_columns:
-        values, target_names, class_names = _label_targets(file, data, header, label_columns[0])
+    if label is not None:
+        del data
+        values, target_names, class_names = _label_targets(file, columns.labels,
+                                                           header[label], label)
         return Dataset(inputs, values, "classification", feature_names, target_names,
                        class_names, file.stem)
-
-    values = np.column_stack([_numeric_column(file, data, header, c) for c in target_columns])
+    values = data[:, [position[column] for column in target_columns]]
+    del data
     target_names = tuple(header[column] for column in target_columns)
     binary = bool(np.all((values == 0.0) | (values == 1.0)))
     if binary and values.shape[1] == 1:
@@ -218,3 +286,27 @@ def load_csv(path: str | os.PathLike[str], targets: Sequence[str] | None = None)
         return Dataset(inputs, values, "classification", feature_names, target_names,
                        target_names, file.stem)
     return Dataset(inputs, values, "regression", feature_names, target_names, (), file.stem)
+
+
+def _read_header(file: Path, targets: Sequence[str] | None
+                 ) -> tuple[int, list[str], list[int]]:
+    """The header's line, names and the target columns; DatasetError if unusable."""
+    records = _records(file, None)
+    try:
+        first = next(records, None)
+    finally:
+        records.close()
+    if first is None or _is_blank(first[1]):
+        raise DatasetError(f"{file}: the file is empty (a header row is needed)")
+    header_line, header = first
+    _check_header(file, header_line, header)
+    target_columns = _choose_targets(file, header, targets)
+    if len(target_columns) == len(header):
+        hint = ""
+        if len(header) == 1 and any(mark in header[0] for mark in ";\t|"):
+            mark = next(mark for mark in ";\t|" if mark in header[0])
+            shown = {";": "semicolons (;)", "\t": "tabs", "|": "bars (|)"}[mark]
+            hint = (f". The header looks separated by {shown}: Deltascope reads comma-separated "
+                    "files (save it as CSV with commas, and decimal points, not commas)")
+        raise DatasetError(f"{file}: no feature columns left: every column is a target{hint}")
+    return header_line, header, target_columns

@@ -12,7 +12,6 @@ before its `Fence`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from engine.evaluation import DataEvaluation, SetMetrics
 from engine.gradcheck import GradientCheckResult, LayerCheck
@@ -49,10 +48,11 @@ class StepEpoch:
 
 @dataclass(frozen=True)
 class NewTrainer:
-    """Train from now on with the trainer this session dict describes (engine/session.py
-    `session_dict`: settings, data, weights, optimizer state, progress). Pauses."""
+    """Train from now on with the trainer this session describes (the JSON text of
+    engine/session.py `session_dict`: settings, data, weights, optimizer state, progress;
+    text because JSON's C codec handles a large dataset far faster than a tree). Pauses."""
 
-    session: dict[str, Any]
+    session: bytes
 
 
 @dataclass(frozen=True)
@@ -259,8 +259,10 @@ class TrainerReplaced:
 
 @dataclass(frozen=True)
 class SessionRead:
+    """The session asked for with ReadSession, as JSON text (see NewTrainer)."""
+
     tag: int
-    session: dict[str, Any]
+    session: bytes
 
 
 @dataclass(frozen=True)

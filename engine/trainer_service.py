@@ -20,6 +20,7 @@ the history after each burst, before the ring can overwrite a step.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -36,7 +37,7 @@ from engine.gradient_norms import GradientNormSeries
 from engine.history import StepHistory, default_capacity, rebuild_snapshot
 from engine.history_delta import HistorySender
 from engine.network import parameter_count
-from engine.session import restore, session_dict
+from engine.session import SessionFileError, encode_session, restore, session_dict
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
@@ -232,16 +233,20 @@ class TrainerService:
             self._set_playing(False)
         assert self._dataset is not None
         try:
-            data = session_dict(self._config, self._dataset, self.trainer)
+            data = encode_session(session_dict(self._config, self._dataset, self.trainer))
         except DeltascopeError as error:
             self._send(protocol.Failed(f"The training state could not be read: {error}"))
             return
         self._send(protocol.SessionRead(command.tag, data))
 
-    def _new_trainer(self, session: dict[str, Any]) -> None:
+    def _new_trainer(self, session: bytes) -> None:
         self._set_playing(False)
         try:
-            config, dataset, trainer = restore(session)
+            try:
+                data = json.loads(session)
+            except (ValueError, RecursionError) as error:
+                raise SessionFileError(f"not a session ({error})") from None
+            config, dataset, trainer = restore(data)
         except DeltascopeError as error:
             self._send(protocol.Failed(f"The new network could not be set up: {error}"))
             return

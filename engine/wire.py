@@ -1,7 +1,7 @@
 """Messages as bytes between the window and the trainer process: plain data, never pickle.
 
-A message is a tree of None, bool, int, float, str, lists, tuples, dicts with string keys,
-NumPy arrays of numbers, and instances of the dataclasses registered with `register` (the
+A message is a tree of None, bool, int, float, str, bytes, lists, tuples, dicts with string
+keys, NumPy arrays of numbers, and instances of the dataclasses registered with `register` (the
 closed set of message and snapshot types). `encode` writes a JSON header describing the tree,
 with arrays replaced by references to raw buffers that follow it; `decode` rebuilds the tree,
 with each array a read-only view of the received bytes (no copy). Anything else is refused
@@ -81,6 +81,9 @@ def _to_tree(value: object, buffers: list[bytes]) -> Any:
         return _number(value)
     if isinstance(value, np.generic) and value.dtype.kind in _KINDS:
         return _number(value.item())
+    if isinstance(value, bytes):
+        buffers.append(value)
+        return {"$b": len(value)}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _KINDS:
             raise WireError(f"an array of {value.dtype} cannot be sent")
@@ -118,6 +121,8 @@ def _from_tree(tree: Any, view: memoryview, offset: list[int]) -> Any:
         raise WireError("a message part of unknown form")
     if "$a" in tree:
         return _array(tree["$a"], view, offset)
+    if "$b" in tree:
+        return bytes(_array(["|u1", [tree["$b"]]], view, offset))
     if "$t" in tree:
         return tuple(_from_tree(item, view, offset) for item in tree["$t"])
     if "$d" in tree:

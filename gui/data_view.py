@@ -29,6 +29,7 @@ Array = NDArray[np.float64]
 WIDTH_MESSAGE = "Data view needs 1 or 2 input features"
 _CLASS_ALPHA = 110
 _POINT_SIZE = 8
+MAX_POINTS = 5_000  # points drawn of a larger dataset (evenly spread over its rows)
 
 
 class DataView(QWidget):
@@ -257,23 +258,28 @@ class DataView(QWidget):
         self.color_bar.setVisible(True)
 
     def _set_points(self, points: pg.ScatterPlotItem, dataset: Dataset, filled: bool) -> None:
-        """Filled (train) or hollow (test) circles coloured by class or by target value."""
+        """Filled (train) or hollow (test) circles coloured by class or by target value; of a
+        large dataset, MAX_POINTS of them spread evenly over its rows."""
         if len(dataset) == 0:
             points.setData([], [])
             return
+        shown = slice(None, None, -(-len(dataset) // MAX_POINTS))
         if dataset.inputs.shape[1] == 1:
-            x, y = dataset.inputs[:, 0], dataset.targets[:, 0]
+            x, y = dataset.inputs[shown, 0], dataset.targets[shown, 0]
         else:
-            x, y = dataset.inputs[:, 0], dataset.inputs[:, 1]
-        colors = self._point_colors(dataset)
+            x, y = dataset.inputs[shown, 0], dataset.inputs[shown, 1]
+        # One brush or pen object per colour: pyqtgraph renders a symbol per distinct object.
+        colors = self._point_colors(dataset)[shown]
+        keys = [color.rgba() for color in colors]
         outline = background(self.palette())
         if filled:
-            brushes = [pg.mkBrush(color) for color in colors]
-            pens = pg.mkPen(outline, width=1)
-            points.setData(x, y, brush=brushes, pen=pens)
+            brush_of = {key: pg.mkBrush(color) for key, color in zip(keys, colors, strict=True)}
+            points.setData(x, y, brush=[brush_of[key] for key in keys],
+                           pen=pg.mkPen(outline, width=1))
         else:
-            pens = [pg.mkPen(color, width=2) for color in colors]
-            points.setData(x, y, brush=pg.mkBrush(None), pen=pens)
+            pen_of = {key: pg.mkPen(color, width=2) for key, color in zip(keys, colors,
+                                                                           strict=True)}
+            points.setData(x, y, brush=pg.mkBrush(None), pen=[pen_of[key] for key in keys])
 
     def _point_colors(self, dataset: Dataset) -> list[QColor]:
         if dataset.task == "classification":

@@ -25,6 +25,7 @@ from engine.session import (
     load_session,
     write_session,
 )
+from gui.background_load import load_in_background
 from gui.pinned_run import runs_from_list, runs_to_list
 from gui.runs import RunsController
 
@@ -178,7 +179,11 @@ class SessionController(QObject):
         """Continue the session in `path`; on any problem say which field and change nothing."""
         window = self._window
         try:
-            loaded = load_session(path)
+            loaded = load_in_background(window, f"Reading {Path(path).name}…",
+                                        lambda progress: load_session(path))
+            if loaded is None:
+                window.statusBar().showMessage("Opening the session was cancelled", 5000)
+                return False
             runs = runs_from_list(loaded.pinned_runs)
         except DeltascopeError as error:
             message = str(error)

@@ -19,6 +19,7 @@ keeps its last snapshot and may start a new link.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import signal
 import sys
@@ -30,6 +31,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 from engine import trainer_protocol as protocol
 from engine.history_delta import HistoryReceiver
+from engine.session import encode_session
 from engine.snapshot import Snapshot
 from engine.wire import WireError, decode, encode
 
@@ -124,7 +126,7 @@ class TrainerLink(QObject):
 
     def replace_trainer(self, session: dict[str, Any]) -> None:
         """Train from now on with the trainer this session dict describes (pauses)."""
-        self.send(protocol.NewTrainer(session))
+        self.send(protocol.NewTrainer(encode_session(session)))
 
     def set_parameter(self, index: int, value: float, tag: int = 0) -> None:
         """Set the parameter at flat position `index` to `value` by hand (pauses first);
@@ -249,7 +251,7 @@ class TrainerLink(QObject):
             case protocol.TrainerReplaced():
                 self.trainer_replaced.emit()
             case protocol.SessionRead(tag, session):
-                self.session_read.emit(tag, session)
+                self.session_read.emit(tag, json.loads(session))
             case protocol.Stopped():
                 pass
 

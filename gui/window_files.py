@@ -19,6 +19,7 @@ from engine.numpy_code import numpy_code
 from engine.snapshot import Snapshot
 from engine.weights_io import export_network, load_weights
 from gui import dialogs
+from gui.background_load import load_in_background
 
 EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
 
@@ -39,9 +40,13 @@ class FileActionsMixin(_Base):
     def open_dataset(self, path: str | Path) -> bool:
         """Load a CSV and train on it; on error show it and change nothing."""
         try:
-            dataset = load_csv(path)
+            dataset = load_in_background(self, f"Reading {Path(path).name}…",
+                                         lambda progress: load_csv(path, progress=progress))
         except DeltascopeError as error:
             self.report("Cannot open dataset", str(error))
+            return False
+        if dataset is None:
+            self.statusBar().showMessage("Opening the dataset was cancelled", 5000)
             return False
         if not self.confirm_discard():
             return False
@@ -69,7 +74,11 @@ class FileActionsMixin(_Base):
     def import_weights(self, path: str | Path) -> bool:
         """Load weights (architecture, activations, loss) onto the current data."""
         try:
-            loaded = load_weights(path)
+            loaded = load_in_background(self, f"Reading {Path(path).name}…",
+                                        lambda progress: load_weights(path))
+            if loaded is None:
+                self.statusBar().showMessage("Importing weights was cancelled", 5000)
+                return False
             network = loaded.network
             dataset = self.make_dataset(self._config)
             if network.input_width != dataset.inputs.shape[1]:

@@ -296,3 +296,20 @@ def test_late_error_reports_its_line(tmp_path: Path) -> None:
 def test_quote_after_text_is_an_error_with_line(tmp_path: Path) -> None:
     message = error_of(write(tmp_path, 'x,y\n1,0\n"2" ,1\n'))
     assert "line 3" in message
+
+
+def test_a_semicolon_separated_file_gets_a_hint(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, "x;y;label\n1,5;2;a\n2;3;b\n"))
+    assert "separated by semicolons (;)" in message and "comma-separated" in message
+
+
+def test_loading_reports_progress_and_can_be_cancelled(tmp_path: Path) -> None:
+    from engine.csv_data import LoadCancelled
+
+    rows = "\n".join(f"{index},{index % 7},{index % 2}" for index in range(20_000))
+    path = write(tmp_path, "a,b,label\n" + rows + "\n")
+    reports: list[tuple[int, int]] = []
+    load_csv(path, progress=lambda done, total: reports.append((done, total)) or True)
+    assert reports and all(0 < done <= total == path.stat().st_size for done, total in reports)
+    with pytest.raises(LoadCancelled):
+        load_csv(path, progress=lambda done, total: False)

@@ -3,6 +3,7 @@ of engine/trainer_protocol.py on its own, and what it sends back."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -14,7 +15,7 @@ from engine.datasets import make_dataset
 from engine.history import default_capacity
 from engine.network import ParameterRef, parameter_count, parameter_views
 from engine.seeding import seed_streams
-from engine.session import restore, session_dict
+from engine.session import encode_session, restore, session_dict
 from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 from engine.trainer_service import FRAME_RATE, MAX_FRAMES_IN_FLIGHT, TrainerService
@@ -32,7 +33,8 @@ def _trainer(config: TrainingConfig = DEFAULT) -> Trainer:
 
 
 def _new_trainer(config: TrainingConfig = DEFAULT) -> protocol.NewTrainer:
-    return protocol.NewTrainer(session_dict(config, _dataset(config), _trainer(config)))
+    return protocol.NewTrainer(
+        encode_session(session_dict(config, _dataset(config), _trainer(config))))
 
 
 def _replayed(steps: int, config: TrainingConfig = DEFAULT) -> Trainer:
@@ -91,7 +93,9 @@ def test_new_trainer_is_the_session_it_was_given_and_sends_its_snapshot() -> Non
 
 def test_a_bad_session_fails_and_keeps_the_trainer() -> None:
     driven = Driven()
-    driven.send(protocol.NewTrainer({"format": "something else"}))
+    driven.send(protocol.NewTrainer(b'{"format": "something else"}'))
+    assert "could not be set up" in driven.of(protocol.Failed)[-1].message
+    driven.send(protocol.NewTrainer(b"[[[ not json"))
     assert "could not be set up" in driven.of(protocol.Failed)[-1].message
     assert driven.trainer.network.sizes == (2, 4, 1)
 
@@ -365,8 +369,7 @@ def test_read_session_is_the_paused_state_and_restores_bit_for_bit() -> None:
     driven.send(protocol.ReadSession(tag=4))
     read = driven.of(protocol.SessionRead)[-1]
     assert read.tag == 4
-    session = read.session
-    _config, _dataset_, restored = restore(session)
+    _config, _dataset_, restored = restore(json.loads(read.session))
     assert restored.step_count == driven.trainer.step_count
     assert np.array_equal(restored.network.params, driven.trainer.network.params)
     for _ in range(5):
@@ -381,5 +384,5 @@ def test_read_session_on_the_fly_keeps_playing() -> None:
     driven.service.train()
     driven.send(protocol.ReadSession(tag=2, pause=False))
     assert driven.service.playing
-    assert driven.of(protocol.SessionRead)[-1].session["trainer"]["step"] == (
-        driven.trainer.step_count)
+    session = json.loads(driven.of(protocol.SessionRead)[-1].session)
+    assert session["trainer"]["step"] == driven.trainer.step_count

@@ -63,7 +63,8 @@ def test_a_diverged_snapshot_keeps_its_nan_and_inf() -> None:
 
 @pytest.mark.parametrize("command", [
     protocol.Play(), protocol.Pause(), protocol.Step(3), protocol.StepEpoch(),
-    protocol.NewTrainer({"config": {"dataset": "xor", "hidden": [{"size": 4}]}, "n": None}),
+    protocol.NewTrainer(b'{"config": {"dataset": "xor"}}'), protocol.NewTrainer(b""),
+    ({"config": {"dataset": "xor", "hidden": [{"size": 4}]}, "n": None}, b"\x00\xff"),
     protocol.SetParameter(5, -0.25, 9), protocol.SetHyperparameters(0.1, 10, "l2", 1e-3, "sgd"),
     protocol.RunGradientCheck(), protocol.CancelGradientCheck(),
     protocol.RequestHistorySnapshot(17), protocol.RequestParameterSeries(2),
