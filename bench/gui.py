@@ -1,5 +1,7 @@
-"""What the window costs: training speed, frame rate and pause latency with the window
-playing, training while the GUI thread is busy, and the canvas redraw time.
+"""What the window costs while training runs in its own process.
+
+Training speed, frame rate and pause latency with the window playing, training while the GUI
+thread is busy, and the canvas redraw time:
 
     python -m bench.gui                 # about a minute and a half
     python -m bench.gui --seconds 2     # shorter training runs
@@ -27,11 +29,15 @@ pure-Python busy loop and reads nothing from the trainer (target: busy/idle at l
 Each second starts at a freshly shown snapshot's step and ends at the step `window.sync()`
 pauses at (a snapshot shown right after the busy loop would be one queued early in it). A
 reference row measures the machine instead: the headless rate with another process running
-the same busy loop against the headless rate alone. Where the CPUs slow each other down (the
-virtual CPUs of a shared host), that ratio is the best busy/idle the window can reach.
+the same busy loop against the headless rate alone. Well below 1x, the CPUs slow each other
+down (other processes running, or virtual CPUs of a crowded host) and no row above can be
+trusted; run again on a quiet machine.
 
 Last, the canvas redraw time (a new snapshot in, a full repaint out; target under 16 ms for
 6 x 64); `bench.gui_canvas` has more network sizes.
+
+One BLAS thread per process unless OPENBLAS_NUM_THREADS says otherwise, as main.py sets it
+for the app (the header shows it; `OPENBLAS_NUM_THREADS=2 python -m bench.gui` compares).
 
 Runs on the offscreen platform unless QT_QPA_PLATFORM says otherwise (e.g. under xvfb-run
 with QT_QPA_PLATFORM=xcb, to include putting pixels on a real X server). Window settings go to
@@ -55,6 +61,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: python bench/gui.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # as main.py sets them for the app
 
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
@@ -358,7 +366,8 @@ def main() -> None:
     cases = parse_cases(args.cases)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     print(f"platform {app.platformName()}, {os.cpu_count()} CPUs, {args.seconds:g} s per "
-          f"training run after {WARM_UP:g} s of warm-up, p{PERCENTILE} of {args.trials} pauses")
+          f"training run after {WARM_UP:g} s of warm-up, p{PERCENTILE} of {args.trials} pauses, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print()
 
     with tempfile.TemporaryDirectory(prefix="deltascope-bench-gui-") as directory:

@@ -6,7 +6,9 @@ playing, for at most a few milliseconds, so commands are looked at between burst
 out through the `send` callable given at construction. There is no Qt and no process here:
 engine/trainer_process.py runs a service in the trainer process, and tests drive one directly.
 
-Frames while playing: a live snapshot goes out at most FRAME_RATE times a second, and only
+Frames while playing: a live snapshot goes out at most FRAME_RATE times a second (fewer when
+a frame costs more than FRAME_SHARE of the trainer's time, never fewer than MIN_FRAME_RATE),
+and only
 while the window has drawn all but MAX_FRAMES_IN_FLIGHT - 1 of those already sent (FrameDrawn
 gives one back), so a window that draws slowly gets fewer frames while training goes on at
 full speed. Below FRAME_RATE steps a second every step is sent, and the next step waits until
@@ -15,7 +17,8 @@ the window has drawn it: that is what a slow speed is for.
 Live snapshots leave out the decision grid and the evaluation (snapshot.with_views adds them
 on the window's side: they cost more than a hundred steps of a wide network). Every live
 snapshot carries each layer's gradient norm over the run (Snapshot.gradient_norms), read from
-the history after each burst, before the ring can overwrite a step.
+the history with each frame and whenever half the ring is new, so no step is overwritten
+unread.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from engine.snapshot import Snapshot, take_snapshot
 from engine.trainer import Trainer
 
 FRAME_RATE = 30.0
+MIN_FRAME_RATE = 10.0
+FRAME_SHARE = 0.04
 MAX_FRAMES_IN_FLIGHT = 2
 BURST_SECONDS = 0.004  # commands are looked at least this often while training plays
 Send = Callable[[object], None]
@@ -64,6 +69,7 @@ class TrainerService:
         self._speed: float | None = None
         self._frames_in_flight = 0
         self._next_frame_at = 0.0
+        self._norms_read_at = 0  # the trainer's step when the norms were last read
         self._step_allowance = 0.0  # steps the speed allows now (paced play)
         self._paced_at = 0.0
         self._rate_steps = 0
@@ -299,16 +305,22 @@ class TrainerService:
             return
         finally:
             self._rate_steps += steps
-        self._record_gradient_norms()
+        if trainer.step_count - self._norms_read_at >= history.capacity // 2:
+            self._record_gradient_norms()  # before the ring overwrites them (frames read too)
         now = time.perf_counter()
         due = every_step_shown or now >= self._next_frame_at
         if due and self._frames_in_flight < MAX_FRAMES_IN_FLIGHT:
-            self._next_frame_at = now + 1.0 / FRAME_RATE
             seconds = now - self._rate_since
             if seconds > 0:
                 self._send(protocol.RateMeasured(self._rate_steps / seconds))
             self._rate_steps, self._rate_since = 0, now
             self._send_snapshot()
+            # Frames take at most FRAME_SHARE of the trainer's time (a wide network's frame
+            # costs milliseconds), at FRAME_RATE or fewer, never below MIN_FRAME_RATE; timed
+            # from when this one was due, so bursts ending late do not lower the rate.
+            cost = time.perf_counter() - now
+            interval = min(max(cost / FRAME_SHARE, 1.0 / FRAME_RATE), 1.0 / MIN_FRAME_RATE)
+            self._next_frame_at = max(self._next_frame_at + interval, now + interval / 2)
 
     def _refill_allowance(self) -> None:
         now = time.perf_counter()
@@ -389,6 +401,7 @@ class TrainerService:
         series = self._norms
         series.extend(*self.history.weight_gradient_norms(self.trainer.network.sizes,
                                                           series.last_step))
+        self._norms_read_at = self.trainer.step_count
 
 
 _HANDLERS: dict[type, Callable[[TrainerService, Any, CancelCheck], None]] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import (
     QByteArray,
     QEventLoop,
@@ -458,6 +459,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.cost_plot.set_snapshot(snapshot)
         self.heatmaps.set_snapshot(snapshot)
         self.snapshot_shown.emit(snapshot)
+        # Settle every plot's ranges now: found while painting, a range invalidates the axes
+        # and the plot paints a second time.
+        for view in self.findChildren(pg.GraphicsView):
+            view.scene().prepareForPaint()
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing

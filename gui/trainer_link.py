@@ -37,7 +37,8 @@ from engine.wire import WireError, decode, encode
 
 STOP_SECONDS = 1.0
 # Events that may sit between two live snapshots without making the earlier one worth drawing.
-_PASSING = (protocol.HistoryInfoReady, protocol.RateMeasured, protocol.CheckProgress)
+_PASSING = (protocol.HistoryInfoReady, protocol.RateMeasured, protocol.CheckProgress,
+            protocol.PlayingChanged)
 
 
 def _context() -> Any:
