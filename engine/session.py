@@ -85,7 +85,8 @@ class LoadedSession:
 
 def session_dict(config: TrainingConfig, dataset: Dataset, trainer: Trainer) -> dict[str, Any]:
     """The session as JSON-ready values. `dataset` is the full dataset `trainer.data` was
-    split from; read the trainer only where it is not training (the worker thread)."""
+    split from; read the trainer only where it is not training (between steps, in the
+    trainer process)."""
     progress = trainer.export_progress()
     optimizer = trainer.optimizer
     return {

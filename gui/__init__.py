@@ -1,1 +1,1 @@
-"""Deltascope window: PySide6 + pyqtgraph views and the training worker thread."""
+"""Deltascope window: PySide6 + pyqtgraph views and the link to the trainer process."""

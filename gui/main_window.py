@@ -347,7 +347,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
 
     def restart_training(self) -> bool:
         """After the trainer process died: a new one, training on from the last snapshot's
-        weights (its optimizer state and step count start afresh). False if impossible."""
+        weights (its optimizer state, step count and timeline start afresh). False if
+        impossible."""
         snapshot = self.snapshot
         try:
             trainer = build_trainer(self._config, self.make_dataset(self._config))
@@ -356,9 +357,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
             return False
         if snapshot is not None and snapshot.params.shape == trainer.network.params.shape:
             trainer.network.params[...] = snapshot.params
-        self._link.stop()
-        self._link.deleteLater()
-        self._start_trainer_process()
+        self._link.restart()
+        self._link.set_speed(self.speed_control.speed())
         self.restart_action.setEnabled(False)
         self.banner.hide()
         self._replace_trainer(trainer)

@@ -1,10 +1,11 @@
 """File ▸ Save Session… (Ctrl+S), Open Session… (Ctrl+Shift+O) and Open Recent.
 
 A session (engine/session.py) is the whole training state in one `.deltascope` file, plus
-the pinned runs. Saving pauses, then reads the trainer in the worker thread (between steps)
-and writes the file atomically; opening checks the whole file first and changes nothing on
-any problem, then hands a ready-to-continue Trainer to the worker as Reset does. The last
-MAX_RECENT paths are kept in the window's QSettings under RECENT_KEY.
+the pinned runs. Saving pauses, then reads the trainer in the trainer process (between
+steps) and writes the file atomically; opening reads the file in the background, checks all
+of it first and changes nothing on any problem, then hands a ready-to-continue Trainer to the
+trainer process as Reset does. The last MAX_RECENT paths are kept in the window's QSettings
+under RECENT_KEY.
 """
 
 from __future__ import annotations

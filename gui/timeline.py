@@ -135,10 +135,8 @@ class TimelinePanel(QWidget):
         self.back_button.clicked.connect(lambda: self.slider.setValue(self.slider.value() - 1))
         self.forward_button.clicked.connect(lambda: self.slider.setValue(self.slider.value() + 1))
         self.latest_button.clicked.connect(self.return_to_live)
-        # A lambda: the worker's thread runs no event loop (see MainWindow._start_worker).
-        self.capacity_spin.valueChanged.connect(
-            lambda capacity: window.worker.set_history_capacity(capacity))
-        # The worker started before this panel existed: its first report may have gone by.
+        self.capacity_spin.valueChanged.connect(window.worker.set_history_capacity)
+        # The trainer started before this panel existed: its first report may have gone by.
         worker.request_history_info()
 
     # -- public API ------------------------------------------------------------------------

@@ -71,6 +71,10 @@ class TrainerLink(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._complete: Callable[[Snapshot], Snapshot] = lambda snapshot: snapshot
+        self._start()
+
+    def _start(self) -> None:
         context = _context()
         self._connection, child_end = context.Pipe(duplex=True)
         from engine.trainer_process import main
@@ -80,11 +84,17 @@ class TrainerLink(QObject):
         self._process.start()
         child_end.close()  # only the child holds its end: it sees EOF when we go
         self._alive = True
-        self._complete: Callable[[Snapshot], Snapshot] = lambda snapshot: snapshot
         self._history = HistoryReceiver()
         self._notifier = QSocketNotifier(self._connection.fileno(), QSocketNotifier.Type.Read,
                                          self)
         self._notifier.activated.connect(self._on_readable)
+
+    def restart(self) -> None:
+        """After the process ended: a new one (with no trainer until replace_trainer), on the
+        same signals, so everything connected to this link stays connected."""
+        self.stop()
+        self._notifier.deleteLater()
+        self._start()
 
     # -- state ------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import numpy as np
 from engine.config import TrainingConfig
 from engine.weights_io import load_weights
 from gui.speed_control import SPEEDS
+from gui.timeline import TimelinePanel
 from tests.gui.helpers import find_action
 
 XOR = TrainingConfig(dataset="xor", test_ratio=0.0, batch_size=0)
@@ -90,6 +91,8 @@ def test_a_killed_trainer_is_reported_its_weights_kept_and_training_restarts(
     restarted = window.step(0)
     assert restarted is not None and np.array_equal(restarted.params, last.params)
     assert window.step(5).step == 5
+    timeline = window.findChild(TimelinePanel, "timeline")
+    assert timeline.info is not None and timeline.info.kept == 5  # panels follow the new one
 
 
 def test_a_window_killed_with_sigkill_leaves_no_trainer_process(tmp_path: Path) -> None:
