@@ -405,6 +405,12 @@ def _load_npz(name: str, content: bytes) -> WeightsFile:
     return _build(name, weights, biases, activations, loss, features)
 
 
+# What the largest network the controls allow takes (16 layers of 512 x 512 float64 weights
+# and biases, about 34 MB), with room to spare; a compressed archive claiming more is refused
+# before it is unpacked.
+MAX_NPZ_BYTES = 64 * 2**20
+
+
 def _read_npz_arrays(name: str, content: bytes) -> dict[str, np.ndarray]:
     """Every array in the archive, read eagerly so a corrupt member fails here."""
     try:
@@ -413,6 +419,11 @@ def _read_npz_arrays(name: str, content: bytes) -> dict[str, np.ndarray]:
         raise WeightsFileError(f"{name}: not a valid npz file ({_reason(error)})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise WeightsFileError(f"{name}: not an npz archive (a single .npy array?)")
+    unpacked = sum(member.file_size for member in archive.zip.infolist())
+    if unpacked > max(MAX_NPZ_BYTES, 4 * len(content)):
+        archive.close()
+        raise WeightsFileError(f"{name}: its arrays would take {unpacked:,} bytes unpacked, "
+                               f"more than a Deltascope network can hold")
     arrays: dict[str, np.ndarray] = {}
     with archive:
         for key in archive.files:

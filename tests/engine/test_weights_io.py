@@ -481,3 +481,13 @@ def test_unknown_fields_are_refused_naming_them_as_sessions_do(tmp_path: Path) -
         with pytest.raises(WeightsFileError, match=where):
             load_weights(path)
         del target["dropout"]
+
+
+def test_a_compressed_npz_that_would_unpack_to_gigabytes_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.npz"
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, meta=np.array("{}"), W1=np.zeros((12_000, 1_000)))  # 96 MB
+    path.write_bytes(buffer.getvalue())
+    assert path.stat().st_size < 2**20
+    with pytest.raises(WeightsFileError, match="bytes unpacked"):
+        load_weights(path)
