@@ -301,6 +301,24 @@ def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:
     assert window.canvas.selection() == expected.layers[1].worst
 
 
+def test_gradient_check_after_long_training_does_not_cry_wolf(make_window, qtbot) -> None:
+    """XOR trained far (gradients near 1e-13, where central differences are round-off): the
+    old check said DISAGREE here; the error model explains every difference."""
+    window = make_window(XOR.with_changes(learning_rate=0.1))
+    trained = window.step(100_000)
+    assert np.abs(trained.gradient).max() < 1e-9
+    _action(window, "actionGradientCheck").trigger()
+    panel = window.gradient_check
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=10000)
+    assert panel.result.max_relative_error > 1e-6  # the old rule said DISAGREE
+    assert panel.result.passed
+    assert panel.summary.text().startswith("Backprop and finite differences agree")
+    assert panel.table.horizontalHeaderItem(6).text() == "error estimate"
+    for row in range(panel.table.rowCount()):
+        assert panel.table.item(row, 0).background().color() == PASS_COLOR
+        assert float(panel.table.item(row, 6).text()) > 0
+
+
 def test_gradient_check_can_be_cancelled(make_window, qtbot) -> None:
     big = XOR.with_changes(dataset="circle", samples=400, test_ratio=0.0,
                            hidden=(HiddenLayer(64, "tanh"), HiddenLayer(64, "tanh")))
