@@ -61,7 +61,8 @@ class GradientCheckPanel(QWidget):
         for column, tip in enumerate(COLUMN_TIPS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Columns as wide as their text (a narrow dock scrolls sideways, nothing is cut)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.worst_button = QPushButton("Select worst parameter", objectName="checkWorst",
