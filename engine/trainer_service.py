@@ -289,6 +289,9 @@ class TrainerService:
         end = start + BURST_SECONDS
         paced = self._speed is not None
         every_step_shown = paced and self._speed < FRAME_RATE
+        # At most half the ring a burst, and the norms read once half of it is new: so no
+        # step is overwritten before its norm is read.
+        most = max(1, history.capacity // 2)
         steps = 0
         try:
             while True:
@@ -298,14 +301,14 @@ class TrainerService:
                     self._step_allowance -= 1.0
                     if every_step_shown or self._step_allowance < 1.0:
                         break
-                if time.perf_counter() >= end:
+                if steps >= most or time.perf_counter() >= end:
                     break
         except DivergenceError as error:
             self._on_divergence(error)
             return
         finally:
             self._rate_steps += steps
-        if trainer.step_count - self._norms_read_at >= history.capacity // 2:
+        if trainer.step_count - self._norms_read_at >= most:
             self._record_gradient_norms()  # before the ring overwrites them (frames read too)
         now = time.perf_counter()
         due = every_step_shown or now >= self._next_frame_at

@@ -272,6 +272,17 @@ def test_parameter_series_holds_the_stored_values() -> None:
     assert np.array_equal(series.gradients, gradients)
 
 
+def test_with_a_small_ring_no_norm_is_lost() -> None:
+    driven = Driven()
+    driven.send(protocol.SetHistoryCapacity(7))  # far fewer than a burst would train
+    driven.send(protocol.Play())
+    for _ in range(60):
+        driven.service.train()  # the window never draws: norms are read without frames
+    driven.send(protocol.Pause())
+    steps = driven.last.gradient_norms.steps  # type: ignore[union-attr]
+    assert list(steps) == list(range(driven.last.step + 1))
+
+
 def _norms_at(trainer: Trainer) -> list[float]:
     weights, _ = parameter_views(trainer.pending_batch().gradients.flat, trainer.network.sizes)
     return [float(np.linalg.norm(weight)) for weight in weights]
