@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes.util
 import os
 import sys
 import time
@@ -43,8 +44,31 @@ def initial_config(dataset: str) -> TrainingConfig:
     return config.with_changes(output_activation=output, loss=loss)
 
 
+def display_problem(environment: dict[str, str] | None = None) -> str | None:
+    """Why Qt could not open a window here, in one line (instead of Qt's abort), or None.
+
+    On Linux: no X or Wayland display at all, or an X display without libxcb-cursor0, which
+    PySide6's xcb plugin needs and fresh Debian and Ubuntu desktops often lack."""
+    env = os.environ if environment is None else environment
+    platform = env.get("QT_QPA_PLATFORM", "")
+    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
+        return None
+    if not env.get("DISPLAY") and not (platform == "" and env.get("WAYLAND_DISPLAY")):
+        return ("no display was found: the window needs a desktop session. "
+                "`python main.py train ...` trains without one (see --help).")
+    if env.get("DISPLAY") and (platform == "xcb" or not env.get("WAYLAND_DISPLAY")) \
+            and ctypes.util.find_library("xcb-cursor") is None:
+        return ("Qt needs the system library libxcb-cursor0 to open a window on X11: install "
+                "it (Debian/Ubuntu: sudo apt-get install libxcb-cursor0) and start again.")
+    return None
+
+
 def main(argv: list[str]) -> int:
     args = _parse(argv)
+    problem = display_problem()
+    if problem is not None:
+        print(f"deltascope: {problem}", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Deltascope")
     app.setOrganizationName("Deltascope")
