@@ -263,13 +263,14 @@ class DataView(QWidget):
         if len(dataset) == 0:
             points.setData([], [])
             return
-        shown = slice(None, None, -(-len(dataset) // MAX_POINTS))
+        if len(dataset) > MAX_POINTS:
+            dataset = dataset.subset(np.arange(0, len(dataset), -(-len(dataset) // MAX_POINTS)))
         if dataset.inputs.shape[1] == 1:
-            x, y = dataset.inputs[shown, 0], dataset.targets[shown, 0]
+            x, y = dataset.inputs[:, 0], dataset.targets[:, 0]
         else:
-            x, y = dataset.inputs[shown, 0], dataset.inputs[shown, 1]
+            x, y = dataset.inputs[:, 0], dataset.inputs[:, 1]
         # One brush or pen object per colour: pyqtgraph renders a symbol per distinct object.
-        colors = self._point_colors(dataset)[shown]
+        colors = self._point_colors(dataset)
         keys = [color.rgba() for color in colors]
         outline = background(self.palette())
         if filled:

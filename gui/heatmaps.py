@@ -392,7 +392,7 @@ class GradientHeatmaps(QWidget):
         self._gradient_norms = gradient_norms
         for m, curve in enumerate(self.norm_curves):
             curve.setData(gradient_norms.steps, gradient_norms.norms[:, m])
-        fit_x(self.norm_plot, gradient_norms.steps.astype(np.float64))
+        fit_x(self.norm_plot, gradient_norms.steps)
 
     # -- interaction -----------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config import TrainingConfig, build_trainer
-from engine.data import Dataset
+from engine.data import Dataset, DataSplit
 from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
 from engine.features import display_names
@@ -92,6 +92,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._waiting_loops: dict[int, QEventLoop] = {}  # sync() and step() calls waiting
         self._fence_token = 0
         self._view_network: Network | None = None  # architecture of the trained network
+        self._view_data: DataSplit | None = None  # and its data (for Snapshot grids)
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -332,7 +333,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         process), from the data the window shows; as it is if it belongs to an earlier
         network (a stale frame of a replaced trainer, never drawn for long)."""
         network = self._view_network
-        if network is None or network.sizes != snapshot.sizes \
+        if network is None or self._view_data is None or network.sizes != snapshot.sizes \
                 or network.activations != snapshot.activation_names:
             return snapshot
         return with_views(snapshot, network, self._view_data)
@@ -402,6 +403,16 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._saved_params = params.copy()
         self.training_saved.emit()
 
+    def open_session(self, path: str) -> bool:
+        """What File ▸ Open Session does: continue the session in `path`; on any problem show
+        it, change nothing and return False."""
+        return self._sessions.open_session(path)
+
+    def save_session(self, path: str) -> bool:
+        """What File ▸ Save Session does (pauses first); False, with the error shown, if the
+        file could not be written."""
+        return self._sessions.save_session(path)
+
     def mark_unsaved(self) -> None:
         """The shown weights are on no file the person chose (restored from a recovery
         file, say): closing asks to export them."""
@@ -436,16 +447,6 @@ class MainWindow(FileActionsMixin, QMainWindow):
             loop.quit()
 
     # -- snapshots in ---------------------------------------------------------------------
-
-    def open_session(self, path: str) -> bool:
-        """What File ▸ Open Session does: continue the session in `path`; on any problem show
-        it, change nothing and return False."""
-        return self._sessions.open_session(path)
-
-    def save_session(self, path: str) -> bool:
-        """What File ▸ Save Session does (pauses first); False, with the error shown, if the
-        file could not be written."""
-        return self._sessions.save_session(path)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot

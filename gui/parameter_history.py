@@ -164,7 +164,7 @@ class ParameterHistoryPanel(QWidget):
                                  symbolBrush=pg.mkColor(*POSITIVE), symbolPen=None)
         self.gradient_curve.setData(steps, gradients, symbol=symbol, symbolSize=4,
                                     symbolBrush=pg.mkColor(*NEGATIVE), symbolPen=None)
-        fit_x(self.value_plot, steps.astype(np.float64))  # the gradient plot is x-linked
+        fit_x(self.value_plot, steps)  # the gradient plot is x-linked
         name = "w" if ref.kind == "weight" else "b"
         self._set_axis_labels(name, f"∂C/∂{name}")
         kept = len(steps)

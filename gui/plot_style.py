@@ -100,7 +100,7 @@ def fit_x(plot: pg.PlotItem, values: np.ndarray, padding: float = 0.02) -> None:
     view's size and feeds back into it; two x-linked plots then pushed slightly different
     ranges to each other forever (the window froze at some sizes).
     """
-    finite = values[np.isfinite(values)] if len(values) else values
+    finite = values[np.isfinite(values)]
     if len(finite) == 0:
         plot.setXRange(0.0, 1.0, padding=0.0)
         return
