@@ -141,15 +141,19 @@ def refuse(found: list[str]) -> None:
         raise CannotLearnError(f"cannot learn: {found[0]}{more}")
 
 
-def trainer_problems(trainer: Trainer) -> list[str]:
-    """`problems` for a built Trainer (its network's output, loss, data and rates)."""
+def trainer_output_problems(trainer: Trainer) -> list[str]:
+    """`output_problems` of a built Trainer: its network's output and loss on all its data."""
     data = trainer.data
     both = data.train if not len(data.test) else Dataset(
         np.concatenate([data.train.inputs, data.test.inputs]),
         np.concatenate([data.train.targets, data.test.targets]), data.train.task,
         data.train.feature_names, data.train.target_names, data.train.class_names,
         data.train.name)
+    return output_problems(trainer.network.activations[-1], trainer.loss.name,
+                           trainer.network.sizes[-1], both)
+
+
+def trainer_problems(trainer: Trainer) -> list[str]:
+    """`problems` for a built Trainer (its network's output, loss, data and rates)."""
     rate = trainer.regularization_rate if trainer.regularization != "none" else 0.0
-    return problems(output_activation=trainer.network.activations[-1],
-                    loss=trainer.loss.name, outputs=trainer.network.sizes[-1], dataset=both,
-                    learning_rate=trainer.learning_rate, regularization_rate=rate)
+    return trainer_output_problems(trainer) + rate_problems(trainer.learning_rate, rate)
