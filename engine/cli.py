@@ -211,7 +211,7 @@ def _build_network(
     if args.weights is not None:
         loaded = load_weights(args.weights)
         network = loaded.network
-        if network.input_width != inputs or network.sizes[-1] != outputs:
+        if network.input_width != inputs:  # outputs: engine/learnability.py, in _run
             raise ConfigError(
                 f"{args.weights}: the network takes {network.input_width} inputs and gives "
                 f"{network.sizes[-1]} outputs, but the data has {inputs} feature and "
