@@ -36,6 +36,7 @@ from engine.trainer import REGULARIZATIONS
 
 MAX_HIDDEN_LAYERS = 8
 FEATURE_COLUMNS = 4  # feature checkboxes per row
+TASK_LABEL_MIN_WIDTH = 220  # pixels the task line is wrapped at, at least
 
 
 def _combo(name: str, items: tuple[str, ...], tip: str) -> QComboBox:
@@ -258,6 +259,9 @@ class ControlsPanel(QWidget):
         self.task_combo.setCurrentText(task)
         self.task_combo.setEnabled(editable)
         self.task_label.setText(description)
+        # A wrapped label in a form gets squeezed when the dock is short: keep its lines.
+        width = max(self.task_label.width(), TASK_LABEL_MIN_WIDTH)
+        self.task_label.setMinimumHeight(self.task_label.heightForWidth(width))
         self._updating = False
 
     def set_input_width(self, width: int) -> None:
