@@ -178,3 +178,16 @@ def test_imported_weights_bring_their_standardization(make_window, tmp_path: Pat
     assert window.network_standardization is None and window.sync().step == 0
     assert window.import_weights(tmp_path / "w.json")
     assert window.network_standardization == kept and window.config.standardize
+
+
+def test_step_through_does_not_apply_a_step_that_cannot_learn(make_window) -> None:
+    from gui.stepthrough import StepThrough
+
+    window = make_window(initial_config("xor"))
+    window.controls.loss_combo.setCurrentText("cross_entropy")
+    find_action(window, "actionStepThrough").trigger()
+    walk = window.findChild(StepThrough)
+    assert walk is not None and walk.active
+    walk.panel.apply_button.click()
+    assert not walk.active and "cannot learn" in walk.panel.message_label.text()
+    assert window.sync().step == 0
