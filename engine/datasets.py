@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from engine.data import Dataset
 from engine.errors import DatasetError
-from engine.learnability import noise_problems
+from engine.learnability import noise_problems, samples_problems
 
 Array = NDArray[np.float64]
 Generator = Callable[[int, float, np.random.Generator], Dataset]
@@ -254,8 +254,8 @@ def make_dataset(
     count = info.default_samples if samples is None else samples
     if isinstance(count, bool) or not isinstance(count, int | np.integer):
         raise DatasetError(f"dataset {name!r}: samples must be a whole number, got {count!r}")
-    if count < 1:
-        raise DatasetError(f"dataset {name!r}: samples must be at least 1, got {count}")
+    for problem in samples_problems(int(count)):
+        raise DatasetError(f"dataset {name!r}: {problem}")
     level = info.default_noise if noise is None else noise
     try:
         level = float(level)

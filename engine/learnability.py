@@ -62,7 +62,8 @@ def samples_problems(samples: float | None) -> list[str]:
     if samples is None:
         return []
     if not math.isfinite(samples) or samples < 1 or samples != int(samples):
-        return [f"samples {samples:g}: use a whole number >= 1 (e.g. 500)"]
+        return [f"samples must be at least 1, got {samples:g}: use a whole number >= 1 "
+                "(e.g. 500)"]
     return []
 
 

@@ -107,7 +107,8 @@ class ControlsPanel(QWidget):
                                      singleStep=50, toolTip="Number of generated samples")
         self.noise_spin = QDoubleSpinBox(objectName="noiseSpin", minimum=0.0, maximum=0.5,
                                          singleStep=0.05, decimals=2,
-                                         toolTip="Noise, 0 to 0.5 (as in Playground)")
+                                         toolTip="Noise, a fraction from 0 to 0.5 (TensorFlow "
+                                         "Playground shows it as 0 to 50 %)")
         self.test_ratio_spin = QDoubleSpinBox(objectName="testRatioSpin", minimum=0.0,
                                               maximum=0.9, singleStep=0.1, decimals=2,
                                               toolTip="Fraction of samples held out for testing")

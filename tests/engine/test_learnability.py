@@ -115,3 +115,15 @@ def _data_rng(seed: int) -> np.random.Generator:
     from engine.seeding import seed_streams
 
     return seed_streams(seed).data
+
+
+def test_session_with_percentage_noise_is_refused(tmp_path: Path) -> None:
+    config = TrainingConfig(dataset="circle", samples=40, noise=0.25, test_ratio=0.25)
+    dataset = make_dataset("circle", 40, 0.25, rng=_data_rng(0))
+    path = tmp_path / "noisy.deltascope"
+    save_session(path, config, dataset, build_trainer(config, dataset))
+    data = json.loads(path.read_text())
+    data["dataset"]["noise"] = data["config"]["noise"] = 25
+    path.write_text(json.dumps(data))
+    with pytest.raises(SessionFileError, match="noise 25 is outside 0..0.5.*25% is noise 0.25"):
+        load_session(path)
