@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 from engine.config import HiddenLayer, TrainingConfig, build_trainer, config_for_data
 from engine.csv_data import load_csv
 from engine.errors import DeltascopeError
+from engine.learnability import output_problems
 from engine.network import Network
 from engine.numpy_code import numpy_code
 from engine.snapshot import Snapshot
@@ -82,9 +83,11 @@ class FileActionsMixin(_Base):
                     f"{Path(path).name}: the network takes {network.input_width} inputs but the "
                     f"dataset has {dataset.inputs.shape[1]} input columns")
             if network.sizes[-1] != dataset.targets.shape[1]:
-                raise DeltascopeError(
-                    f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
-                    f"dataset has {dataset.targets.shape[1]} target columns")
+                found = output_problems(network.activations[-1], loaded.loss,
+                                        network.sizes[-1], dataset)
+                raise DeltascopeError(f"{Path(path).name}: the last layer has "
+                                      f"{network.sizes[-1]} outputs, which cannot learn this "
+                                      f"data: {found[0]}")
             config = self._config_for_network(network, loaded.loss)
             trainer = build_trainer(config, self.make_dataset(self._config))
             # The file's standardization, not one fitted again to this split.

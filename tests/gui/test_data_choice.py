@@ -191,3 +191,22 @@ def test_step_through_does_not_apply_a_step_that_cannot_learn(make_window) -> No
     walk.panel.apply_button.click()
     assert not walk.active and "cannot learn" in walk.panel.message_label.text()
     assert window.sync().step == 0
+
+
+def test_imported_weights_that_cannot_learn_are_explained(
+    make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.network import Network
+    from engine.weights_io import save_weights
+
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
+    window = make_window(initial_config("xor"))
+    save_weights(tmp_path / "soft1.json", Network([2, 3, 1], ["tanh", "softmax"]),
+                 "cross_entropy")
+    assert not window.import_weights(tmp_path / "soft1.json")
+    assert "softmax over one output is always 1" in shown[0]
+    save_weights(tmp_path / "ce.json", Network([2, 3, 1], ["tanh", "sigmoid"]), "cross_entropy")
+    assert window.import_weights(tmp_path / "ce.json")  # imported, shown, not trained
+    assert "cross_entropy after a sigmoid output" in window.banner.text
+    assert window.step(2).step == 0
