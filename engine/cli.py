@@ -34,6 +34,7 @@ from engine.features import FEATURE_IDS, check_raw_width, parse_features
 from engine.initializers import INITIALIZERS, initialize
 from engine.learnability import (
     CannotLearnError,
+    loss_for_output,
     noise_problems,
     output_problems,
     rate_problems,
@@ -91,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-activation", choices=sorted(ACTIVATIONS),
                         help="default: sigmoid (2 classes), softmax (more), linear (regression)")
     parser.add_argument("--loss", choices=LOSSES,
-                        help="default: bce (2 classes), cross_entropy (more), mse (regression)")
+                        help="default: bce (2 classes), cross_entropy (more), mse (regression); "
+                        "with --output-activation: the loss that goes with it")
     parser.add_argument("--reduction", choices=REDUCTIONS, default="mean",
                         help="cost over a batch: mean or sum of per-sample costs (default: mean)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
@@ -278,7 +280,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         output_activation = load_weights(args.weights).network.activations[-1]
     dataset = for_output(loaded, output_activation)
     network, file_loss = _build_network(args, dataset, output_activation, err)
-    loss = args.loss or file_loss or _paired_loss(output_activation, default_loss)
+    loss = args.loss or file_loss or loss_for_output(output_activation, default_loss)
     refuse(output_problems(network.activations[-1], loss, network.sizes[-1], dataset))
     test_ratio = args.test_ratio
     if test_ratio is None:
@@ -317,15 +319,6 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         export_network(args.export, network, loss)
     print(_summary(trainer, args.export), file=out, flush=True)
     return 0
-
-
-def _paired_loss(output_activation: str, default_loss: str) -> str:
-    """The loss that goes with an output activation chosen by --output-activation."""
-    if output_activation == "softmax":
-        return "cross_entropy"
-    if output_activation == "sigmoid" and default_loss == "cross_entropy":
-        return "bce"
-    return default_loss
 
 
 def _decision(dataset: Dataset, network: Network, loss: str, args: argparse.Namespace) -> str:

@@ -67,6 +67,15 @@ def samples_problems(samples: float | None) -> list[str]:
     return []
 
 
+def loss_for_output(output_activation: str, loss: str) -> str:
+    """`loss`, or the loss that goes with `output_activation` when `loss` cannot (softmax:
+    cross_entropy, sigmoid: bce, any other output: mse). Used when an output is chosen."""
+    paired = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(output_activation, "mse")
+    if loss in ("bce", "cross_entropy") or output_activation == "softmax":
+        return paired
+    return loss
+
+
 def output_problems(output_activation: str, loss: str, outputs: int,
                     dataset: Dataset) -> list[str]:
     """The output layer, its loss and the targets they are to learn (`dataset` encoded for the

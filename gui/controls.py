@@ -29,6 +29,7 @@ from engine.config import MAX_LAYER_SIZE, HiddenLayer, TrainingConfig
 from engine.datasets import DATASET_INFO, DATASET_NAMES
 from engine.features import FEATURES, RAW_FEATURES, RAW_WIDTH
 from engine.initializers import INITIALIZERS
+from engine.learnability import loss_for_output
 from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import OPTIMIZERS
 from engine.tasks import TASK_CHOICES
@@ -384,9 +385,8 @@ class ControlsPanel(QWidget):
         (engine/learnability.py would refuse the pair), then the change is reported."""
         if self._updating:
             return
-        loss = self.loss_combo.currentText()
-        paired = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(output, "mse")
-        if (loss in ("bce", "cross_entropy") or output == "softmax") and loss != paired:
+        paired = loss_for_output(output, self.loss_combo.currentText())
+        if paired != self.loss_combo.currentText():
             self._updating = True
             self.loss_combo.setCurrentText(paired)
             self._updating = False

@@ -127,3 +127,13 @@ def test_session_with_percentage_noise_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(SessionFileError, match="noise 25 is outside 0..0.5.*25% is noise 0.25"):
         load_session(path)
+
+
+def test_an_output_chosen_alone_brings_its_loss(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["--dataset", "circle", "--output-activation", "tanh", "--epochs", "1"],
+                         capsys)
+    assert code == 0, err
+    assert out.splitlines()[1].startswith("y: 2 classes (0, 1) → 1 tanh output + mse")
+    code, out, _ = run(["--dataset", "spiral3", "--output-activation", "sigmoid", "--epochs",
+                        "1"], capsys)
+    assert code == 0 and "3 sigmoid outputs + bce" in out.splitlines()[1]
