@@ -19,18 +19,34 @@ from typing import TextIO
 import numpy as np
 
 from engine.activations import ACTIVATIONS
-from engine.config import default_output_for, network_features
+from engine.config import (
+    CSV_TEST_RATIO,
+    SMALL_DATASET,
+    default_output_for,
+    default_test_ratio,
+    network_features,
+)
 from engine.csv_data import load_csv
 from engine.data import Dataset, split_dataset
 from engine.datasets import make_dataset
 from engine.errors import ConfigError, DeltascopeError
 from engine.features import FEATURE_IDS, check_raw_width, parse_features
 from engine.initializers import INITIALIZERS, initialize
+from engine.learnability import (
+    CannotLearnError,
+    loss_for_output,
+    noise_problems,
+    output_problems,
+    rate_problems,
+    refuse,
+)
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network
 from engine.onnx_export import ONNX_EXTENSION, require_onnx
 from engine.optimizers import OPTIMIZERS
 from engine.seeding import seed_streams
+from engine.standardization import Standardization
+from engine.tasks import TASK_CHOICES, describe, for_output
 from engine.trainer import REGULARIZATIONS, Trainer
 from engine.weights_io import EXTENSIONS, export_network, load_weights
 
@@ -38,7 +54,7 @@ DEFAULT_LEARNING_RATE = 0.03
 DEFAULT_EPOCHS = 1000
 DEFAULT_HIDDEN = (4,)
 DEFAULT_REG_RATE = 0.001
-SMALL_DATASET = 20  # below this many rows nothing is held out by default
+PLAYGROUND_TEST_RATIO = 0.5  # --dataset: TensorFlow Playground holds out half
 FULL_BATCH_LIMIT = 64  # up to this many training rows the default is full-batch
 REPORT_LINES = 10
 SLOW_PROGRESS_SECONDS = 10.0
@@ -56,8 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--data", metavar="FILE.csv", help="a CSV file with a header row")
     parser.add_argument("--targets", metavar="COL[,COL]",
                         help="target column(s) of --data (default: the last column)")
+    parser.add_argument("--task", choices=TASK_CHOICES,
+                        help="take the targets of --data as classes or numbers (default: "
+                        "text or up to 20 distinct whole numbers are classes, else regression)")
+    parser.add_argument("--standardize", action=argparse.BooleanOptionalAction,
+                        help="standardize the inputs with the training split's mean and std "
+                        "(default: on for --data, off for --dataset)")
     parser.add_argument("--samples", type=int, help="points to generate (--dataset only)")
-    parser.add_argument("--noise", type=float, help="Playground noise 0..0.5 (--dataset only)")
+    parser.add_argument("--noise", type=float,
+                        help="noise 0..0.5, a fraction: Playground's 25%% is 0.25 (--dataset only)")
     parser.add_argument("--features", metavar="F,F,...",
                         help="input features of 2-D data instead of the raw inputs, any of "
                         f"{','.join(FEATURE_IDS)} (quote it in a shell: sin(x1) has brackets)")
@@ -69,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-activation", choices=sorted(ACTIVATIONS),
                         help="default: sigmoid (2 classes), softmax (more), linear (regression)")
     parser.add_argument("--loss", choices=LOSSES,
-                        help="default: bce (2 classes), cross_entropy (more), mse (regression)")
+                        help="default: bce (2 classes), cross_entropy (more), mse (regression); "
+                        "with --output-activation: the loss that goes with it")
     parser.add_argument("--reduction", choices=REDUCTIONS, default="mean",
                         help="cost over a batch: mean or sum of per-sample costs (default: mean)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default: adam")
@@ -85,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep file order: no shuffled split, batches in row order")
     parser.add_argument("--test-ratio", type=float, metavar="R",
                         help=f"fraction held out for testing (default: 0 below {SMALL_DATASET} "
-                        "rows, e.g. xor, else 0.5 as in TensorFlow Playground)")
+                        f"rows, e.g. xor, else {PLAYGROUND_TEST_RATIO} as in TensorFlow "
+                        "Playground for --dataset, "
+                        f"{CSV_TEST_RATIO} for --data)")
     parser.add_argument("--seed", type=int, default=0, help="drives data, split, init, shuffling")
     parser.add_argument("--init", choices=INITIALIZERS, help="default: xavier")
     parser.add_argument("--regularization", choices=REGULARIZATIONS, default="none")
@@ -132,9 +158,10 @@ def _load_dataset(args: argparse.Namespace, rng: np.random.Generator) -> Dataset
             if value is not None:
                 raise ConfigError(f"{flag} applies to --dataset only, not to --data")
         targets = None if args.targets is None else args.targets.split(",")
-        return load_csv(args.data, targets)
-    if args.targets is not None:
-        raise ConfigError("--targets applies to --data only, not to --dataset")
+        return load_csv(args.data, targets, task=args.task)
+    for flag, value in (("--targets", args.targets), ("--task", args.task)):
+        if value is not None:
+            raise ConfigError(f"{flag} applies to --data only, not to --dataset")
     return make_dataset(args.dataset, args.samples, args.noise, rng)
 
 
@@ -150,7 +177,8 @@ def _features(args: argparse.Namespace, dataset: Dataset) -> tuple[str, ...]:
     return features
 
 
-def _parse_layers(text: str | None, inputs: int, outputs: int, features: bool = False) -> list[int]:
+def _parse_layers(text: str | None, inputs: int, outputs: int, features: bool = False,
+                  two_classes: bool = False) -> list[int]:
     if text is None:
         return [inputs, *DEFAULT_HIDDEN, outputs]
     sizes: list[int] = []
@@ -168,19 +196,24 @@ def _parse_layers(text: str | None, inputs: int, outputs: int, features: bool = 
                           f"{inputs} {what}{'s' * (inputs != 1)}")
     if sizes[-1] != outputs:
         raise ConfigError(f"--layers ends with {sizes[-1]} outputs but the data has "
-                          f"{outputs} target column{'s' * (outputs != 1)}")
+                          f"{outputs} target column{'s' * (outputs != 1)} for this output "
+                          f"activation: end --layers with {outputs}"
+                          + ("; two classes take 1 sigmoid output or 2 with "
+                             "--output-activation softmax" if two_classes else ""))
     return sizes
 
 
 def _build_network(
     args: argparse.Namespace, dataset: Dataset, output_activation: str, err: TextIO
 ) -> tuple[Network, str | None]:
-    """The network to train and, when it comes from --weights, that file's loss."""
+    """The network to train (uninitialized, without standardization, unless it comes from
+    --weights) and, when it comes from --weights, that file's loss. `dataset` is encoded for
+    the output activation (engine/tasks.py for_output)."""
     inputs, outputs = dataset.inputs.shape[1], dataset.targets.shape[1]
     if args.weights is not None:
         loaded = load_weights(args.weights)
         network = loaded.network
-        if network.input_width != inputs or network.sizes[-1] != outputs:
+        if network.input_width != inputs:  # outputs: engine/learnability.py, in _run
             raise ConfigError(
                 f"{args.weights}: the network takes {network.input_width} inputs and gives "
                 f"{network.sizes[-1]} outputs, but the data has {inputs} feature and "
@@ -190,13 +223,15 @@ def _build_network(
             ("--features", args.features is not None),
             ("--layers", args.layers is not None), ("--activation", args.activation is not None),
             ("--output-activation", args.output_activation is not None),
-            ("--init", args.init is not None)) if given]
+            ("--init", args.init is not None),
+            ("--standardize/--no-standardize", args.standardize is not None)) if given]
         if ignored and not args.quiet:
             print(f"deltascope: note: {', '.join(ignored)} ignored: the network comes from "
                   f"{args.weights}", file=err)
         return network, loaded.loss
     features = _features(args, dataset)
-    sizes = _parse_layers(args.layers, len(features) or inputs, outputs, bool(features))
+    sizes = _parse_layers(args.layers, len(features) or inputs, outputs, bool(features),
+                          dataset.task == "classification" and dataset.class_count == 2)
     hidden = [name.strip() for name in (args.activation or "tanh").split(",")]
     if len(hidden) == 1:
         hidden *= len(sizes) - 2
@@ -216,10 +251,14 @@ def _check_values(args: argparse.Namespace) -> None:
                         ("--batch-size", args.batch_size), ("--seed", args.seed)):
         if value is not None and value < 0:
             raise ConfigError(f"{flag} must be >= 0, got {value}")
-    for flag, value in (("--lr", args.lr), ("--reg-rate", args.reg_rate),
-                        ("--test-ratio", args.test_ratio)):
-        if value is not None and not (math.isfinite(value) and value >= 0.0):
-            raise ConfigError(f"{flag} must be a finite number >= 0, got {value}")
+    for problem in rate_problems(args.lr, 0.0 if args.reg_rate is None else args.reg_rate):
+        flag = "--lr" if problem.startswith("learning") else "--reg-rate"
+        raise CannotLearnError(f"{flag}: {problem}")
+    if args.test_ratio is not None and not (math.isfinite(args.test_ratio)
+                                            and args.test_ratio >= 0.0):
+        raise ConfigError(f"--test-ratio must be a finite number >= 0, got {args.test_ratio}")
+    for problem in noise_problems(args.noise):
+        raise CannotLearnError(f"--noise: {problem}")
     if args.reg_rate is not None and args.regularization == "none":
         raise ConfigError("--reg-rate needs --regularization l1 or l2")
     if args.export is not None:
@@ -234,17 +273,26 @@ def _check_values(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_values(args)
     streams = seed_streams(args.seed)
-    dataset = _load_dataset(args, streams.data)
-    default_activation, default_loss = default_output_for(dataset)
+    loaded = _load_dataset(args, streams.data)
+    default_activation, default_loss = default_output_for(loaded)
     output_activation = args.output_activation or default_activation
+    if args.weights is not None:
+        output_activation = load_weights(args.weights).network.activations[-1]
+    dataset = for_output(loaded, output_activation)
     network, file_loss = _build_network(args, dataset, output_activation, err)
-    loss = args.loss or file_loss or default_loss
+    loss = args.loss or file_loss or loss_for_output(output_activation, default_loss)
+    refuse(output_problems(network.activations[-1], loss, network.sizes[-1], dataset))
     test_ratio = args.test_ratio
     if test_ratio is None:
-        test_ratio = 0.0 if len(dataset) < SMALL_DATASET else 0.5
+        test_ratio = default_test_ratio(dataset, generated=False) if args.data is not None \
+            else 0.0 if len(dataset) < SMALL_DATASET else PLAYGROUND_TEST_RATIO
     shuffle = not args.no_shuffle
     split = split_dataset(dataset, test_ratio, streams.split if shuffle else None)
+    standardize = args.data is not None if args.standardize is None else args.standardize
     if args.weights is None:
+        if standardize:
+            network = Network(network.sizes, network.activations, features=network.features,
+                              standardization=Standardization.fit(split.train.inputs))
         initialize(network, args.init or "xavier", streams.init)
     batch_size = args.batch_size
     if batch_size is None:
@@ -265,11 +313,23 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     total_epochs = math.ceil(total_steps / trainer.steps_per_epoch)
     if not args.quiet:
         print(_header(dataset, trainer, loss, total_steps, total_epochs), file=out, flush=True)
+        print(_decision(dataset, network, loss, args), file=out, flush=True)
     _train(trainer, total_steps, total_epochs, out, err, quiet=args.quiet)
     if args.export is not None:
         export_network(args.export, network, loss)
     print(_summary(trainer, args.export), file=out, flush=True)
     return 0
+
+
+def _decision(dataset: Dataset, network: Network, loss: str, args: argparse.Namespace) -> str:
+    """The announced line: what the targets were taken as, and whether inputs are scaled."""
+    line = describe(dataset, network.activations[-1], loss, network.sizes[-1])
+    source = f" (from {args.weights})" if args.weights is not None else ""
+    if network.standardization is not None:
+        return (line + f"; inputs standardized with the training split's mean and std{source}"
+                + ("" if source else " (--no-standardize keeps them raw)"))
+    return line + f"; inputs raw{source}" + (
+        " (--standardize scales them)" if not source and args.data is not None else "")
 
 
 def _header(dataset: Dataset, trainer: Trainer, loss: str, steps: int, epochs: int) -> str:

@@ -11,11 +11,13 @@ from typing import Any
 
 from engine.data import Dataset, split_dataset
 from engine.errors import ConfigError
-from engine.features import RAW_FEATURES, canonical_features, check_raw_width
+from engine.features import RAW_FEATURES, RAW_WIDTH, canonical_features, check_raw_width
 from engine.initializers import initialize
 from engine.network import Network
 from engine.optimizers import make_optimizer
 from engine.seeding import seed_streams
+from engine.standardization import Standardization
+from engine.tasks import for_output
 from engine.trainer import Trainer
 
 # The largest values the window's controls offer, so also the largest a session file, a
@@ -62,6 +64,7 @@ class TrainingConfig:
     initializer: str = "xavier"
     seed: int = 0
     features: tuple[str, ...] = ()  # input feature ids (engine/features.py); () = raw inputs
+    standardize: bool = False  # standardize inputs with the training split's mean and std
 
     def with_changes(self, **changes: object) -> TrainingConfig:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -77,6 +80,8 @@ class TrainingConfig:
             data["features"] = list(self.features)
         else:
             del data["features"]
+        if not self.standardize:  # likewise: files without it mean raw inputs
+            del data["standardize"]
         return data
 
 
@@ -96,12 +101,39 @@ def default_output_for(dataset: Dataset) -> tuple[str, str]:
     """(output activation, loss) that fit a dataset's task and number of classes."""
     if dataset.task == "regression":
         return "linear", "mse"
-    if dataset.targets.shape[1] == 1:
+    if dataset.class_count == 2 or dataset.targets.shape[1] == 1:
         return "sigmoid", "bce"
     return "softmax", "cross_entropy"
 
 
-def make_network(config: TrainingConfig, inputs: int, outputs: int) -> Network:
+SMALL_DATASET = 20  # below this many rows nothing is held out by default
+GENERATED_TEST_RATIO = 0.3  # the window's default for built-in data
+CSV_TEST_RATIO = 0.2  # for a CSV: real tables are often small (iris: 150 rows); see README
+
+
+def default_test_ratio(dataset: Dataset, generated: bool) -> float:
+    """What to hold out for testing by default: nothing from a tiny dataset (xor), else
+    GENERATED_TEST_RATIO of built-in data, CSV_TEST_RATIO of a CSV."""
+    if len(dataset) < SMALL_DATASET:
+        return 0.0
+    return GENERATED_TEST_RATIO if generated else CSV_TEST_RATIO
+
+
+def config_for_data(config: TrainingConfig, dataset: Dataset, generated: bool) -> TrainingConfig:
+    """`config` adapted to a newly chosen dataset: the output activation and loss of its task
+    and class count, the default test ratio, standardization on for a CSV and off for
+    built-in data, and no input features unless the data is 2-D. (The output count follows
+    from the data and the output activation when the network is built.)"""
+    output, loss = default_output_for(dataset)
+    features = config.features if dataset.inputs.shape[1] == RAW_WIDTH else ()
+    return config.with_changes(dataset=dataset.name if not generated else config.dataset,
+                               output_activation=output, loss=loss,
+                               test_ratio=default_test_ratio(dataset, generated),
+                               standardize=not generated, features=features)
+
+
+def make_network(config: TrainingConfig, inputs: int, outputs: int,
+                 standardization: Standardization | None = None) -> Network:
     """An uninitialized network for this config (all parameters zero) on data with `inputs`
     input columns; with input features, the data must have 2 (ConfigError otherwise)."""
     features = network_features(config.features)
@@ -110,16 +142,23 @@ def make_network(config: TrainingConfig, inputs: int, outputs: int) -> Network:
     first = len(features) if features else inputs
     sizes = [first, *(layer.size for layer in config.hidden), outputs]
     activations = [layer.activation for layer in config.hidden] + [config.output_activation]
-    return Network(sizes, activations, features=features or None)
+    return Network(sizes, activations, features=features or None,
+                   standardization=standardization)
 
 
 def build_trainer(config: TrainingConfig, dataset: Dataset) -> Trainer:
-    """A freshly initialized Trainer: the seed drives the split, the weights and the shuffling."""
+    """A freshly initialized Trainer: the seed drives the split, the weights and the shuffling.
+
+    Two classes are encoded for the output (engine/tasks.py for_output: two columns for
+    softmax); with `standardize`, the inputs' mean and std come from the training split."""
     if not 0.0 <= config.test_ratio < 1.0:
         raise ConfigError(f"the test ratio must be in [0, 1), got {config.test_ratio}")
     streams = seed_streams(config.seed)
+    dataset = for_output(dataset, config.output_activation)
     split = split_dataset(dataset, config.test_ratio, streams.split if config.shuffle else None)
-    network = make_network(config, dataset.inputs.shape[1], dataset.targets.shape[1])
+    standardization = Standardization.fit(split.train.inputs) if config.standardize else None
+    network = make_network(config, dataset.inputs.shape[1], dataset.targets.shape[1],
+                           standardization)
     initialize(network, config.initializer, streams.init)
     return Trainer(
         network,

@@ -6,9 +6,13 @@ Target rules:
   named f"{column}={label}".
 - one numeric column whose values are all exactly 0 or 1: binary classification, classes
   ("0", "1") (even if only one of them occurs).
+- one numeric column of whole numbers with 2 to 20 distinct values (engine/tasks.py
+  MAX_DETECTED_CLASSES), as pandas writes class labels: classes named by the number, in
+  numeric order (2 classes give one 0/1 column, K > 2 one-hot columns f"{column}={label}").
 - several numeric columns that are all 0/1 with exactly one 1 per row: one-hot classes named
   after the columns (two such columns collapse to one 0/1 column, the second).
 - any other numeric target(s): regression.
+`task` ("classification" or "regression") overrides the detection (engine/tasks.py as_task).
 
 Every problem raises DatasetError naming the file, the 1-based line and the column (name
 and 1-based number). Nothing is returned unless the whole file is valid; nothing is unpickled.
@@ -28,6 +32,7 @@ from numpy.typing import NDArray
 
 from engine.data import Dataset
 from engine.errors import DatasetError
+from engine.tasks import as_task, classes_from_values, is_whole_number_labels
 
 Array = NDArray[np.float64]
 
@@ -235,15 +240,27 @@ def _label_targets(path: Path, labels: list[str], name: str, column: int
 
 
 def load_csv(path: str | os.PathLike[str], targets: Sequence[str] | None = None,
-             progress: Progress | None = None) -> Dataset:
+             progress: Progress | None = None, task: str | None = None) -> Dataset:
     """Read a CSV file with a header row into a Dataset named after the file's stem.
 
     targets: the target column names (default: the last column). Every other column is a
     feature, in file order; rows stay in file order. Raises DatasetError on any problem
     (LoadCancelled when `progress(bytes read, file size)` returns False). The file is read
-    as a stream: numeric data takes about twice its float64 size at the peak.
+    as a stream: numeric data takes about twice its float64 size at the peak. `task` None
+    detects classes or regression (see the module's rules); else the targets are taken as
+    that task (DatasetError when they cannot be, e.g. text labels as regression).
     """
-    file = Path(path)
+    dataset = _load(Path(path), targets, progress)
+    if task is None:
+        return dataset
+    try:
+        return as_task(dataset, task)
+    except DatasetError as error:
+        raise DatasetError(f"{path}: {error}") from None
+
+
+def _load(file: Path, targets: Sequence[str] | None, progress: Progress | None) -> Dataset:
+    """load_csv with the detected task."""
     header_line, header, target_columns = _read_header(file, targets)
     label: int | None = None
     while True:
@@ -279,6 +296,10 @@ def load_csv(path: str | os.PathLike[str], targets: Sequence[str] | None = None,
     if binary and values.shape[1] == 1:
         return Dataset(inputs, values, "classification", feature_names, target_names,
                        ("0", "1"), file.stem)
+    if is_whole_number_labels(values):
+        classes, class_targets, class_names = classes_from_values(values, target_names[0])
+        return Dataset(inputs, classes, "classification", feature_names, class_targets,
+                       class_names, file.stem)
     if binary and bool(np.all(values.sum(axis=1) == 1.0)):
         if values.shape[1] == 2:
             return Dataset(inputs, values[:, 1:].copy(), "classification", feature_names,

@@ -4,8 +4,9 @@ The Playground generators (tensorflow/playground, src/dataset.ts) are reproduced
 coordinate ranges, class geometry and noise semantics, vectorised and driven only by the
 given `numpy.random.Generator`, so the same seed gives bit-identical data:
 
-- noise is Playground's number, 0..0.5 (its UI shows it as 0..50 %). Values above 0.5 are
-  allowed and extrapolate the same formulas. What it does depends on the dataset:
+- noise is Playground's number, 0..0.5 (its UI shows it as 0..50 %); anything outside is
+  refused (engine/learnability.py), so a percentage such as 25 is not silently taken as
+  50 times the largest noise. What it does depends on the dataset:
   "xor-quadrants", "circle", "reg-plane", "reg-gauss": the label is computed at the point
   moved by uniform(-r, r) * noise on each axis (r = 5, 5, 6, 6); the point itself is not
   moved, so noise shows as mislabelled points near the boundary.
@@ -33,6 +34,7 @@ from numpy.typing import NDArray
 
 from engine.data import Dataset
 from engine.errors import DatasetError
+from engine.learnability import noise_problems, samples_problems
 
 Array = NDArray[np.float64]
 Generator = Callable[[int, float, np.random.Generator], Dataset]
@@ -242,7 +244,7 @@ def make_dataset(
     """Generate the built-in dataset `name` with `samples` rows and Playground noise `noise`.
 
     None means the dataset's default (see DATASET_INFO); rng None means default_rng(0).
-    Raises DatasetError for an unknown name, samples < 1, or a negative / non-finite noise.
+    Raises DatasetError for an unknown name, samples < 1, or noise outside 0..0.5.
     """
     if name not in _GENERATORS:
         raise DatasetError(
@@ -252,16 +254,13 @@ def make_dataset(
     count = info.default_samples if samples is None else samples
     if isinstance(count, bool) or not isinstance(count, int | np.integer):
         raise DatasetError(f"dataset {name!r}: samples must be a whole number, got {count!r}")
-    if count < 1:
-        raise DatasetError(f"dataset {name!r}: samples must be at least 1, got {count}")
+    for problem in samples_problems(int(count)):
+        raise DatasetError(f"dataset {name!r}: {problem}")
     level = info.default_noise if noise is None else noise
     try:
         level = float(level)
     except (TypeError, ValueError):
         raise DatasetError(f"dataset {name!r}: noise must be a number, got {level!r}") from None
-    if not math.isfinite(level) or level < 0.0:
-        raise DatasetError(
-            f"dataset {name!r}: noise must be a finite number >= 0 (0..0.5 as in "
-            f"TensorFlow Playground), got {level}"
-        )
+    for problem in noise_problems(level):
+        raise DatasetError(f"dataset {name!r}: {problem}")
     return _GENERATORS[name](int(count), level, np.random.default_rng(0) if rng is None else rng)

@@ -19,6 +19,7 @@ from engine.errors import ConfigError
 from engine.features import RAW_WIDTH, canonical_features, feature_transform
 from engine.losses import Loss, reduction_scale
 from engine.notation import subscript, superscript
+from engine.standardization import Standardization
 
 Array = NDArray[np.float64]
 
@@ -211,6 +212,9 @@ class Network:
     raw inputs ahead of the first layer: then N^0 = len(features), every method taking
     inputs takes the RAW inputs (batch, 2), and a^0 holds the features. None or () means the
     raw inputs are a^0 themselves, with no transform at all.
+
+    `standardization` (engine/standardization.py) standardizes the raw inputs first (before
+    any features): the network still takes the raw inputs, and a^0 holds what layer 1 reads.
     """
 
     def __init__(
@@ -219,6 +223,7 @@ class Network:
         activations: Sequence[str],
         params: Array | None = None,
         features: Sequence[str] | None = None,
+        standardization: Standardization | None = None,
     ) -> None:
         sizes = tuple(int(size) for size in sizes)
         if len(sizes) < 2:
@@ -242,6 +247,10 @@ class Network:
             raise ConfigError(f"{len(self.features)} input features need {len(self.features)} "
                               f"input neurons, got sizes {sizes}")
         self._transform = feature_transform(self.features) if self.features else None
+        self.standardization = standardization
+        if standardization is not None and standardization.width != self.input_width:
+            raise ConfigError(f"the standardization has {standardization.width} columns but "
+                              f"the network takes {self.input_width} inputs")
         count = parameter_count(sizes)
         if params is None:
             self.params: Array = np.zeros(count)
@@ -281,10 +290,11 @@ class Network:
     def from_arrays(
         cls, weights: Sequence[Array], biases: Sequence[Array], activations: Sequence[str],
         features: Sequence[str] | None = None,
+        standardization: Standardization | None = None,
     ) -> Network:
         """A network holding copies of these weight matrices and bias vectors."""
         sizes = _sizes_of_arrays(weights, biases)
-        network = cls(sizes, activations, features=features)
+        network = cls(sizes, activations, features=features, standardization=standardization)
         for target, source in zip(network.weights, weights, strict=True):
             target[...] = source
         for target, source in zip(network.biases, biases, strict=True):
@@ -302,8 +312,9 @@ class Network:
         return RAW_WIDTH if self.features else self.sizes[0]
 
     def with_params(self, params: Array) -> Network:
-        """A network of the same architecture and features holding a copy of `params`."""
-        return Network(self.sizes, self.activations, params, self.features)
+        """A network of the same architecture, features and standardization holding a copy
+        of `params`."""
+        return Network(self.sizes, self.activations, params, self.features, self.standardization)
 
     def copy(self) -> Network:
         return self.with_params(self.params)
@@ -319,6 +330,8 @@ class Network:
             raise ConfigError(
                 f"the network takes {self.input_width} inputs, got data of shape {inputs.shape}"
             )
+        if self.standardization is not None:
+            inputs = self.standardization.apply(inputs)
         transform = self._transform
         if transform is not None:
             inputs = transform(inputs)

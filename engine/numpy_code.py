@@ -3,7 +3,8 @@
 The snippet imports numpy only, holds every weight and bias as a full-precision float literal
 (Python's repr round-trips float64 bit-exactly), and defines `forward(x)` computing exactly
 what Network.predict computes, with the same formulas (e.g. the overflow-free sigmoid).
-A network with input features gets a `features(x)` function too, which forward applies first.
+A network with input features gets a `features(x)` function too, which forward applies first;
+a standardized network gets MEAN and STD, and forward computes (x - MEAN) / STD before all.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def numpy_code(network: Network) -> str:
     width = network.input_width
     uses = (f"Input features a0 = ({', '.join(network.features)}) of the raw x = (x1, x2).\n"
             if network.features else "")
+    if network.standardization is not None:
+        uses = ("x is raw: forward standardizes it first, (x - MEAN) / STD, with the training "
+                "split's\nmean and standard deviation.\n" + uses)
     parts = [
         f'"""Deltascope network {sizes} ({", ".join(network.activations)}): forward(x) '
         f"rebuilds its forward pass.\n\n"
@@ -68,12 +72,22 @@ def numpy_code(network: Network) -> str:
         f"{uses}"
         f"Row i of W<m> holds the weights into neuron i of layer m; z = a W^T + b.\n"
         '"""\n\nimport numpy as np',
+        *([_standardization_constants(network)] if network.standardization is not None
+          else []),
         *(_layer_constants(network, m) for m in range(1, network.depth + 1)),
         *([_features_source(network.features)] if network.features else []),
         *(_DEFINITIONS[name] for name in dict.fromkeys(network.activations)),
         _forward_source(network),
     ]
     return "\n\n\n".join(parts) + "\n"
+
+
+def _standardization_constants(network: Network) -> str:
+    standardization = network.standardization
+    assert standardization is not None
+    return ("# Input standardization (from the training split; a constant column's STD is 1)\n"
+            f"MEAN = np.array({_literal_list(standardization.mean)})\n"
+            f"STD = np.array({_literal_list(standardization.std)})")
 
 
 def _layer_constants(network: Network, m: int) -> str:
@@ -106,6 +120,8 @@ def _forward_source(network: Network) -> str:
         f'    """The network\'s output a^{network.depth} for inputs x."""',
         "    a = np.asarray(x, dtype=np.float64)",
     ]
+    if network.standardization is not None:
+        lines.append("    a = (a - MEAN) / STD")
     if network.features:
         lines.append("    a = features(a)")
     lines += [f"    a = {activation}(a @ W{m}.T + b{m})"

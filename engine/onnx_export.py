@@ -3,6 +3,8 @@
 The graph takes "input", DOUBLE of shape (batch, N^0), and gives "output", DOUBLE of shape
 (batch, N^L). A network with input features takes the raw (batch, 2) instead: its graph first
 builds a^0 = "features" from the two columns (Slice, Mul, Sin, Concat; engine/features.py).
+A network with a standardization takes raw inputs too: "standardized" = (input - input_mean)
+/ input_std (Sub, Div with float64 initializers) comes first, as in Network.forward.
 Layer m is one Gemm node z_m = a_(m-1) W_m^T + b_m (initializers "W{m}" of
 shape (N^m, N^(m-1)), row i = weights into neuron i as in MATH.md, and "b{m}") followed by
 its activation. Every tensor is float64, so onnxruntime reproduces Network.predict to
@@ -27,11 +29,12 @@ from engine.errors import WeightsFileError
 from engine.network import Network
 
 ONNX_EXTENSION = ".onnx"
-OPSET = 17  # Gemm, Sigmoid, Tanh, Relu, Max, Mul, Softmax(axis), Identity, Slice, Sin, Concat
-#            all have DOUBLE kernels
+OPSET = 17  # Gemm, Sigmoid, Tanh, Relu, Max, Mul, Softmax(axis), Identity, Slice, Sin, Concat,
+#            Sub, Div all have DOUBLE kernels
 IR_VERSION = 8  # the IR version that goes with opset 17, so older runtimes load the file too
 INPUT_NAME = "input"
 FEATURES_NAME = "features"  # a^0 of a network with input features
+STANDARDIZED_NAME = "standardized"  # (input - mean) / std of a standardized network
 OUTPUT_NAME = "output"
 MISSING_ONNX = "ONNX export needs the onnx package: pip install deltascope[onnx]"
 
@@ -53,8 +56,20 @@ def onnx_model(network: Network, loss: str | None = None) -> Any:
     nodes: list[Any] = []
     initializers: list[Any] = []
     previous = INPUT_NAME
+    if network.standardization is not None:
+        standardization = network.standardization
+        initializers += [_tensor(onnx, "input_mean", standardization.mean),
+                         _tensor(onnx, "input_std", standardization.std)]
+        nodes += [helper.make_node("Sub", [INPUT_NAME, "input_mean"], ["centred"],
+                                   name="standardize_centre"),
+                  helper.make_node("Div", ["centred", "input_std"], [STANDARDIZED_NAME],
+                                   name="standardize_scale")]
+        previous = STANDARDIZED_NAME
     if network.features:
-        nodes, initializers = _feature_nodes(onnx, network.features, INPUT_NAME, FEATURES_NAME)
+        feature_nodes, feature_constants = _feature_nodes(onnx, network.features, previous,
+                                                          FEATURES_NAME)
+        nodes += feature_nodes
+        initializers += feature_constants
         previous = FEATURES_NAME
     for m, (weights, biases, activation) in enumerate(
         zip(network.weights, network.biases, network.activations, strict=True), start=1
@@ -83,6 +98,8 @@ def onnx_model(network: Network, loss: str | None = None) -> Any:
                 "activations": ",".join(network.activations)}
     if network.features:
         metadata["features"] = ",".join(network.features)
+    if network.standardization is not None:
+        metadata["standardization"] = "inputs standardized in the graph: take raw inputs"
     if loss is not None:
         metadata["loss"] = loss
     helper.set_model_props(model, metadata)

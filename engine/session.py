@@ -44,9 +44,12 @@ from engine.data import TASKS, Dataset, DataSplit
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import ConfigError, DeltascopeError
 from engine.features import canonical_features
+from engine.learnability import trainer_problems
 from engine.network import Network
 from engine.optimizers import Optimizer, OptimizerState, make_optimizer
 from engine.seeding import seed_streams
+from engine.standardization import read_standardization
+from engine.tasks import for_output
 from engine.trainer import History, Trainer, TrainerProgress
 
 Array = NDArray[np.float64]
@@ -89,16 +92,20 @@ def session_dict(config: TrainingConfig, dataset: Dataset, trainer: Trainer) -> 
     trainer process)."""
     progress = trainer.export_progress()
     optimizer = trainer.optimizer
+    encoded = for_output(dataset, trainer.network.activations[-1])  # as the trainer split it
+    network: dict[str, Any] = {"sizes": list(trainer.network.sizes),
+                               "activations": list(trainer.network.activations),
+                               "params": trainer.network.params.tolist()}
+    if trainer.network.standardization is not None:
+        network["standardization"] = trainer.network.standardization.to_dict()
     return {
         "format": SESSION_FORMAT,
         "version": SESSION_VERSION,
         "config": config.to_dict(),
         "dataset": _dataset_dict(config, dataset),
-        "split": {"train_rows": _rows_in(dataset, trainer.data.train, "train"),
-                  "test_rows": _rows_in(dataset, trainer.data.test, "test")},
-        "network": {"sizes": list(trainer.network.sizes),
-                    "activations": list(trainer.network.activations),
-                    "params": trainer.network.params.tolist()},
+        "split": {"train_rows": _rows_in(encoded, trainer.data.train, "train"),
+                  "test_rows": _rows_in(encoded, trainer.data.test, "test")},
+        "network": network,
         "optimizer": {"name": optimizer.name, "settings": dict(optimizer.settings()),
                       "steps": optimizer.state.steps,
                       "arrays": {name: np.asarray(values, dtype=np.float64).tolist()
@@ -245,6 +252,9 @@ def load_session(path: str | os.PathLike[str]) -> LoadedSession:
         pinned = data.get("pinned_runs", [])
     except SessionFileError as error:
         raise SessionFileError(f"{name}: {error}") from None
+    found = trainer_problems(trainer)
+    if found:
+        raise SessionFileError(f"{name}: this session cannot learn: {found[0]}")
     generated = data["dataset"]["source"] == "builtin"
     return LoadedSession(config, dataset, trainer, pinned, generated)
 
@@ -259,8 +269,9 @@ def restore(data: object) -> tuple[TrainingConfig, Dataset, Trainer]:
         raise SessionFileError("pinned_runs: must be a list")
     config = _read_config(session.section("config"))
     dataset = _read_dataset(session.section("dataset"))
-    split = _read_split(session.section("split"), dataset)
-    network = _read_network(session.section("network"), config, dataset)
+    encoded = for_output(dataset, config.output_activation)  # as build_trainer splits it
+    split = _read_split(session.section("split"), encoded)
+    network = _read_network(session.section("network"), config, encoded)
     trainer = _read_trainer(session, network, split)
     return config, dataset, trainer
 
@@ -287,6 +298,8 @@ def _read_config(fields: _Fields) -> TrainingConfig:
             values[name] = _read_hidden(fields)
         elif name == "features":
             values[name] = _read_features(fields)
+        elif name == "standardize":  # absent in older files and raw-input runs: off
+            values[name] = fields.boolean(name) if name in fields.data else False
         elif name in ("samples", "noise") and fields.require(name) is None:
             values[name] = None
         elif name == "samples" or isinstance(default, int) and not isinstance(default, bool):
@@ -372,9 +385,23 @@ def _read_split(fields: _Fields, dataset: Dataset) -> DataSplit:
 
 
 def _read_network(fields: _Fields, config: TrainingConfig, dataset: Dataset) -> Network:
-    fields.reject_unknown(("sizes", "activations", "params"))
+    fields.reject_unknown(("sizes", "activations", "params", "standardization"))
+    standardization = None
+    if "standardization" in fields.data:
+        try:
+            standardization = read_standardization(fields.data["standardization"],
+                                                   dataset.inputs.shape[1],
+                                                   fields.name("standardization"))
+        except ConfigError as error:
+            raise SessionFileError(str(error)) from None
+    if (standardization is not None) != config.standardize:
+        raise SessionFileError(
+            f"{fields.name('standardization')}: "
+            + ("present, but config.standardize is false" if standardization is not None
+               else "missing, but config.standardize is true"))
     expected = fields.build(
-        lambda: make_network(config, dataset.inputs.shape[1], dataset.targets.shape[1]))
+        lambda: make_network(config, dataset.inputs.shape[1], dataset.targets.shape[1],
+                             standardization))
     sizes = fields.integers("sizes", 1, None)
     if tuple(sizes.tolist()) != expected.sizes:
         raise SessionFileError(f"{fields.name('sizes')} is {sizes.tolist()}, but the settings "

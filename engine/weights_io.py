@@ -11,11 +11,15 @@ Row i of a layer's "weights" holds the weights into neuron i (W^m[i], as in MATH
 A network with input features (engine/features.py) also has a top-level
 ``"features": ["x1^2", "x2^2", ...]`` (then layer 1's "inputs" is the number of features and
 the network takes raw 2-D inputs); files without it are networks on the raw inputs.
-Floats are written with Python's repr, which round-trips float64 bit-exactly.
+A network trained on standardized inputs (engine/standardization.py) also has
+``"standardization": {"mean": [...], "std": [...]}`` (one number per raw input column; the
+network takes raw inputs and computes (x - mean) / std first); files without it take the
+inputs as they are. Floats are written with Python's repr, which round-trips float64
+bit-exactly.
 
 NPZ holds the same: arrays W1, b1, W2, b2, ... and "meta", a unicode string with the JSON
-object {"format", "version", "loss", "activations"} (and "features" when the network has
-them). It is read with allow_pickle=False.
+object {"format", "version", "loss", "activations"} (and "features" and "standardization"
+when the network has them). It is read with allow_pickle=False.
 
 Loading checks everything and raises WeightsFileError naming the file and, where it
 applies, the layer (1-based) and field; rows and columns in messages are 1-based too.
@@ -36,10 +40,11 @@ from numpy.typing import NDArray
 from engine.activations import ACTIVATIONS
 from engine.atomic import write_atomically
 from engine.errors import ConfigError, WeightsFileError
-from engine.features import canonical_features
+from engine.features import RAW_WIDTH, canonical_features
 from engine.losses import LOSSES
 from engine.network import Network
 from engine.onnx_export import ONNX_EXTENSION, save_onnx
+from engine.standardization import read_standardization
 
 Array = NDArray[np.float64]
 
@@ -109,6 +114,8 @@ def _json_bytes(network: Network, loss: str) -> bytes:
             "  }"
         )
     features = f' "features": {json.dumps(list(network.features))},\n' if network.features else ""
+    if network.standardization is not None:
+        features += f' "standardization": {json.dumps(network.standardization.to_dict())},\n'
     text = (
         "{\n"
         f' "format": {json.dumps(FORMAT)},\n'
@@ -125,6 +132,8 @@ def _npz_bytes(network: Network, loss: str) -> bytes:
                             "activations": list(network.activations)}
     if network.features:
         meta["features"] = list(network.features)
+    if network.standardization is not None:
+        meta["standardization"] = network.standardization.to_dict()
     arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta))}
     for m, (weights, biases) in enumerate(zip(network.weights, network.biases, strict=True), 1):
         arrays[f"W{m}"] = np.array(weights, dtype=np.float64)
@@ -228,14 +237,15 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
             )
         weights.append(np.array(matrix, dtype=np.float64).reshape(outputs, inputs))
         biases.append(np.array(_numbers(where, "biases", vector), dtype=np.float64))
-    return _build(name, weights, biases, activations, loss, features)
+    return _build(name, weights, biases, activations, loss, features,
+                  document.get("standardization"))
 
 
 # A field this version does not know is refused, naming it, as session files do: a file that
 # means more than we read must not be half-understood.
-_TOP_LEVEL_KEYS = ("format", "version", "loss", "features", "layers")
+_TOP_LEVEL_KEYS = ("format", "version", "loss", "features", "standardization", "layers")
 _LAYER_KEYS = ("inputs", "outputs", "activation", "weights", "biases")
-_META_KEYS = ("format", "version", "loss", "features", "activations")
+_META_KEYS = ("format", "version", "loss", "features", "standardization", "activations")
 
 
 def _reject_unknown(where: str, fields: dict[str, Any], known: tuple[str, ...]) -> None:
@@ -402,7 +412,8 @@ def _load_npz(name: str, content: bytes) -> WeightsFile:
                                        f"{values[tuple(bad[0])]}, not a finite number")
         weights.append(np.asarray(matrix, dtype=np.float64))
         biases.append(np.asarray(vector, dtype=np.float64))
-    return _build(name, weights, biases, activations, loss, features)
+    return _build(name, weights, biases, activations, loss, features,
+                  meta.get("standardization"))
 
 
 # What the largest network the controls allow takes (16 layers of 512 x 512 float64 weights
@@ -445,7 +456,7 @@ def _reason(error: Exception) -> str:
 
 def _build(
     name: str, weights: list[Array], biases: list[Array], activations: list[str], loss: str,
-    features: tuple[str, ...] = (),
+    features: tuple[str, ...] = (), standardization_field: Any = None,
 ) -> WeightsFile:
     if features and weights[0].shape[1] != len(features):
         raise WeightsFileError(
@@ -456,8 +467,17 @@ def _build(
         canonical = canonical_features(features)
         weights[0] = weights[0][:, [features.index(feature) for feature in canonical]]
         features = canonical
+    standardization = None
+    if standardization_field is not None:
+        width = RAW_WIDTH if features else weights[0].shape[1]  # features: of 2-D inputs
+        try:
+            standardization = read_standardization(standardization_field, width,
+                                                   "standardization")
+        except ConfigError as error:
+            raise WeightsFileError(f"{name}: {error}") from None
     try:
-        network = Network.from_arrays(weights, biases, activations, features or None)
+        network = Network.from_arrays(weights, biases, activations, features or None,
+                                      standardization)
     except ConfigError as error:  # checked above; kept so no ConfigError leaks from a load
         raise WeightsFileError(f"{name}: {error}") from None
     return WeightsFile(network, loss)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
-from engine.config import TrainingConfig, default_output_for
+from engine.config import TrainingConfig, config_for_data
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import DeltascopeError
 from gui.autosave import Autosaver, offer_recovery
@@ -37,11 +37,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def initial_config(dataset: str) -> TrainingConfig:
-    """The starting settings for a built-in dataset: output and loss fitted to its task."""
-    config = TrainingConfig(dataset=dataset, test_ratio=0.0 if dataset == "xor" else 0.3,
-                            batch_size=0 if dataset == "xor" else 10)
-    output, loss = default_output_for(make_dataset(dataset, samples=20))
-    return config.with_changes(output_activation=output, loss=loss)
+    """The starting settings for a built-in dataset: output, loss and test ratio fitted to it
+    (config_for_data, as when the dataset is chosen in the window)."""
+    config = TrainingConfig(dataset=dataset, batch_size=0 if dataset == "xor" else 10)
+    return config_for_data(config, make_dataset(dataset), generated=True)
 
 
 def display_problem(environment: dict[str, str] | None = None) -> str | None:

@@ -29,12 +29,15 @@ from engine.config import MAX_LAYER_SIZE, HiddenLayer, TrainingConfig
 from engine.datasets import DATASET_INFO, DATASET_NAMES
 from engine.features import FEATURES, RAW_FEATURES, RAW_WIDTH
 from engine.initializers import INITIALIZERS
+from engine.learnability import loss_for_output
 from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import OPTIMIZERS
+from engine.tasks import TASK_CHOICES
 from engine.trainer import REGULARIZATIONS
 
 MAX_HIDDEN_LAYERS = 8
 FEATURE_COLUMNS = 4  # feature checkboxes per row
+TASK_LABEL_MIN_WIDTH = 220  # pixels the task line is wrapped at, at least
 
 
 def _combo(name: str, items: tuple[str, ...], tip: str) -> QComboBox:
@@ -78,6 +81,7 @@ class ControlsPanel(QWidget):
     hyperparameters_changed = Signal()
     structure_changed = Signal()
     regenerate_requested = Signal()
+    task_changed = Signal(str)  # the person took the CSV's targets as this task
 
     def __init__(self, config: TrainingConfig, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,18 +108,33 @@ class ControlsPanel(QWidget):
                                      singleStep=50, toolTip="Number of generated samples")
         self.noise_spin = QDoubleSpinBox(objectName="noiseSpin", minimum=0.0, maximum=0.5,
                                          singleStep=0.05, decimals=2,
-                                         toolTip="Noise, 0 to 0.5 (as in Playground)")
+                                         toolTip="Noise, a fraction from 0 to 0.5 (TensorFlow "
+                                         "Playground shows it as 0 to 50 %)")
         self.test_ratio_spin = QDoubleSpinBox(objectName="testRatioSpin", minimum=0.0,
                                               maximum=0.9, singleStep=0.1, decimals=2,
                                               toolTip="Fraction of samples held out for testing")
         regenerate = QPushButton("Regenerate", objectName="regenerateButton",
                                  toolTip="Generate the data again with these settings")
+        self.task_combo = _combo("taskCombo", TASK_CHOICES,
+                                 "Take the targets as classes or as numbers to predict "
+                                 "(a CSV's choice; built-in datasets have their own)")
+        self.task_label = QLabel(objectName="taskLabel", wordWrap=True)
+        self.task_label.setStyleSheet("color: palette(mid);")
+        self.standardize_check = QCheckBox(
+            "Standardize inputs", objectName="standardizeCheck",
+            toolTip="(x − mean) / std per input column, with the training split's mean and "
+                    "std; exports take raw inputs and do the same")
         form.addRow("Dataset", self.dataset_combo)
         form.addRow("Samples", self.samples_spin)
         form.addRow("Noise", self.noise_spin)
         form.addRow("Test ratio", self.test_ratio_spin)
         form.addRow(regenerate)
+        form.addRow("Task", self.task_combo)
+        form.addRow(self.task_label)
+        form.addRow(self.standardize_check)
         self.dataset_combo.currentTextChanged.connect(self._on_dataset_chosen)
+        self.task_combo.currentTextChanged.connect(self._on_task_chosen)
+        self.standardize_check.toggled.connect(self._on_structure_edit)
         for spin in (self.samples_spin, self.noise_spin, self.test_ratio_spin):
             spin.valueChanged.connect(self._on_structure_edit)
         regenerate.clicked.connect(self.regenerate_requested)
@@ -159,8 +178,8 @@ class ControlsPanel(QWidget):
         form.addRow("Initializer", self.initializer_combo)
         form.addRow("Seed", self.seed_spin)
         outer.addLayout(form)
-        for combo in (self.output_combo, self.loss_combo, self.reduction_combo,
-                      self.initializer_combo):
+        self.output_combo.currentTextChanged.connect(self._on_output_chosen)
+        for combo in (self.loss_combo, self.reduction_combo, self.initializer_combo):
             combo.currentTextChanged.connect(self._on_structure_edit)
         self.seed_spin.valueChanged.connect(self._on_structure_edit)
         return group
@@ -231,7 +250,20 @@ class ControlsPanel(QWidget):
         self.regularization_combo.setCurrentText(config.regularization)
         self.regularization_rate_spin.setValue(config.regularization_rate)
         self._set_features(config.features)
+        self.standardize_check.setChecked(config.standardize)
         self._update_data_widgets()
+        self._updating = False
+
+    def set_task(self, task: str, description: str, editable: bool) -> None:
+        """Show what the data's targets are taken as (`description`: engine/tasks.py
+        describe's line); `editable` for a CSV, whose task may be switched."""
+        self._updating = True
+        self.task_combo.setCurrentText(task)
+        self.task_combo.setEnabled(editable)
+        self.task_label.setText(description)
+        # A wrapped label in a form gets squeezed when the dock is short: keep its lines.
+        width = max(self.task_label.width(), TASK_LABEL_MIN_WIDTH)
+        self.task_label.setMinimumHeight(self.task_label.heightForWidth(width))
         self._updating = False
 
     def set_input_width(self, width: int) -> None:
@@ -271,6 +303,7 @@ class ControlsPanel(QWidget):
             initializer=self.initializer_combo.currentText(),
             seed=self.seed_spin.value(),
             features=self.features(),
+            standardize=self.standardize_check.isChecked(),
         )
 
     # -- hidden layer rows ----------------------------------------------------------------
@@ -341,6 +374,22 @@ class ControlsPanel(QWidget):
             self.noise_spin.setValue(info.default_noise)
             self._updating = False
         self._update_data_widgets()
+        self.structure_changed.emit()
+
+    def _on_task_chosen(self, task: str) -> None:
+        if not self._updating:
+            self.task_changed.emit(task)
+
+    def _on_output_chosen(self, output: str) -> None:
+        """A loss that cannot go with the new output is replaced by the one that does
+        (engine/learnability.py would refuse the pair), then the change is reported."""
+        if self._updating:
+            return
+        paired = loss_for_output(output, self.loss_combo.currentText())
+        if paired != self.loss_combo.currentText():
+            self._updating = True
+            self.loss_combo.setCurrentText(paired)
+            self._updating = False
         self.structure_changed.emit()
 
     def _on_structure_edit(self) -> None:

@@ -46,6 +46,7 @@ from gui import dialogs
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
+from gui.data_choice import DataChoiceMixin
 from gui.data_view import DataView
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
@@ -67,7 +68,7 @@ SYNC_TIMEOUT_MS = 10_000
 SPEED_KEY = "trainingSpeed"
 
 
-class MainWindow(FileActionsMixin, QMainWindow):
+class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
     """The trainer window. Feature panels plug in through `add_dock`, the menus and toolbar
     (`train_menu`, `view_menu`, `toolbar`) and two signals: `snapshot_shown` (every Snapshot
     the views draw) and `selection_changed` (a ParameterRef, or None)."""
@@ -125,6 +126,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.controls.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.controls.structure_changed.connect(self._on_structure_changed)
         self.controls.regenerate_requested.connect(self._on_regenerate)
+        self.controls.task_changed.connect(self.set_task)
         self.canvas.parameter_clicked.connect(self.select_parameter)
         self.heatmaps.parameter_clicked.connect(self.select_parameter)
         self.gradient_check.parameter_selected.connect(self.select_parameter)
@@ -163,10 +165,12 @@ class MainWindow(FileActionsMixin, QMainWindow):
                                         "Space", checkable=True)
         self.play_action.triggered.connect(self._on_play_pause)
         self.step_action = self.make_action("actionStep", "Step", "Train one mini-batch", "Right")
-        self.step_action.triggered.connect(lambda: self._link.step())
+        self.step_action.triggered.connect(
+            lambda: None if self.refuse_training() else self._link.step())
         self.step_epoch_action = self.make_action("actionStepEpoch", "Step epoch",
                                               "Train one full epoch", "Shift+Right")
-        self.step_epoch_action.triggered.connect(lambda: self._link.step_epoch())
+        self.step_epoch_action.triggered.connect(
+            lambda: None if self.refuse_training() else self._link.step_epoch())
         self.reset_action = self.make_action("actionReset", "Reset",
                                          "Re-initialize the weights from the seed", "Ctrl+R")
         self.reset_action.triggered.connect(self._on_reset)
@@ -369,6 +373,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         """Show `trainer`'s data and train it in the trainer process from now on (this window
         never steps it)."""
         self._show_data(trainer)
+        self._note_trainer(trainer)
         self._link.replace_trainer(
             session_dict(self._config, self.make_dataset(self._config), trainer))
         self._saved_params = None
@@ -423,7 +428,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
         return self._run_and_wait(self._link.pause)
 
     def step(self, count: int = 1) -> Snapshot | None:
-        """Train `count` steps and wait for the resulting snapshot (for scripts and tests)."""
+        """Train `count` steps and wait for the resulting snapshot (for scripts and tests);
+        settings that cannot learn are refused (shown) and the snapshot stays as it is."""
+        if self.refuse_training():
+            return self.snapshot
         return self._run_and_wait(lambda: self._link.step(count))
 
     def _run_and_wait(self, command: Callable[[], None]) -> Snapshot | None:
@@ -495,6 +503,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _on_play_pause(self) -> None:
         if self.playing:
             self._link.pause()
+        elif self.refuse_training():
+            self.play_action.setChecked(False)
         elif self._link.alive:
             self.banner.hide()
             self._link.play()
@@ -533,12 +543,22 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._link.set_hyperparameters(config.learning_rate, config.batch_size,
                                        config.regularization, config.regularization_rate,
                                        config.optimizer)
+        self.check_learnable()
 
     def _on_structure_changed(self) -> None:
         if not self.confirm_discard():
             self.controls.set_config(self._config)
             return
-        self._config = self.controls.config()
+        config = self.controls.config()
+        if config.dataset != self._config.dataset:  # new data: the settings of its task
+            try:
+                config = self.adapt_to_data(config)
+            except DeltascopeError as error:
+                self.report("Cannot use dataset", str(error))
+                self.controls.set_config(self._config)
+                return
+            self.controls.set_config(config)
+        self._config = config
         self.reset()
 
     def _on_regenerate(self) -> None:

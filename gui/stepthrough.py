@@ -285,6 +285,10 @@ class StepThrough(QObject):
         new values, bit for bit."""
         if not self.active or self._applying:
             return
+        if self.window.refuse_training():
+            self._end("Not applied: these settings cannot learn (the banner says why).",
+                      ERROR_STYLE, "cancelled")
+            return
         snapshot = self.snapshot
         assert snapshot is not None
         expected = resulting_params(snapshot)

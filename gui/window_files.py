@@ -10,13 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtWidgets import QFileDialog
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer, default_output_for
+from engine.config import HiddenLayer, TrainingConfig, build_trainer, config_for_data
 from engine.csv_data import load_csv
 from engine.errors import DeltascopeError
-from engine.features import RAW_WIDTH
+from engine.learnability import output_problems
 from engine.network import Network
 from engine.numpy_code import numpy_code
 from engine.snapshot import Snapshot
+from engine.tasks import for_output
 from engine.weights_io import export_network, load_weights
 from gui import dialogs
 from gui.background_load import load_in_background
@@ -50,12 +51,8 @@ class FileActionsMixin(_Base):
             return False
         if not self.confirm_discard():
             return False
-        output, loss = default_output_for(dataset)
-        config = self.controls.config().with_changes(
-            dataset=dataset.name, output_activation=output, loss=loss, samples=None, noise=None,
-            test_ratio=self._config.test_ratio if len(dataset) > 8 else 0.0)
-        if dataset.inputs.shape[1] != RAW_WIDTH:
-            config = config.with_changes(features=())  # input features need 2-D data
+        config = config_for_data(self.controls.config().with_changes(samples=None, noise=None),
+                                 dataset, generated=False)
         try:
             trainer = build_trainer(config, dataset)
         except DeltascopeError as error:
@@ -80,17 +77,21 @@ class FileActionsMixin(_Base):
                 self.statusBar().showMessage("Importing weights was cancelled", 5000)
                 return False
             network = loaded.network
-            dataset = self.make_dataset(self._config)
+            dataset = for_output(self.make_dataset(self._config), network.activations[-1])
             if network.input_width != dataset.inputs.shape[1]:
                 raise DeltascopeError(
                     f"{Path(path).name}: the network takes {network.input_width} inputs but the "
                     f"dataset has {dataset.inputs.shape[1]} input columns")
             if network.sizes[-1] != dataset.targets.shape[1]:
-                raise DeltascopeError(
-                    f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
-                    f"dataset has {dataset.targets.shape[1]} target columns")
+                found = output_problems(network.activations[-1], loaded.loss,
+                                        network.sizes[-1], dataset)
+                raise DeltascopeError(f"{Path(path).name}: the last layer has "
+                                      f"{network.sizes[-1]} outputs, which cannot learn this "
+                                      f"data: {found[0]}")
             config = self._config_for_network(network, loaded.loss)
-            trainer = build_trainer(config, dataset)
+            trainer = build_trainer(config, self.make_dataset(self._config))
+            # The file's standardization, not one fitted again to this split.
+            trainer.network.standardization = network.standardization
         except DeltascopeError as error:
             self.report("Cannot import weights", str(error))
             return False
@@ -104,7 +105,8 @@ class FileActionsMixin(_Base):
         hidden = tuple(HiddenLayer(size, activation) for size, activation in
                        zip(network.sizes[1:-1], network.activations[:-1], strict=True))
         return self._config.with_changes(hidden=hidden, output_activation=network.activations[-1],
-                                         loss=loss, features=network.features)
+                                         loss=loss, features=network.features,
+                                         standardize=network.standardization is not None)
 
     def _on_export_weights(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
@@ -143,7 +145,7 @@ class FileActionsMixin(_Base):
     def _snapshot_network(self, snapshot: Snapshot) -> Network:
         """The network a snapshot shows, with the input features of the trainer it came from."""
         return Network(snapshot.sizes, snapshot.activation_names, snapshot.params,
-                       self.network_features)
+                       self.network_features, self.network_standardization)
 
     def _on_export_plots(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")

@@ -59,7 +59,8 @@ def test_xor_trains_to_full_accuracy_and_exports(
     lines = out.splitlines()
     assert lines[0].startswith("xor: 4 samples (4 train, 0 test)")
     assert "2-4-1 (tanh, sigmoid)" in lines[0] and "loss bce" in lines[0]
-    assert lines[1].startswith("epoch      1")
+    assert lines[1] == "y: 2 classes (0, 1) → 1 sigmoid output + bce; inputs raw"
+    assert lines[2].startswith("epoch      1")
     assert any(line.startswith("epoch    400") for line in lines)
     assert 10 <= len(lines) <= 22
     assert lines[-1].startswith("done: 400 steps, 400 epochs")
