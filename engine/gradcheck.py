@@ -72,7 +72,7 @@ class LayerCheck:
 class GradientCheckResult:
     """analytic, numeric, relative_errors, estimates (each parameter's estimated
     finite-difference error) and scores (difference against what it may be; > 1 disagrees),
-    all flat like Network.params; per-layer and overall worst."""
+    all flat like Network.params, and the params checked; per-layer and overall worst."""
 
     analytic: Array
     numeric: Array
@@ -82,6 +82,7 @@ class GradientCheckResult:
     max_relative_error: float
     estimates: Array | None = None
     scores: Array | None = None
+    params: Array | None = None  # the parameters checked (a view shows a result only there)
 
     @property
     def passed(self) -> bool:
@@ -267,5 +268,5 @@ def check_gradients(
     worst_index = int(np.argmax(scores))
     return GradientCheckResult(
         analytic, numeric, errors, layers, network.parameter_at(worst_index),
-        float(np.max(errors)), estimates, scores,
+        float(np.max(errors)), estimates, scores, network.params.copy(),
     )
