@@ -26,16 +26,18 @@ STALE_TEXT = ("The shown weights or batch are not those of the last check (a ste
               "Run the check again.")
 PASS_COLOR = QColor(214, 240, 214)
 FAIL_COLOR = QColor(248, 215, 215)
-COLUMNS = ("layer", "max rel. error", "worst parameter", "backprop", "finite diff.",
-           "|difference|", "error estimate")
+# The verdict's numbers first (the dock is narrow): the worst parameter, its |difference|
+# and the estimate it is judged against.
+COLUMNS = ("layer", "worst parameter", "|difference|", "error estimate", "backprop",
+           "finite diff.", "max rel. error")
 COLUMN_TIPS = (
-    "", "The largest relative error |g_a - g_n| / (|g_a| + |g_n|) in the layer",
-    "The parameter whose difference is largest against its error estimate",
-    "∂C/∂w from backpropagation", "∂C/∂w from central differences (step 1e-5)",
+    "", "The parameter whose difference is largest against its error estimate",
     "|backprop - finite difference| for that parameter",
     "How wrong the two numbers may be by themselves: the finite difference at two step sizes "
     "and backprop's round-off. Agreement: the difference is within 4 estimates, or the "
-    "relative error is below 1e-6.")
+    "relative error is below 1e-6.",
+    "∂C/∂w from backpropagation", "∂C/∂w from central differences (step 1e-5)",
+    "The largest relative error |g_a - g_n| / (|g_a| + |g_n|) in the layer")
 
 
 class GradientCheckPanel(QWidget):
@@ -139,9 +141,9 @@ class GradientCheckPanel(QWidget):
     def _render(self, result: GradientCheckResult) -> None:
         self.table.setRowCount(len(result.layers))
         for row, layer in enumerate(result.layers):
-            cells = (str(layer.layer), f"{layer.max_relative_error:.2e}", layer.worst.symbol,
-                     f"{layer.worst_analytic:.10g}", f"{layer.worst_numeric:.10g}",
-                     f"{layer.worst_difference:.2e}", f"{layer.worst_estimate:.2e}")
+            cells = (str(layer.layer), layer.worst.symbol, f"{layer.worst_difference:.2e}",
+                     f"{layer.worst_estimate:.2e}", f"{layer.worst_analytic:.10g}",
+                     f"{layer.worst_numeric:.10g}", f"{layer.max_relative_error:.2e}")
             colour = QBrush(PASS_COLOR if layer.passed else FAIL_COLOR)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -197,3 +197,24 @@ def test_a_check_started_while_playing_is_of_the_state_shown(make_window, qtbot)
     assert check.result.passed
     assert check.summary.text().startswith("Backprop and finite differences agree")
     assert_panels_agree(window, TrainingConfig(learning_rate=0.1))
+
+
+def test_the_timeline_clears_a_check_of_another_step_and_latest_brings_it_back(
+        make_window, qtbot) -> None:
+    from gui.timeline import TimelinePanel
+
+    window = make_window(CONFIG)
+    latest = window.step(20)
+    find_action(window, "actionGradientCheck").trigger()
+    check = window.findChild(GradientCheckPanel, "gradientCheck")
+    qtbot.waitUntil(lambda: check.result is not None, timeout=10_000)
+    assert not check.stale
+    timeline = window.findChild(TimelinePanel, "timeline")
+    timeline.show_step(9)
+    qtbot.waitUntil(lambda: timeline.viewing is not None and timeline.viewing.step == 9,
+                    timeout=5000)
+    assert check.stale and check.table.rowCount() == 0
+    assert "step 9" in window.status_line.text()
+    timeline.return_to_live()
+    qtbot.waitUntil(lambda: not check.stale, timeout=5000)
+    assert check.table.rowCount() == 2 and window.snapshot.step == latest.step
