@@ -15,6 +15,7 @@ import pytest
 from engine.config import HiddenLayer, TrainingConfig, build_trainer
 from engine.datasets import make_dataset
 from engine.network import ParameterRef
+from engine.seeding import seed_streams
 from engine.snapshot import Snapshot
 from gui import hand_edits
 from gui.dialogs import Button
@@ -34,8 +35,9 @@ EDITED = ParameterRef(2, "bias", 0)
 def at_weights(config: TrainingConfig, snapshot: Snapshot) -> tuple[float, float, float]:
     """Train cost, test cost and train accuracy at the snapshot's weights, computed apart
     from the window (the Trainer's own evaluation)."""
-    trainer = build_trainer(config, make_dataset(config.dataset, config.samples, config.noise,
-                                                 _data_rng(config)))
+    dataset = make_dataset(config.dataset, config.samples, config.noise,
+                           seed_streams(config.seed).data)
+    trainer = build_trainer(config, dataset)
     trainer.network.params[...] = snapshot.params
     train, test = trainer.evaluate(trainer.data.train), trainer.evaluate(trainer.data.test)
     return train.cost, test.cost, train.metric
@@ -44,11 +46,6 @@ def at_weights(config: TrainingConfig, snapshot: Snapshot) -> tuple[float, float
 def shown(value: float) -> str:
     """A cost as the status line writes it (– when there is none)."""
     return f"{value:.4g}" if math.isfinite(value) else "–"
-
-
-def _data_rng(config: TrainingConfig):  # type: ignore[no-untyped-def]
-    from engine.seeding import seed_streams
-    return seed_streams(config.seed).data
 
 
 def assert_panels_agree(window: MainWindow, config: TrainingConfig) -> Snapshot:
