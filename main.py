@@ -3,6 +3,7 @@
     python main.py                        open the window
     python main.py --screenshot out.png [--dataset xor] [--steps N]
     python main.py train --dataset xor    train without a window (never imports Qt)
+    python main.py check --dataset xor    gradient check without a window (exit 0/1/2)
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ def main(argv: list[str]) -> int:
         from engine.cli import main as train_main
 
         return train_main(argv[1:])
+    if argv and argv[0] == "check":
+        from engine.check_command import main as check_main
+
+        return check_main(argv[1:])
     from gui.app import main as gui_main
 
     return gui_main(argv)

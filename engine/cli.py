@@ -41,6 +41,7 @@ from engine.learnability import (
     refuse,
 )
 from engine.losses import LOSSES, REDUCTIONS
+from engine.metrics import r_squared
 from engine.network import Network
 from engine.onnx_export import ONNX_EXTENSION, require_onnx
 from engine.optimizers import OPTIMIZERS
@@ -113,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "Playground for --dataset, "
                         f"{CSV_TEST_RATIO} for --data)")
     parser.add_argument("--seed", type=int, default=0, help="drives data, split, init, shuffling")
-    parser.add_argument("--init", choices=INITIALIZERS, help="default: xavier")
+    parser.add_argument("--init", choices=INITIALIZERS,
+                        help="default: xavier (biases 0); uniform is TensorFlow Playground's: "
+                        "U(-0.5, 0.5) weights, biases 0.1")
     parser.add_argument("--regularization", choices=REGULARIZATIONS, default="none")
     parser.add_argument("--reg-rate", type=float, metavar="X",
                         help=f"regularization rate (default: {DEFAULT_REG_RATE})")
@@ -270,7 +273,9 @@ def _check_values(args: argparse.Namespace) -> None:
                               f"{extension or '(none)'!r} (use .json, .npz or .onnx)")
 
 
-def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def prepare_trainer(args: argparse.Namespace, err: TextIO) -> tuple[Dataset, Trainer, str]:
+    """The dataset, a trainer at step 0 and the loss the flags describe (shared with
+    `check`, engine/check_command.py)."""
     _check_values(args)
     streams = seed_streams(args.seed)
     loaded = _load_dataset(args, streams.data)
@@ -305,6 +310,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else (DEFAULT_REG_RATE if args.reg_rate is None else args.reg_rate),
         shuffle_rng=streams.shuffle,
     )
+    return dataset, trainer, loss
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    dataset, trainer, loss = prepare_trainer(args, err)
+    network = trainer.network
     if args.steps is not None:
         total_steps = args.steps
     else:
@@ -375,6 +386,14 @@ def _epoch_line(trainer: Trainer) -> str:
     return "  ".join(parts)
 
 
+def _r_squared(trainer: Trainer, data: Dataset) -> str:
+    """', R² 0.987' beside a regression's RMSE at the current weights (averaged over the
+    outputs; the summary's), '' for classes."""
+    if trainer.task == "classification" or not len(data):
+        return ""
+    return f", R² {r_squared(trainer.network.predict(data.inputs), data.targets):.6g}"
+
+
 def _metric(name: str, value: float) -> str:
     return f"{100.0 * value:.1f}%" if name == "accuracy" else f"{value:.6g}"
 
@@ -384,10 +403,12 @@ def _summary(trainer: Trainer, export: str | None) -> str:
     metric = trainer.metric_name
     train = trainer.evaluate(trainer.data.train)
     text = (f"done: {trainer.step_count} steps, {trainer.epoch} epochs; final train cost "
-            f"{train.cost:.6g}, train {metric} {_metric(metric, train.metric)}")
+            f"{train.cost:.6g}, train {metric} {_metric(metric, train.metric)}"
+            f"{_r_squared(trainer, trainer.data.train)}")
     if len(trainer.data.test):
         test = trainer.evaluate(trainer.data.test)
-        text += f"; test cost {test.cost:.6g}, test {metric} {_metric(metric, test.metric)}"
+        text += (f"; test cost {test.cost:.6g}, test {metric} {_metric(metric, test.metric)}"
+                 f"{_r_squared(trainer, trainer.data.test)}")
     return text + (f"; weights written to {export}" if export is not None else "")
 
 

@@ -11,12 +11,13 @@ It runs for every frame the worker sends, so it does nothing else.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from engine.data import Dataset, DataSplit
+from engine.losses import Loss, reduction_scale
 from engine.metrics import confusion_from_labels, predicted_classes, r_squared, rmse
 from engine.network import Network
 from engine.trainer import QUIET_FLOATING_POINT
@@ -32,6 +33,8 @@ class SetMetrics:
     size: number of samples. confusion: counts[true, predicted], (K, K) int64, read-only
     (None for regression). accuracy: trace / size (classification, nan for an empty set).
     rmse, r_squared: regression only (nan for classification or an empty set).
+    cost: the set's cost at these parameters, its per-sample costs reduced as the training
+    cost is (mean, or sum over the set); nan when evaluated without a loss or for no samples.
     """
 
     size: int
@@ -39,6 +42,7 @@ class SetMetrics:
     accuracy: float = math.nan
     rmse: float = math.nan
     r_squared: float = math.nan
+    cost: float = math.nan
 
     @property
     def recalls(self) -> Array:
@@ -67,25 +71,45 @@ def _frozen_counts(counts: Counts) -> Counts:
     return frozen
 
 
-def evaluate_split(network: Network, data: DataSplit) -> DataEvaluation:
-    """Metrics of `network` on the train and test sets, from one forward pass over both."""
+def evaluate_split(network: Network, data: DataSplit, loss: Loss | None = None,
+                   reduction: str = "mean") -> DataEvaluation:
+    """Metrics of `network` on the train and test sets, from one forward pass over both;
+    with `loss`, each set's cost too."""
     with np.errstate(**QUIET_FLOATING_POINT):  # display only
-        return _evaluate_split(network, data)
+        return _evaluate_split(network, data, loss, reduction)
 
 
-def _evaluate_split(network: Network, data: DataSplit) -> DataEvaluation:
+def _evaluate_split(network: Network, data: DataSplit, loss: Loss | None,
+                    reduction: str) -> DataEvaluation:
     train, test = data.train, data.test
     inputs = np.vstack([train.inputs, test.inputs]) if len(test) else train.inputs
-    outputs = network.predict(inputs)
+    forward = network.forward(inputs)
+    outputs = forward.outputs
     train_outputs, test_outputs = outputs[: len(train)], outputs[len(train) :]
+    costs = (math.nan, math.nan)
+    if loss is not None:
+        targets = np.vstack([train.targets, test.targets]) if len(test) else train.targets
+        per_sample = loss.per_sample(forward.pre_activations[-1], outputs, targets)
+        costs = (_set_cost(per_sample[: len(train)], reduction),
+                 _set_cost(per_sample[len(train) :], reduction))
     if train.task == "classification":
         class_count = 2 if outputs.shape[1] == 1 else outputs.shape[1]
         measure = _classification_metrics
         return DataEvaluation(
             train.task, _class_names(train, class_count),
-            measure(train_outputs, train, class_count), measure(test_outputs, test, class_count))
-    return DataEvaluation(train.task, (), _regression_metrics(train_outputs, train),
-                          _regression_metrics(test_outputs, test))
+            replace(measure(train_outputs, train, class_count), cost=costs[0]),
+            replace(measure(test_outputs, test, class_count), cost=costs[1]))
+    return DataEvaluation(train.task, (),
+                          replace(_regression_metrics(train_outputs, train), cost=costs[0]),
+                          replace(_regression_metrics(test_outputs, test), cost=costs[1]))
+
+
+def _set_cost(per_sample: Array, reduction: str) -> float:
+    """A set's cost as the trainer reports it (engine.trainer: sum times the reduction's
+    scale over the set's size); nan for an empty set."""
+    if not len(per_sample):
+        return math.nan
+    return float(per_sample.sum() * reduction_scale(reduction, len(per_sample)))
 
 
 def _class_names(dataset: Dataset, class_count: int) -> tuple[str, ...]:

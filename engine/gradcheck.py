@@ -56,6 +56,8 @@ class LayerCheck:
     worst_numeric: float
     worst_estimate: float = 0.0  # that parameter's estimated finite-difference error
     score: float = 0.0
+    one_sided: int = 0  # parameters differenced on one side of a ReLU kink
+    unchecked: int = 0  # parameters with a ReLU kink on both sides (not checkable here)
 
     @property
     def worst_difference(self) -> float:
@@ -70,7 +72,7 @@ class LayerCheck:
 class GradientCheckResult:
     """analytic, numeric, relative_errors, estimates (each parameter's estimated
     finite-difference error) and scores (difference against what it may be; > 1 disagrees),
-    all flat like Network.params; per-layer and overall worst."""
+    all flat like Network.params, and the params checked; per-layer and overall worst."""
 
     analytic: Array
     numeric: Array
@@ -80,10 +82,19 @@ class GradientCheckResult:
     max_relative_error: float
     estimates: Array | None = None
     scores: Array | None = None
+    params: Array | None = None  # the parameters checked (a view shows a result only there)
 
     @property
     def passed(self) -> bool:
         return all(layer.passed for layer in self.layers)
+
+    @property
+    def one_sided(self) -> int:
+        return sum(layer.one_sided for layer in self.layers)
+
+    @property
+    def unchecked(self) -> int:
+        return sum(layer.unchecked for layer in self.layers)
 
 
 def agreement_scores(analytic: Array, numeric: Array, estimates: Array) -> Array:
@@ -142,38 +153,86 @@ def numeric_gradient(
     return _differences(network, inputs, targets, loss, reduction, epsilon, progress)[0]
 
 
+KINKED = frozenset({"relu", "leaky_relu"})  # activations whose slope jumps at z = 0
+
+
 def _differences(
     network: Network, inputs: Array, targets: Array, loss: Loss, reduction: str,
     epsilon: float, progress: Callable[[int, int], bool] | None, with_estimates: bool = False,
-) -> tuple[Array, Array]:
+) -> tuple[Array, Array, Array]:
     """Central differences at `epsilon` and, with_estimates, each one's estimated error:
     |g(eps) - g(2 eps)| (truncation and round-off both show in it), at least the round-off
-    of the costs used, _ROUNDING (|C+| + |C-|) / (2 eps)."""
+    of the costs used, _ROUNDING (|C+| + |C-|) / (2 eps).
+
+    A ReLU's slope jumps at z = 0: when a step of up to 2 eps moves some pre-activation of
+    a (leaky) ReLU layer across 0, the central difference mixes both slopes while backprop
+    takes the one at p. Such a parameter is differenced on the side where every (leaky) ReLU
+    input keeps its sign (from C(p), C(p -+ eps), C(p -+ 2 eps), second order), its error
+    estimated against the first-order difference; when both sides cross, it cannot be
+    checked there (estimate infinite). The third array marks these parameters: 1 one-sided,
+    2 not checkable."""
     params = network.params
     numeric = np.empty_like(params)
     estimates = np.zeros_like(params)
+    kinks = np.zeros_like(params)
     total = params.size
+    kinked = [m for m, name in enumerate(network.activations) if name in KINKED]
+    scale = reduction_scale(reduction, inputs.shape[0])
 
-    def central(index: int, original: float, step: float) -> tuple[float, float]:
-        params[index] = original + step
-        cost_plus = network.cost(inputs, targets, loss, reduction)
-        params[index] = original - step
-        cost_minus = network.cost(inputs, targets, loss, reduction)
-        params[index] = original
-        return (cost_plus - cost_minus) / (2.0 * step), abs(cost_plus) + abs(cost_minus)
+    def cost_and_signs(index: int, value: float) -> tuple[float, list[Array]]:
+        original = params[index]
+        params[index] = value
+        try:
+            if not kinked:
+                return network.cost(inputs, targets, loss, reduction), []
+            forward = network.forward(inputs)  # network.cost, keeping the ReLU inputs' signs
+            per_sample = loss.per_sample(forward.pre_activations[-1], forward.outputs, targets)
+            signs = [forward.pre_activations[m] > 0.0 for m in kinked]
+            return float(per_sample.sum() * scale), signs
+        finally:
+            params[index] = original
+
+    base_cost, base_signs = (cost_and_signs(0, params[0]) if with_estimates and kinked
+                             else (0.0, []))
+
+    def same(signs: list[Array]) -> bool:
+        return all(np.array_equal(a, b) for a, b in zip(signs, base_signs, strict=True))
 
     for index in range(total):
         if progress is not None and index % 64 == 0 and not progress(index, total):
             raise GradientCheckCancelled("gradient check cancelled")
         original = params[index]
-        numeric[index], cost_size = central(index, original, epsilon)
-        if with_estimates:
-            wider, _ = central(index, original, 2.0 * epsilon)
-            rounding = _ROUNDING * cost_size / (2.0 * epsilon)
+        plus, plus_signs = cost_and_signs(index, original + epsilon)
+        minus, minus_signs = cost_and_signs(index, original - epsilon)
+        numeric[index] = (plus - minus) / (2.0 * epsilon)
+        if not with_estimates:
+            continue
+        plus2, plus2_signs = cost_and_signs(index, original + 2.0 * epsilon)
+        minus2, minus2_signs = cost_and_signs(index, original - 2.0 * epsilon)
+        if not kinked or (same(plus_signs) and same(plus2_signs)
+                          and same(minus_signs) and same(minus2_signs)):
+            wider = (plus2 - minus2) / (4.0 * epsilon)
+            rounding = _ROUNDING * (abs(plus) + abs(minus)) / (2.0 * epsilon)
             estimates[index] = max(abs(numeric[index] - wider), rounding)
+            continue
+        if same(minus_signs) and same(minus2_signs):
+            near, far, side = minus, minus2, -1.0
+        elif same(plus_signs) and same(plus2_signs):
+            near, far, side = plus, plus2, 1.0
+        else:
+            kinks[index], estimates[index] = 2, np.inf
+            continue
+        kinks[index] = 1
+        # second order, (-3 C(p) + 4 C(p + s eps) - C(p + 2 s eps)) / (2 s eps), its error
+        # bounded by its distance from the first-order (C(p + s eps) - C(p)) / (s eps)
+        one_sided = side * (4.0 * near - far - 3.0 * base_cost) / (2.0 * epsilon)
+        first_order = side * (near - base_cost) / epsilon
+        numeric[index] = one_sided
+        rounding = _ROUNDING * (abs(near) + abs(far) + abs(base_cost)) / epsilon
+        estimates[index] = max(abs(one_sided - first_order), rounding)
     if progress is not None:
         progress(total, total)
-    return numeric, estimates
+    return numeric, estimates, kinks
 
 
 def check_gradients(
@@ -190,8 +249,8 @@ def check_gradients(
     against central differences with their error estimates, per layer and overall."""
     if analytic is None:
         analytic = network.gradients(inputs, targets, loss, reduction)[1].flat
-    numeric, estimates = _differences(network, inputs, targets, loss, reduction, epsilon,
-                                      progress, with_estimates=True)
+    numeric, estimates, kinks = _differences(network, inputs, targets, loss, reduction, epsilon,
+                                             progress, with_estimates=True)
     estimates = estimates + analytic_rounding(network, inputs, targets, loss, reduction)
     errors = relative_error(analytic, numeric)
     scores = agreement_scores(analytic, numeric, estimates)
@@ -203,10 +262,11 @@ def check_gradients(
         layers.append(LayerCheck(
             m + 1, float(np.max(errors[offset : offset + count])), network.parameter_at(worst),
             float(analytic[worst]), float(numeric[worst]), float(estimates[worst]),
-            float(scores[worst])))
+            float(scores[worst]), int(np.sum(kinks[offset : offset + count] == 1)),
+            int(np.sum(kinks[offset : offset + count] == 2))))
         offset += count
     worst_index = int(np.argmax(scores))
     return GradientCheckResult(
         analytic, numeric, errors, layers, network.parameter_at(worst_index),
-        float(np.max(errors)), estimates, scores,
+        float(np.max(errors)), estimates, scores, network.params.copy(),
     )

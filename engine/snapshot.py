@@ -223,7 +223,8 @@ def with_views(snapshot: Snapshot, network: Network, data: DataSplit,
     at_params = network.with_params(np.array(snapshot.params))
     with np.errstate(**QUIET_FLOATING_POINT):  # a diverged snapshot's grid holds NaN
         return replace(snapshot, grid=_grid(at_params, data, grid_resolution),
-                       evaluation=evaluate_split(at_params, data))
+                       evaluation=evaluate_split(at_params, data, at_params.loss(snapshot.loss),
+                                                 snapshot.reduction))
 
 
 def build_snapshot(
@@ -277,7 +278,8 @@ def build_snapshot(
         message=message,
         diverged=not (math.isfinite(cost) and _finite(params) and _finite(gradient)
                       and _finite(update)),
-        evaluation=evaluate_split(network, trainer.data) if views else None,
+        evaluation=(evaluate_split(network, trainer.data, trainer.loss, trainer.reduction)
+                    if views else None),
     )
 
 

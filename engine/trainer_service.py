@@ -184,7 +184,8 @@ class TrainerService:
         self._send_snapshot()
 
     def _gradient_check(self, command: protocol.RunGradientCheck, cancel: CancelCheck) -> None:
-        self._set_playing(False)
+        if self._playing:  # as Pause does: the window then shows the state checked
+            self._pause(protocol.Pause(), cancel)
         trainer = self.trainer
         batch = trainer.pending_batch()
 

@@ -169,7 +169,10 @@ class ControlsPanel(QWidget):
         self.loss_combo = _combo("lossCombo", LOSSES, "Per-sample loss (see MATH.md)")
         self.reduction_combo = _combo("reductionCombo", REDUCTIONS,
                                       "How per-sample costs combine over a batch")
-        self.initializer_combo = _combo("initializerCombo", INITIALIZERS, "Weight initializer")
+        self.initializer_combo = _combo(
+            "initializerCombo", INITIALIZERS, "Weight initializer: xavier (Glorot uniform) and "
+            "he start biases at 0; uniform is TensorFlow Playground's, U(−0.5, 0.5) weights "
+            "and biases 0.1")
         self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1,
                                   toolTip="One seed drives data, split, initial weights, order")
         form.addRow("Output", self.output_combo)

@@ -158,6 +158,17 @@ class CostPlot(QWidget):
         self.metric_test_curve = self.metric_plot.plot(pen=pg.mkPen(TEST_COLOR, width=2))
         for curve in self._curves():
             self._show_if_data(curve, False)
+        # "now": train and test cost at the shown weights (the status line's numbers), a star
+        # at the current epoch; after a hand edit it leaves the curve, which is history.
+        self.now_costs: tuple[float, float] = (math.nan, math.nan)
+        self.now_markers = tuple(
+            pg.PlotDataItem(pen=None, symbol="star", symbolSize=13, symbolBrush=color,
+                            symbolPen=pg.mkPen(text_color, width=1))
+            for color in (TRAIN_COLOR, TEST_COLOR))
+        for marker in self.now_markers:
+            marker.setZValue(20)
+            marker.setVisible(False)
+            self.cost_plot.addItem(marker)
 
         marker_pen = pg.mkPen(text_color, width=1, style=Qt.PenStyle.DashLine)
         hover_pen = pg.mkPen(QColor(text_color.red(), text_color.green(), text_color.blue(), 90))
@@ -196,6 +207,7 @@ class CostPlot(QWidget):
                 or not _same_history(shown[1], snapshot.history)):
             self._shown_history = (snapshot.metric_name, snapshot.history)
             self._draw_history(snapshot.history, snapshot.metric_name)
+        self._set_now(snapshot)
         self._fit_ranges()
         self._fit_metric_range()
 
@@ -270,6 +282,18 @@ class CostPlot(QWidget):
 
     # -- internals -------------------------------------------------------------------------
 
+    def _set_now(self, snapshot: Snapshot) -> None:
+        """The "now" stars: the snapshot's train and test cost at its weights."""
+        evaluation = snapshot.evaluation
+        costs = ((evaluation.train.cost, evaluation.test.cost) if evaluation is not None
+                 else (math.nan, math.nan))
+        self.now_costs = costs
+        for marker, cost in zip(self.now_markers, costs, strict=True):
+            shown = math.isfinite(cost) and (cost > 0.0 or not self.log_y())
+            marker.setVisible(shown)
+            if shown:
+                marker.setData([float(snapshot.epoch)], [cost])
+
     def _draw_history(self, history: HistoryArrays, metric_name: str) -> None:
         """Give the live curves this history's columns (accuracy in percent)."""
         self._epochs = history.epochs
@@ -312,7 +336,8 @@ class CostPlot(QWidget):
         else:
             fit_x(self.cost_plot, epochs)
         costs = np.concatenate(
-            [self._columns["train"], self._columns["test"], self._overlay_extent])
+            [self._columns.get("train", []), self._columns.get("test", []),
+             self._overlay_extent, np.array(self.now_costs)])
         _fit_y(view_box, costs, self.log_y())
         if not self._metric_label.endswith("%"):
             metrics = np.concatenate([self._columns["train_metric"], self._columns["test_metric"]])

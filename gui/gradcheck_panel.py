@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -18,19 +19,25 @@ from PySide6.QtWidgets import (
 
 from engine.gradcheck import PASS_THRESHOLD, GradientCheckResult
 from engine.network import ParameterRef
+from engine.snapshot import Snapshot
 
+STALE_TEXT = ("The shown weights or batch are not those of the last check (a step, a hand "
+              "edit, Reset, new data or a session came since): its result no longer applies. "
+              "Run the check again.")
 PASS_COLOR = QColor(214, 240, 214)
 FAIL_COLOR = QColor(248, 215, 215)
-COLUMNS = ("layer", "max rel. error", "worst parameter", "backprop", "finite diff.",
-           "|difference|", "error estimate")
+# The verdict's numbers first (the dock is narrow): the worst parameter, its |difference|
+# and the estimate it is judged against.
+COLUMNS = ("layer", "worst parameter", "|difference|", "error estimate", "backprop",
+           "finite diff.", "max rel. error")
 COLUMN_TIPS = (
-    "", "The largest relative error |g_a - g_n| / (|g_a| + |g_n|) in the layer",
-    "The parameter whose difference is largest against its error estimate",
-    "∂C/∂w from backpropagation", "∂C/∂w from central differences (step 1e-5)",
+    "", "The parameter whose difference is largest against its error estimate",
     "|backprop - finite difference| for that parameter",
     "How wrong the two numbers may be by themselves: the finite difference at two step sizes "
     "and backprop's round-off. Agreement: the difference is within 4 estimates, or the "
-    "relative error is below 1e-6.")
+    "relative error is below 1e-6.",
+    "∂C/∂w from backpropagation", "∂C/∂w from central differences (step 1e-5)",
+    "The largest relative error |g_a - g_n| / (|g_a| + |g_n|) in the layer")
 
 
 class GradientCheckPanel(QWidget):
@@ -49,6 +56,8 @@ class GradientCheckPanel(QWidget):
         super().__init__()
         self.setObjectName("gradientCheck")
         self.result: GradientCheckResult | None = None
+        self.stale = False  # the result is of weights or a batch other than those shown
+        self._shown: Snapshot | None = None
         self.run_button = QPushButton("Run check", objectName="checkRun",
                                       toolTip="Central differences for every parameter")
         self.cancel_button = QPushButton("Cancel", objectName="checkCancel", enabled=False)
@@ -101,14 +110,40 @@ class GradientCheckPanel(QWidget):
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.result = result
+        self.stale = False
         if result is None:
             self.summary.setText("Gradient check cancelled.")
             return
+        self._render(result)
+        if self._shown is not None:
+            self.show_state(self._shown)
+
+    def show_state(self, snapshot: Snapshot) -> None:
+        """The window shows `snapshot`: a result of other weights or another batch (after a
+        hand edit, a step, Reset, new data or a session) is cleared, saying why; shown
+        again if its state comes back (the timeline's latest step, say)."""
+        self._shown = snapshot
+        result = self.result
+        if result is None:
+            return
+        same = (result.params is not None and result.params.shape == snapshot.params.shape
+                and np.array_equal(result.params, snapshot.params)
+                and np.array_equal(result.analytic, snapshot.gradient))
+        if same and self.stale:
+            self.stale = False
+            self._render(result)
+        elif not same and not self.stale:
+            self.stale = True
+            self.table.setRowCount(0)
+            self.worst_button.setEnabled(False)
+            self.summary.setText(STALE_TEXT)
+
+    def _render(self, result: GradientCheckResult) -> None:
         self.table.setRowCount(len(result.layers))
         for row, layer in enumerate(result.layers):
-            cells = (str(layer.layer), f"{layer.max_relative_error:.2e}", layer.worst.symbol,
-                     f"{layer.worst_analytic:.10g}", f"{layer.worst_numeric:.10g}",
-                     f"{layer.worst_difference:.2e}", f"{layer.worst_estimate:.2e}")
+            cells = (str(layer.layer), layer.worst.symbol, f"{layer.worst_difference:.2e}",
+                     f"{layer.worst_estimate:.2e}", f"{layer.worst_analytic:.10g}",
+                     f"{layer.worst_numeric:.10g}", f"{layer.max_relative_error:.2e}")
             colour = QBrush(PASS_COLOR if layer.passed else FAIL_COLOR)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -123,16 +158,22 @@ class GradientCheckPanel(QWidget):
             verdict = (f"DISAGREE: at {worst.worst.symbol} the difference "
                        f"{worst.worst_difference:.2e} is {worst.score:.3g}x what round-off and "
                        "truncation can explain")
+        kinks = ""
+        if result.one_sided or result.unchecked:
+            kinks = (f" {result.one_sided + result.unchecked} parameters move a ReLU input "
+                     "across 0 within the step: differenced on the side without the kink"
+                     + (f" ({result.unchecked} with a kink on both sides, not checked)"
+                        if result.unchecked else "") + ".")
         self.summary.setText(
             f"Backprop and finite differences {verdict} ({result.analytic.size} parameters; "
-            f"max relative error {result.max_relative_error:.2e}).")
+            f"max relative error {result.max_relative_error:.2e}).{kinks}")
         self.worst_button.setEnabled(True)
 
     def _on_cell_clicked(self, row: int, column: int) -> None:
-        if self.result is not None and 0 <= row < len(self.result.layers):
+        if self.result is not None and not self.stale and 0 <= row < len(self.result.layers):
             self.parameter_selected.emit(self.result.layers[row].worst)
 
     def _on_worst_clicked(self) -> None:
-        if self.result is not None:
+        if self.result is not None and not self.stale:
             ref: ParameterRef = self.result.worst
             self.parameter_selected.emit(ref)

@@ -131,6 +131,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self.heatmaps.parameter_clicked.connect(self.select_parameter)
         self.gradient_check.parameter_selected.connect(self.select_parameter)
         self.gradient_check.run_requested.connect(self._on_gradient_check)
+        self.snapshot_shown.connect(self.gradient_check.show_state)  # stale results clear
 
     def _install_features(self) -> None:
         """Feature panels that plug in through the window's public hooks (one line each)."""

@@ -16,8 +16,30 @@ def _number(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.4g}"
 
 
+def _costs(snapshot: Snapshot) -> list[str]:
+    """Train and test cost and the train metric at the snapshot's weights, the numbers the
+    Metrics dock and the Cost plot's "now" marker show (so a hand edit shows at once);
+    the last epoch's record when the snapshot has no evaluation."""
+    evaluation = snapshot.evaluation
+    if evaluation is not None:
+        train, test = evaluation.train.cost, evaluation.test.cost
+        metric = (evaluation.train.accuracy if snapshot.metric_name == "accuracy"
+                  else evaluation.train.rmse)
+    else:
+        history = snapshot.history
+        train = float(history.train_cost[-1]) if len(history.train_cost) else math.nan
+        test = float(history.test_cost[-1]) if len(history.test_cost) else math.nan
+        metric = float(history.train_metric[-1]) if len(history.train_metric) else math.nan
+    parts = [f"train cost {_number(train)}", f"test cost {_number(test)}"]
+    if math.isfinite(metric):
+        parts.append(f"train accuracy {metric:.1%}" if snapshot.metric_name == "accuracy"
+                     else f"train RMSE {_number(metric)}")
+    return parts
+
+
 class StatusLine(QLabel):
-    """`epoch 12 · step 340 · train cost 0.0123 · test cost – · accuracy 100% · 12,345 steps/s`."""
+    """`epoch 12 · step 340 · train cost 0.0123 · test cost – · train accuracy 100% ·
+    12,345 steps/s`: costs and accuracy at the shown weights."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -46,17 +68,7 @@ class StatusLine(QLabel):
         if snapshot is None:
             self.setText("")
             return
-        history = snapshot.history
-        train = float(history.train_cost[-1]) if len(history.train_cost) else math.nan
-        test = float(history.test_cost[-1]) if len(history.test_cost) else math.nan
-        parts = [f"epoch {snapshot.epoch}", f"step {snapshot.step}",
-                 f"train cost {_number(train)}", f"test cost {_number(test)}"]
-        if len(history.train_metric):
-            metric = float(history.train_metric[-1])
-            if snapshot.metric_name == "accuracy":
-                parts.append(f"train accuracy {metric:.1%}")
-            else:
-                parts.append(f"train RMSE {_number(metric)}")
+        parts = [f"epoch {snapshot.epoch}", f"step {snapshot.step}", *_costs(snapshot)]
         parts.append(f"{self._rate:,.0f} steps/s" if self._playing else "paused")
         self._rate_shown_at = time.monotonic()
         text = "  ·  ".join(parts)

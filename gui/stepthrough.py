@@ -43,6 +43,8 @@ DOCK_HEIGHT = 330  # room for the title, explanation and a few table rows
 ERROR_STYLE = f"color: {WRONG_TEXT}; font-weight: bold;"
 OK_STYLE = f"color: {CORRECT_TEXT}; font-weight: bold;"
 UPDATE_COLUMNS = ("now", "− update", "= after the step")
+IDLE_TEXT = ("Step through pauses training and walks the next mini-batch update one phase at "
+             "a time: forward, cost, backward, update.")
 
 def _caption(name: str, m: int) -> str:
     """What a phase's table holds, in MATH.md notation."""
@@ -138,8 +140,7 @@ class StepThroughPanel(QWidget):
         layout.addWidget(self.message_label)
         layout.addWidget(self.tables_area, 1)
         self.tables: dict[str, ArrayView] = {}
-        self.show_idle("Step through pauses training and walks the next mini-batch update "
-                       "one phase at a time: forward, cost, backward, update.")
+        self.show_idle(IDLE_TEXT)
 
     def show_idle(self, message: str, style: str = "") -> None:
         """No walk: offer to start one; `message` says why (or how the last walk ended)."""
@@ -233,6 +234,9 @@ class StepThrough(QObject):
         self.phases: list[Phase] = []
         self.index = 0
         self._applying = False
+        # The state the idle message speaks of (how the last walk ended): another one shown
+        # (a step, a hand edit, Reset, new data) puts the plain idle text back.
+        self._message_state: Snapshot | None = None
 
     @property
     def active(self) -> bool:
@@ -278,7 +282,7 @@ class StepThrough(QObject):
     def cancel(self) -> None:
         """End the walk; nothing changes."""
         if self.active:
-            self._end("Cancelled: nothing was changed.", "", "cancelled")
+            self._end("Cancelled: nothing was changed.", "", "cancelled", self.snapshot)
 
     def apply(self) -> None:
         """One ordinary Step through the worker, then compare its parameters with the walk's
@@ -299,17 +303,17 @@ class StepThrough(QObject):
             self._applying = False
         if new is None:
             self._end(f"Step {snapshot.step + 1} did not come back (diverged or timed out); "
-                      f"check the banner.", ERROR_STYLE, "mismatch")
+                      f"check the banner.", ERROR_STYLE, "mismatch", self.window.snapshot)
         elif new.params.tobytes() == expected.tobytes():
             self._end(f"Applied step {new.step}: all {expected.size} new parameters equal the "
                       f"walk's new values bit for bit, exactly as a normal Step.",
-                      OK_STYLE, "applied")
+                      OK_STYLE, "applied", new)
         else:
             difference = float(np.max(np.abs(new.params - expected)))
             text = (f"MISMATCH: step {new.step} made parameters that differ from the walk's "
                     f"new values (largest difference {difference:.3g}).")
             self.window.banner.show_message(text, error=True)
-            self._end(text, ERROR_STYLE, "mismatch")
+            self._end(text, ERROR_STYLE, "mismatch", new)
 
     def _step_and_wait(self, step: int) -> Snapshot | None:
         """Ask the worker for one Step; wait for the snapshot of step `step`, or None."""
@@ -335,15 +339,20 @@ class StepThrough(QObject):
         walk; the same state sent again (the canvas's sample changed) does not."""
         if self.active and not self._applying and not self._same_state(snapshot):
             self._end("The walk ended: the network, its data or the settings changed, so its "
-                      "numbers were stale. Nothing was applied.", ERROR_STYLE, "stale")
+                      "numbers were stale. Nothing was applied.", ERROR_STYLE, "stale",
+                      snapshot)
+        elif (not self.active and self._message_state is not None
+              and not self._same_state(snapshot, self._message_state)):
+            self._message_state = None
+            self.panel.show_idle(IDLE_TEXT)
 
     def on_play_toggled(self, playing: bool) -> None:
         if playing and self.active:
             self._end("The walk ended: training resumed. Nothing was applied.", ERROR_STYLE,
-                      "stale")
+                      "stale", None)
 
-    def _same_state(self, other: Snapshot) -> bool:
-        mine = self.snapshot
+    def _same_state(self, other: Snapshot, mine: Snapshot | None = None) -> bool:
+        mine = self.snapshot if mine is None else mine
         assert mine is not None
         if other is mine:
             return True
@@ -353,8 +362,11 @@ class StepThrough(QObject):
                         for name in ("params", "update", "batch_rows", "batch_inputs",
                                      "batch_targets")))
 
-    def _end(self, message: str, style: str, how: str) -> None:
+    def _end(self, message: str, style: str, how: str, state: Snapshot | None) -> None:
+        """End the walk with `message`, which stays while `state` is shown (None: until
+        the next snapshot)."""
         self.snapshot, self.phases, self.index = None, [], 0
+        self._message_state = state if state is not None else self.window.snapshot
         self.window.canvas.clear_highlights()
         self.window.heatmaps.set_highlighted_layer(None)
         self.panel.show_idle(message, style)
