@@ -160,7 +160,7 @@ def test_round_trip_of_a_numeric_table(table: np.ndarray) -> None:
             writer = csv.writer(handle)
             writer.writerow([f"c{index}" for index in range(table.shape[1])])
             writer.writerows([[repr(float(value)) for value in row] for row in table])
-        dataset = load_csv(path)
+        dataset = load_csv(path, task="regression")
     np.testing.assert_array_equal(dataset.inputs, table[:, :-1])
     np.testing.assert_array_equal(dataset.targets, table[:, -1:])
 
