@@ -291,7 +291,7 @@ class StepThrough(QObject):
             return
         if self.window.refuse_training():
             self._end("Not applied: these settings cannot learn (the banner says why).",
-                      ERROR_STYLE, "cancelled")
+                      ERROR_STYLE, "cancelled", self.snapshot)
             return
         snapshot = self.snapshot
         assert snapshot is not None
