@@ -120,7 +120,7 @@ def _forward(snapshot: Snapshot, m: int) -> Phase:
     source = "the inputs a⁰" if m == 1 else f"the outputs a{p} of layer {m - 1}"
     explanation = (
         f"Each neuron i of layer {m} weighs {source} and adds its bias: "
-        f"z{s}_i = Σ_j W{s}_ij a{p}_j + b{s}_i; then a{s} = "
+        f"z{s}ᵢ = Σⱼ W{s}ᵢⱼ a{p}ⱼ + b{s}ᵢ; then a{s} = "
         f"{_ACTIVATION_NAMES.get(layer.activation, layer.activation)}(z{s}). "
         f"One row per sample of the batch ({_batch_words(snapshot)})."
     )
@@ -196,8 +196,8 @@ def _gradients(snapshot: Snapshot, m: int) -> Phase:
     factor = f"(1/{count}) " if snapshot.reduction == "mean" else ""
     title = f"Gradients, layer {m}: ∂C/∂W{s} and ∂C/∂b{s}"
     explanation = (
-        f"∂C/∂W{s}_ij = {factor}Σ_s δ{s}_s,i a{p}_s,j: a neuron's delta times the input "
-        f"on that weight, over the batch. ∂C/∂b{s}_i = {factor}Σ_s δ{s}_s,i: summed over "
+        f"∂C/∂W{s}ᵢⱼ = {factor}Σₛ δ{s}ₛ,ᵢ a{p}ₛ,ⱼ: a neuron's delta times the input "
+        f"on that weight, over the batch. ∂C/∂b{s}ᵢ = {factor}Σₛ δ{s}ₛ,ᵢ: summed over "
         f"samples, one number per neuron."
     )
     tables = {"dC/dW": layer.weight_gradients, "dC/db": layer.bias_gradients}

@@ -26,6 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from engine.network import ParameterRef
+from engine.notation import bias_name, gradient_of, shown_index
 from engine.snapshot import GridOutputs, Snapshot
 from gui import canvas_geometry as geo
 from gui import canvas_scene as paint
@@ -200,18 +201,20 @@ class NetworkCanvas(QWidget):
             target = self._neuron_label(item.layer, item.row)
             return (f"{item.symbol} = {geo.format_value(layer.weights[item.row, item.column])}"
                     f"   ({source} \u2192 {target})\n"
-                    f"∂C/∂w = {geo.format_value(layer.weight_gradients[item.row, item.column])}")
+                    f"{gradient_of(item.symbol)} = "
+                    f"{geo.format_value(layer.weight_gradients[item.row, item.column])}")
         m, i = item
         probe = snapshot.probe
         name = self._neuron_label(m, i)
+        sample = f"(sample #{shown_index(probe.row)})"
         if m == 0:
-            return f"{name} = {geo.format_value(probe.activations[0][i])}   (sample #{probe.row})"
+            return f"{name} = {geo.format_value(probe.activations[0][i])}   {sample}"
         layer = snapshot.layers[m - 1]
-        return (f"{name}   (sample #{probe.row})\n"
+        return (f"{name}   {sample}\n"
                 f"z = {geo.format_value(probe.pre_activations[m - 1][i])}   "
                 f"a = {geo.format_value(probe.activations[m][i])}\n"
-                f"b = {geo.format_value(layer.biases[i])}   "
-                f"∂C/∂b = {geo.format_value(layer.bias_gradients[i])}")
+                f"{bias_name(m, i)} = {geo.format_value(layer.biases[i])}   "
+                f"{gradient_of(bias_name(m, i))} = {geo.format_value(layer.bias_gradients[i])}")
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(900, 600)

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPolygonF,
 )
 
+from engine.notation import GRADIENT, shown_index
 from engine.snapshot import Snapshot
 from gui import canvas_geometry as geo
 from gui.colors import MIDDLE, MUTED_TEXT, NEGATIVE, POSITIVE, signed_rgb
@@ -244,7 +245,7 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
             for i, y in enumerate(layout.neuron_y[m].tolist()):
                 value = float(biases[layout.bias_index[m][i]])
                 text = (f"b {geo.format_number(value, '+.2f')}" if scene.mode == "weight"
-                        else f"dC/db {geo.format_number(value, '+.3g')}")
+                        else f"{GRADIENT}b {geo.format_number(value, '+.3g')}")
                 paint_tag(painter, scene.base_font, QPointF(layout.column_x[m], y - radius - 10),
                           text)
     if gap >= 14.0:
@@ -294,7 +295,7 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
     top = layout.height - geo.LEGEND_HEIGHT + 14
     title = font(scene.base_font, 12, QFont.Weight.DemiBold)
     small = font(scene.base_font, 11)
-    name = "weight w" if scene.mode == "weight" else "gradient dC/dw"
+    name = "weight w" if scene.mode == "weight" else f"gradient {GRADIENT}w"
     painter.setFont(title)
     painter.setPen(INK)
     painter.drawText(QPointF(16.0, top + 10), name)
@@ -337,13 +338,13 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
         painter.drawText(QRectF(left, top + 28, 58, 14), Qt.AlignmentFlag.AlignLeft,
                          f"{fraction * bins.max_abs:.3g}")
     x += 3 * 60 + 24
-    bias_name = "bias b" if scene.mode == "weight" else "dC/db"
+    bias_name = "bias b" if scene.mode == "weight" else f"{GRADIENT}b"
     if scene.thumbnails is not None:
         lines = ["neuron square: its activation a over the input plane (hover: large in Data)"]
         if scene.show_values and layout.radius >= VALUE_RADIUS:
-            lines.append(f"number on it: a of sample #{scene.snapshot.probe.row}")
+            lines.append(f"number on it: a of sample #{shown_index(scene.snapshot.probe.row)}")
     else:
-        lines = [f"neuron fill: activation a of sample #{scene.snapshot.probe.row}"]
+        lines = [f"neuron fill: activation a of sample #{shown_index(scene.snapshot.probe.row)}"]
     if layout.radius >= MIN_SQUARE_RADIUS:
         lines.append(f"square on a neuron's left: {bias_name} (same colours)")
     if not bins.drawn.all():

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +49,7 @@ from gui.data_view import DataView
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
+from gui.index_spin import IndexSpinBox
 from gui.inspector import install_inspector
 from gui.metrics_panel import install_metrics_panel
 from gui.neuron_maps import install_neuron_maps
@@ -171,7 +171,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
                                          "Re-initialize the weights from the seed", "Ctrl+R")
         self.reset_action.triggered.connect(self._on_reset)
         self.gradient_colors_action = self.make_action(
-            "actionColorByGradient", "Color by dC/dw", "Colour edges by gradient instead of weight",
+            "actionColorByGradient", "Color by ∂C/∂w", "Color edges by gradient instead of weight",
             "G", checkable=True)
         self.gradient_colors_action.toggled.connect(
             lambda on: self.canvas.set_color_mode("gradient" if on else "weight"))
@@ -230,7 +230,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         toolbar.addAction(self.gradient_colors_action)
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Sample "))
-        self.sample_spin = QSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
+        self.sample_spin = IndexSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
                                     toolTip="Training sample whose activations the canvas shows")
         self.sample_spin.valueChanged.connect(lambda row: self._link.set_probe_row(row))
         toolbar.addWidget(self.sample_spin)

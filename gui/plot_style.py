@@ -7,7 +7,13 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
+from PySide6.QtWidgets import QLabel
+
+from engine.notation import number, scientific
+
+TICK_GAP_PX = 14.0  # at least this much room between two tick labels
 
 
 def foreground(palette: QPalette) -> QColor:
@@ -77,8 +83,77 @@ def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:
     plot.setMenuEnabled(False)
 
 
-class LogFriendlyAxis(pg.AxisItem):
+def tick_strings(values: list[float], spacing: float) -> list[str]:
+    """Labels for linear ticks `spacing` apart, readable at any magnitude: plain decimals
+    (0.25, 4000) between 1e-3 and 1e4, else scientific with as many digits as the spacing
+    needs (1.5e−13, 2e−13), never an SI prefix or a separate "(x0.001)" scale."""
+    finite = [abs(value) for value in values if math.isfinite(value)]
+    largest = max(finite, default=0.0)
+    if spacing <= 0 or not math.isfinite(spacing):
+        return [number(value, 6) for value in values]
+    if largest == 0 or 1e-3 <= largest < 1e4 and spacing >= 1e-4:
+        places = max(0, math.ceil(-math.log10(spacing) - 1e-9))
+        return [f"{value + 0.0:.{places}f}".replace("-", "\u2212") for value in values]
+    digits = max(1, math.floor(math.log10(largest)) - math.floor(math.log10(spacing) + 1e-9) + 1)
+    return [scientific(value, digits) if value != 0 else "0" for value in values]
+
+
+class ReadableAxis(pg.AxisItem):
+    """An axis whose labels never collide and read at any magnitude: no SI-prefix scale, no
+    tick text on minor ticks, and major ticks spaced so their labels fit with a gap."""
+
+    def __init__(self, orientation: str, **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.setStyle(maxTextLevel=0)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        if self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return tick_strings([value * scale for value in values], spacing * scale)
+
+    def label_extent(self, low: float, high: float, spacing: float) -> float:
+        """Pixels one label needs along the axis (its width, or height on a vertical axis)."""
+        font = self.style.get("tickFont") or QFont()
+        metrics = QFontMetricsF(font)
+        if self.orientation in ("left", "right"):
+            return metrics.height()
+        texts = tick_strings([low, high, (low + high) / 2], spacing)
+        return max(metrics.horizontalAdvance(text) for text in texts)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:  # noqa: N802
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self.logMode or not levels or size <= 0 or not maxVal > minVal or self._tickLevels:
+            return levels
+        major = levels[0][0]
+        per_unit = size / (maxVal - minVal)
+        steps = (1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
+        for factor in steps:
+            spacing = major * factor
+            if spacing * per_unit >= self.label_extent(minVal, maxVal, spacing) + TICK_GAP_PX:
+                break
+        return [(spacing, 0.0)] + [level for level in levels[1:] if level[0] < spacing]
+
+
+def readable_axes() -> dict[str, pg.AxisItem]:
+    """Left and bottom `ReadableAxis` items for a new line plot (addPlot(axisItems=...))."""
+    return {"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")}
+
+
+def empty_state(text: str, object_name: str) -> QLabel:
+    """The text an empty plot shows instead of axes with nothing (or made-up ranges) on them."""
+    label = QLabel(text, objectName=object_name, wordWrap=True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setEnabled(False)  # the palette's muted text
+    return label
+
+
+class LogFriendlyAxis(ReadableAxis):
     """An axis whose log-mode labels stay readable: within a decade only 1, 2 and 5 get text."""
+
+    def __init__(self, orientation: str, **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.setStyle(maxTextLevel=2)  # log mode labels 2 and 5 on the minor ticks
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         strings = super().logTickStrings(values, scale, spacing)
