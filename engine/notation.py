@@ -160,3 +160,9 @@ def scientific(value: float, digits: int = 2) -> str:
         return number(value, digits)
     mantissa, exponent = f"{value:.{max(digits - 1, 0)}e}".split("e")
     return f"{mantissa}e{int(exponent)}".replace("-", "\u2212")
+
+
+def array_index_note(variable: str = "W2") -> str:
+    """How the window's 1-based names map to 0-based arrays, for exported code and models."""
+    return (f"Arrays count from 0, the window's names from 1: {weight_name(2, 0, 2)} in "
+            f"Deltascope is {variable}[0, 2] here.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -32,15 +31,15 @@ from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import OPTIMIZERS
 from engine.trainer import REGULARIZATIONS
+from gui.option_combo import OptionCombo
 
 MAX_HIDDEN_LAYERS = 8
 FEATURE_COLUMNS = 4  # feature checkboxes per row
 
 
-def _combo(name: str, items: tuple[str, ...], tip: str) -> QComboBox:
-    combo = QComboBox(objectName=name, toolTip=tip)
-    combo.addItems(list(items))
-    return combo
+def _combo(name: str, kind: str, items: tuple[str, ...], tip: str) -> OptionCombo:
+    """Options by readable name; code names (as sessions and the CLI use) in tooltips."""
+    return OptionCombo(kind, items, tip, name)
 
 
 class HiddenLayerRow(QWidget):
@@ -54,9 +53,9 @@ class HiddenLayerRow(QWidget):
         self.size_spin = QSpinBox(minimum=1, maximum=MAX_LAYER_SIZE, value=layer.size,
                                   toolTip="Neurons in this layer")
         self.size_spin.setObjectName(f"layerSize{number}")
-        self.activation_combo = _combo(f"layerActivation{number}", HIDDEN_ACTIVATIONS,
+        self.activation_combo = _combo(f"layerActivation{number}", "activation", HIDDEN_ACTIVATIONS,
                                        "Activation of this layer")
-        self.activation_combo.setCurrentText(layer.activation)
+        self.activation_combo.set_code(layer.activation)
         remove = QToolButton(text="−", toolTip="Remove this hidden layer")
         remove.setObjectName(f"removeLayer{number}")
         row = QHBoxLayout(self)
@@ -65,11 +64,11 @@ class HiddenLayerRow(QWidget):
         row.addWidget(self.activation_combo, 1)
         row.addWidget(remove)
         self.size_spin.valueChanged.connect(self.changed)
-        self.activation_combo.currentTextChanged.connect(self.changed)
+        self.activation_combo.code_changed.connect(self.changed)
         remove.clicked.connect(lambda: self.remove_requested.emit(self))
 
     def layer(self) -> HiddenLayer:
-        return HiddenLayer(self.size_spin.value(), self.activation_combo.currentText())
+        return HiddenLayer(self.size_spin.value(), self.activation_combo.code())
 
 
 class ControlsPanel(QWidget):
@@ -99,7 +98,7 @@ class ControlsPanel(QWidget):
     def _create_data_group(self) -> QGroupBox:
         group = QGroupBox("Data")
         form = QFormLayout(group)
-        self.dataset_combo = _combo("datasetCombo", DATASET_NAMES, "Built-in dataset")
+        self.dataset_combo = _combo("datasetCombo", "dataset", DATASET_NAMES, "Built-in dataset")
         self.samples_spin = QSpinBox(objectName="samplesSpin", minimum=10, maximum=100_000,
                                      singleStep=50, toolTip="Number of generated samples")
         self.noise_spin = QDoubleSpinBox(objectName="noiseSpin", minimum=0.0, maximum=0.5,
@@ -115,7 +114,7 @@ class ControlsPanel(QWidget):
         form.addRow("Noise", self.noise_spin)
         form.addRow("Test ratio", self.test_ratio_spin)
         form.addRow(regenerate)
-        self.dataset_combo.currentTextChanged.connect(self._on_dataset_chosen)
+        self.dataset_combo.code_changed.connect(self._on_dataset_chosen)
         for spin in (self.samples_spin, self.noise_spin, self.test_ratio_spin):
             spin.valueChanged.connect(self._on_structure_edit)
         regenerate.clicked.connect(self.regenerate_requested)
@@ -145,12 +144,13 @@ class ControlsPanel(QWidget):
         self.add_layer_button.clicked.connect(self._on_add_layer)
         outer.addWidget(self.add_layer_button)
         form = QFormLayout()
-        self.output_combo = _combo("outputActivationCombo", OUTPUT_ACTIVATIONS,
+        self.output_combo = _combo("outputActivationCombo", "output_activation", OUTPUT_ACTIVATIONS,
                                    "Activation of the output layer")
-        self.loss_combo = _combo("lossCombo", LOSSES, "Per-sample loss (see MATH.md)")
-        self.reduction_combo = _combo("reductionCombo", REDUCTIONS,
+        self.loss_combo = _combo("lossCombo", "loss", LOSSES, "Per-sample loss (see MATH.md)")
+        self.reduction_combo = _combo("reductionCombo", "reduction", REDUCTIONS,
                                       "How per-sample costs combine over a batch")
-        self.initializer_combo = _combo("initializerCombo", INITIALIZERS, "Weight initializer")
+        self.initializer_combo = _combo("initializerCombo", "initializer", INITIALIZERS,
+                                        "Weight initializer")
         self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1,
                                   toolTip="One seed drives data, split, initial weights, order")
         form.addRow("Output", self.output_combo)
@@ -161,14 +161,14 @@ class ControlsPanel(QWidget):
         outer.addLayout(form)
         for combo in (self.output_combo, self.loss_combo, self.reduction_combo,
                       self.initializer_combo):
-            combo.currentTextChanged.connect(self._on_structure_edit)
+            combo.code_changed.connect(self._on_structure_edit)
         self.seed_spin.valueChanged.connect(self._on_structure_edit)
         return group
 
     def _create_training_group(self) -> QGroupBox:
         group = QGroupBox("Training")
         form = QFormLayout(group)
-        self.optimizer_combo = _combo("optimizerCombo", OPTIMIZERS, "Update rule")
+        self.optimizer_combo = _combo("optimizerCombo", "optimizer", OPTIMIZERS, "Update rule")
         self.learning_rate_spin = QDoubleSpinBox(
             objectName="learningRateSpin", minimum=0.0, maximum=10.0, decimals=5,
             singleStep=0.01, toolTip="Learning rate (applied at the next step)")
@@ -176,7 +176,7 @@ class ControlsPanel(QWidget):
         self.batch_spin = QSpinBox(objectName="batchSizeSpin", minimum=0, maximum=100_000,
                                    toolTip="Samples per step; 0 = the whole training set")
         self.batch_spin.setSpecialValueText("full batch")
-        self.regularization_combo = _combo("regularizationCombo", REGULARIZATIONS,
+        self.regularization_combo = _combo("regularizationCombo", "regularization", REGULARIZATIONS,
                                            "Penalty on weights (not biases)")
         self.regularization_rate_spin = QDoubleSpinBox(
             objectName="regRateSpin", minimum=0.0, maximum=10.0, decimals=5, singleStep=0.001)
@@ -187,8 +187,8 @@ class ControlsPanel(QWidget):
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Regularization", self.regularization_combo)
         form.addRow("Reg. rate", self.regularization_rate_spin)
-        self.optimizer_combo.currentTextChanged.connect(self._on_hyperparameter_edit)
-        self.regularization_combo.currentTextChanged.connect(self._on_hyperparameter_edit)
+        self.optimizer_combo.code_changed.connect(self._on_hyperparameter_edit)
+        self.regularization_combo.code_changed.connect(self._on_hyperparameter_edit)
         for spin in (self.learning_rate_spin, self.batch_spin, self.regularization_rate_spin):
             spin.valueChanged.connect(self._on_hyperparameter_edit)
         return group
@@ -199,19 +199,18 @@ class ControlsPanel(QWidget):
         """Show a loaded CSV file as the current data source."""
         self._updating = True
         if self._csv_label:
-            self.dataset_combo.removeItem(self.dataset_combo.findText(self._csv_label))
+            self.dataset_combo.removeItem(self.dataset_combo.findData(self._csv_label))
         self._csv_label = label
         if label:
-            self.dataset_combo.addItem(label)
-            self.dataset_combo.setCurrentText(label)
+            self.dataset_combo.add_option(label, label)
+            self.dataset_combo.set_code(label)
         self._update_data_widgets()
         self._updating = False
 
     def set_config(self, config: TrainingConfig) -> None:
         """Show `config` without emitting change signals."""
         self._updating = True
-        if self.dataset_combo.findText(config.dataset) >= 0:
-            self.dataset_combo.setCurrentText(config.dataset)
+        self.dataset_combo.set_code(config.dataset)
         info = DATASET_INFO.get(config.dataset)
         samples = config.samples if config.samples is not None else (
             info.default_samples if info else 200)
@@ -220,15 +219,15 @@ class ControlsPanel(QWidget):
         self.noise_spin.setValue(noise)
         self.test_ratio_spin.setValue(config.test_ratio)
         self._set_rows(config.hidden)
-        self.output_combo.setCurrentText(config.output_activation)
-        self.loss_combo.setCurrentText(config.loss)
-        self.reduction_combo.setCurrentText(config.reduction)
-        self.initializer_combo.setCurrentText(config.initializer)
+        self.output_combo.set_code(config.output_activation)
+        self.loss_combo.set_code(config.loss)
+        self.reduction_combo.set_code(config.reduction)
+        self.initializer_combo.set_code(config.initializer)
         self.seed_spin.setValue(config.seed)
-        self.optimizer_combo.setCurrentText(config.optimizer)
+        self.optimizer_combo.set_code(config.optimizer)
         self.learning_rate_spin.setValue(config.learning_rate)
         self.batch_spin.setValue(config.batch_size)
-        self.regularization_combo.setCurrentText(config.regularization)
+        self.regularization_combo.set_code(config.regularization)
         self.regularization_rate_spin.setValue(config.regularization_rate)
         self._set_features(config.features)
         self._update_data_widgets()
@@ -252,7 +251,7 @@ class ControlsPanel(QWidget):
 
     def config(self) -> TrainingConfig:
         """The configuration the widgets show."""
-        dataset = self.dataset_combo.currentText()
+        dataset = self.dataset_combo.code()
         generated = dataset in DATASET_INFO
         return TrainingConfig(
             dataset=dataset,
@@ -260,15 +259,15 @@ class ControlsPanel(QWidget):
             noise=self.noise_spin.value() if generated else None,
             test_ratio=self.test_ratio_spin.value(),
             hidden=tuple(row.layer() for row in self._rows),
-            output_activation=self.output_combo.currentText(),
-            loss=self.loss_combo.currentText(),
-            reduction=self.reduction_combo.currentText(),
-            optimizer=self.optimizer_combo.currentText(),
+            output_activation=self.output_combo.code(),
+            loss=self.loss_combo.code(),
+            reduction=self.reduction_combo.code(),
+            optimizer=self.optimizer_combo.code(),
             learning_rate=self.learning_rate_spin.value(),
             batch_size=self.batch_spin.value(),
-            regularization=self.regularization_combo.currentText(),
+            regularization=self.regularization_combo.code(),
             regularization_rate=self.regularization_rate_spin.value(),
-            initializer=self.initializer_combo.currentText(),
+            initializer=self.initializer_combo.code(),
             seed=self.seed_spin.value(),
             features=self.features(),
         )
@@ -326,7 +325,7 @@ class ControlsPanel(QWidget):
     # -- handlers -------------------------------------------------------------------------
 
     def _update_data_widgets(self) -> None:
-        name = self.dataset_combo.currentText()
+        name = self.dataset_combo.code()
         generated = name in DATASET_INFO and name != "xor"
         self.samples_spin.setEnabled(generated)
         self.noise_spin.setEnabled(generated)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from engine.data import Dataset
+from engine.notation import feature_name
 from engine.snapshot import GridOutputs, Snapshot
 from gui.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
 from gui.neuron_maps import map_levels
@@ -137,12 +138,12 @@ class DataView(QWidget):
             self.surface.setVisible(False)
             self.color_bar.setVisible(False)
             self.plot.setAspectLocked(False)
-            self.plot.setLabel("bottom", train.feature_names[0])
+            self.plot.setLabel("bottom", feature_name(train.feature_names[0]))
             self.plot.setLabel("left", train.target_names[0])
             self.plot.enableAutoRange()
         else:
-            self.plot.setLabel("bottom", train.feature_names[0])
-            self.plot.setLabel("left", train.feature_names[1])
+            self.plot.setLabel("bottom", feature_name(train.feature_names[0]))
+            self.plot.setLabel("left", feature_name(train.feature_names[1]))
             self.plot.setAspectLocked(True)
             self._fix_range(_data_extent(train, test))
 

@@ -37,6 +37,7 @@ from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
 from engine.features import display_names
 from engine.network import Network, ParameterRef
+from engine.notation import feature_name
 from engine.seeding import seed_streams
 from engine.session import session_dict
 from engine.snapshot import Snapshot, with_views
@@ -482,8 +483,9 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features
+        columns = trainer.data.train.feature_names
         self.canvas.set_feature_names(display_names(features) if features
-                                      else trainer.data.train.feature_names)
+                                      else tuple(map(feature_name, columns)))
         self.controls.set_input_width(trainer.data.train.inputs.shape[1])
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))
