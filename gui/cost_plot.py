@@ -302,11 +302,14 @@ class CostPlot(QWidget):
             (self.metric_test_curve, "test_metric", TEST_COLOR),
         ):
             values = self._columns[key]
+            has_data = bool(np.isfinite(values).any())
+            # No points at all rather than all-NaN ones: pyqtgraph's symbols cannot bound
+            # an all-NaN series (it warns whenever the scene re-indexes, as on a theme change).
             curve.setData(
-                self._epochs, values, symbol=symbol, symbolSize=5,
-                symbolBrush=color, symbolPen=None,
+                self._epochs if has_data else [], values if has_data else [], symbol=symbol,
+                symbolSize=5, symbolBrush=color, symbolPen=None,
             )
-            self._show_if_data(curve, bool(np.isfinite(values).any()))
+            self._show_if_data(curve, has_data)
         self.empty_label.setVisible(len(self._epochs) == 0)
         self._show_empty_state()
 

@@ -23,7 +23,13 @@ from engine.notation import feature_name
 from engine.snapshot import GridOutputs, Snapshot
 from gui.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
 from gui.neuron_maps import map_levels
-from gui.plot_style import background, foreground, reset_axis_text_space, style_plot
+from gui.plot_style import (
+    background,
+    follow_palette,
+    foreground,
+    reset_axis_text_space,
+    style_plot,
+)
 
 Array = NDArray[np.float64]
 
@@ -57,6 +63,7 @@ class DataView(QWidget):
 
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setBackground(background(palette))
+        follow_palette(self.plot_widget)
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         style_plot(self.plot, palette)
         self.plot.hideButtons()

@@ -21,6 +21,7 @@ from engine.network import ParameterRef
 
 PASS_COLOR = QColor(214, 240, 214)
 FAIL_COLOR = QColor(248, 215, 215)
+CELL_TEXT = QColor(33, 37, 41)
 COLUMNS = ("layer", "max rel. error", "worst parameter", "backprop", "finite diff.",
            "|difference|", "error estimate")
 COLUMN_TIPS = (
@@ -113,6 +114,7 @@ class GradientCheckPanel(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setBackground(colour)
+                item.setForeground(QBrush(CELL_TEXT))  # dark on the pale fill, in any theme
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, column, item)
         worst = max(result.layers, key=lambda layer: layer.score)

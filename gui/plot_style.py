@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QLabel
 
@@ -64,11 +64,62 @@ def reset_axis_text_space(axis: pg.AxisItem) -> None:
 
 
 def graphics_layout(palette: QPalette) -> pg.GraphicsLayoutWidget:
-    """An empty pyqtgraph layout on the theme's plot background, with narrow margins."""
+    """An empty pyqtgraph layout on the theme's plot background, with narrow margins, that
+    follows palette changes (`follow_palette`)."""
     graphics = pg.GraphicsLayoutWidget()
     graphics.setBackground(background(palette))
     graphics.ci.setContentsMargins(2, 2, 2, 2)
+    follow_palette(graphics)
     return graphics
+
+
+class _PaletteFollower(QObject):
+    """Restyles the pyqtgraph view it watches when its palette changes."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            restyle(watched)  # type: ignore[arg-type]
+        return False
+
+
+def follow_palette(view: pg.GraphicsView) -> None:
+    """Keep `view`'s background, axes, titles, labels and legends in its palette's colours
+    while the app runs (a light or dark system theme, switched at any time)."""
+    view.installEventFilter(_PaletteFollower(view))
+
+
+def restyle(view: pg.GraphicsView) -> None:
+    """Put `view`'s plots in its current palette's colours (the theme changed)."""
+    palette = view.palette()
+    text = foreground(palette)
+    view.setBackground(background(palette))
+    if isinstance(view, pg.PlotWidget):
+        items: list[object] = [view.getPlotItem()]
+    elif isinstance(view, pg.GraphicsLayoutWidget):
+        items = list(view.ci.items)
+    else:
+        items = []
+    for item in items:
+        if isinstance(item, pg.PlotItem):
+            _restyle_plot(item, text)
+        elif isinstance(item, pg.LegendItem):
+            item.setLabelTextColor(text)
+
+
+def _restyle_plot(plot: pg.PlotItem, text: QColor) -> None:
+    line = QColor(text)
+    line.setAlpha(160)
+    for entry in plot.axes.values():
+        axis = entry["item"]
+        axis.setPen(pg.mkPen(line))
+        axis.setTextPen(pg.mkPen(text))
+        if axis.labelText:
+            axis.labelStyle["color"] = text.name()
+            axis.label.setHtml(axis.labelString())
+    if plot.titleLabel.text:
+        plot.titleLabel.setText(plot.titleLabel.text, color=text.name())
+    if plot.legend is not None:
+        plot.legend.setLabelTextColor(text)
 
 
 def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:
