@@ -364,6 +364,17 @@ class NetworkCanvas(QWidget):
         if self._hovered is not None:
             self._paint_card(painter)
 
+    def paint_picture(self, painter: QPainter) -> None:
+        """The canvas's picture (as shown, without hover or selection) onto any painter, for
+        vector export (gui/plot_export.py): edges and text stay paths and text."""
+        painter.fillRect(QRectF(0, 0, self.width(), self.height()), self.theme.background)
+        if self._snapshot is None or self._layout is None or self._bins is None:
+            return
+        paint.paint_scene(painter, paint.Scene(
+            self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
+            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
+            self.theme))
+
     def _render_scene(self) -> QImage:
         """The static picture for the current snapshot, into the reused scene image."""
         ratio = self.devicePixelRatioF()
