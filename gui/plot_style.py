@@ -146,7 +146,10 @@ def tick_strings(values: list[float], spacing: float) -> list[str]:
         places = max(0, math.ceil(-math.log10(spacing) - 1e-9))
         return [f"{value + 0.0:.{places}f}".replace("-", "\u2212") for value in values]
     digits = max(1, math.floor(math.log10(largest)) - math.floor(math.log10(spacing) + 1e-9) + 1)
-    return [scientific(value, digits) if value != 0 else "0" for value in values]
+    texts = [scientific(value, digits) if value != 0 else "0" for value in values]
+    if all(".0e" in text or "." not in text for text in texts):  # 5e4, 1e5, not 5.0e4
+        texts = [text.replace(".0e", "e") for text in texts]
+    return texts
 
 
 class ReadableAxis(pg.AxisItem):
