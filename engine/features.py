@@ -48,9 +48,9 @@ _FEATURE_LIST = (
     Feature("x2^2", feature_name("x2^2"), "x₂², the second input squared", lambda x1, x2: x2 * x2),
     Feature("x1*x2", feature_name("x1*x2"), "x₁·x₂, the product of the two inputs",
             lambda x1, x2: x1 * x2),
-    Feature("sin(x1)", feature_name("sin(x1)"), "sin(x₁), the sine of the first input (radians)",
+    Feature("sin(x1)", feature_name("sin(x1)"), "sin x₁, the sine of the first input (radians)",
             lambda x1, x2: np.sin(x1)),
-    Feature("sin(x2)", feature_name("sin(x2)"), "sin(x₂), the sine of the second input (radians)",
+    Feature("sin(x2)", feature_name("sin(x2)"), "sin x₂, the sine of the second input (radians)",
             lambda x1, x2: np.sin(x2)),
 )
 

@@ -27,11 +27,11 @@ PHASE_KINDS: tuple[str, ...] = ("forward", "cost", "backward", "gradients", "upd
 _ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leakyReLU",
                      "linear": "identity", "softmax": "softmax"}
 _LOSS_FORMULAS = {
-    "sse": "C_s = Σ_j (a_j − t_j)²",
-    "half_sse": "C_s = ½ Σ_j (a_j − t_j)²",
-    "mse": "C_s = (1/N) Σ_j (a_j − t_j)²",
-    "bce": "C_s = −Σ_j [t_j log a_j + (1 − t_j) log(1 − a_j)]",
-    "cross_entropy": "C_s = −Σ_j t_j log a_j",
+    "sse": "Cₛ = Σⱼ (aⱼ − tⱼ)²",
+    "half_sse": "Cₛ = ½ Σⱼ (aⱼ − tⱼ)²",
+    "mse": "Cₛ = (1/N) Σⱼ (aⱼ − tⱼ)²",
+    "bce": "Cₛ = −Σⱼ [tⱼ log aⱼ + (1 − tⱼ) log(1 − aⱼ)]",
+    "cross_entropy": "Cₛ = −Σⱼ tⱼ log aⱼ",
 }
 _LOSS_DERIVATIVES = {"sse": "2(a − t)", "half_sse": "a − t", "mse": "2(a − t)/N",
                      "bce": "(a − t) / (a(1 − a))", "cross_entropy": "−t / a"}
@@ -137,7 +137,7 @@ def _cost(snapshot: Snapshot) -> Phase:
     reduced = np.array(snapshot.cost)
     reduced.flags.writeable = False
     how = "mean" if snapshot.reduction == "mean" else "sum"
-    title = f"Cost: C = {how} of C_s over the batch ({snapshot.loss})"
+    title = f"Cost: C = {how} of Cₛ over the batch ({snapshot.loss})"
     explanation = (
         f"Each sample's output a{superscript(depth)} is compared with its target t: "
         f"{_LOSS_FORMULAS.get(snapshot.loss, snapshot.loss)}. "
@@ -152,23 +152,23 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
     depth = len(snapshot.layers)
     layer = snapshot.layers[m - 1]
     s, n = superscript(m), superscript(m + 1)
-    per_sample = "δ is per sample (∂C_s/∂z, before the batch's 1/B)."
+    per_sample = "δ is per sample (∂Cₛ/∂z, before the batch's 1/B)."
     if m == depth:
         edges: list[ParameterRef] = []
         output = get_activation(layer.activation)
         if Loss(snapshot.loss, output).combined:
             title = f"Backward, layer {m}: δ{s} = a{s} − t"
-            explanation = (f"For {layer.activation} with {snapshot.loss}, ∂C_s/∂a{s} ⊙ σ'(z{s}) "
+            explanation = (f"For {layer.activation} with {snapshot.loss}, ∂Cₛ/∂a{s} ⊙ σ'(z{s}) "
                            f"simplifies to a{s} − t: the output error itself. {per_sample}")
         elif not output.elementwise:
-            title = f"Backward, layer {m}: δ{s} = Jᵀ ∂C_s/∂a{s} (softmax Jacobian)"
-            explanation = (f"The loss's slope ∂C_s/∂a = "
+            title = f"Backward, layer {m}: δ{s} = Jᵀ ∂Cₛ/∂a{s} (softmax Jacobian)"
+            explanation = (f"The loss's slope ∂Cₛ/∂a = "
                            f"{_LOSS_DERIVATIVES.get(snapshot.loss, '?')}, passed back through "
                            f"the softmax's full Jacobian J = diag(a) − a aᵀ: every output's z "
                            f"moves every a. {per_sample}")
         else:
-            title = f"Backward, layer {m}: δ{s} = ∂C_s/∂a{s} ⊙ σ'(z{s})"
-            explanation = (f"The loss's slope ∂C_s/∂a = "
+            title = f"Backward, layer {m}: δ{s} = ∂Cₛ/∂a{s} ⊙ σ'(z{s})"
+            explanation = (f"The loss's slope ∂Cₛ/∂a = "
                            f"{_LOSS_DERIVATIVES.get(snapshot.loss, '?')} times the activation's "
                            f"slope σ'(z) = {pretty_formula(output.derivative_formula)}. "
                            f"{per_sample}")

@@ -55,8 +55,8 @@ def _caption(name: str, m: int) -> str:
     s, p = superscript(m), superscript(m - 1)
     captions = {
         "a⁰": "a⁰: the inputs", "z": f"z{s} = W{s}a{p} + b{s}", "a": f"a{s}",
-        "t": "t: the targets", "C_s": "C_s: cost per sample", "C": "C: the batch's cost",
-        "delta": f"δ{s} = ∂C_s/∂z{s}", "dC/dW": f"∂C/∂W{s}", "dC/db": f"∂C/∂b{s}",
+        "t": "t: the targets", "C_s": "Cₛ: cost per sample", "C": "C: the batch's cost",
+        "delta": f"δ{s} = ∂Cₛ/∂z{s}", "dC/dW": f"∂C/∂W{s}", "dC/db": f"∂C/∂b{s}",
         "update": f"W{s} and b{s}: now − update = after the step",
     }
     return captions.get(name, name)
@@ -72,7 +72,7 @@ def _table_labels(phase: Phase, name: str, values: Array, snapshot: Snapshot
     rows = ([f"#{shown_index(row)}" for row in snapshot.batch_rows] if per_sample
             else [f"i={shown_index(i)}" for i in range(values.shape[0])])
     if values.ndim == 1:
-        column = "C_s" if per_sample else name.split()[-1].replace("dC/d", "∂C/∂")
+        column = "Cₛ" if per_sample else name.split()[-1].replace("dC/d", "∂C/∂")
         return rows, [column], per_sample
     if not per_sample:
         return rows, [f"j={shown_index(j)}" for j in range(values.shape[1])], False
@@ -103,7 +103,7 @@ def _canvas_hint(phase: Phase, snapshot: Snapshot) -> str:
     row = snapshot.probe.row
     where = (" (its row is tinted)" if np.any(snapshot.batch_rows == row)
              else "; it is not in this batch")
-    return f" The canvas draws sample #{row}, the toolbar's Sample{where}."
+    return f" The canvas draws sample #{shown_index(row)}, the toolbar's Sample{where}."
 
 
 class StepThroughPanel(QWidget):
