@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsRectItem,
@@ -60,6 +60,7 @@ Array = NDArray[np.float64]
 
 _BIAS_PLOT_WIDTH = 58
 _BOTTOM_AXIS_HEIGHT = 22
+_COLOR_BAR_AXIS_PADDING = 16  # the tick, the text offset and a margin beside the labels
 
 
 class CellImage(pg.ImageItem):
@@ -103,8 +104,10 @@ def _index_ticks(count: int) -> list[list[tuple[float, str]]]:
 
 def color_bar_ticks(extent: float) -> list[list[tuple[float, str]]]:
     """Just -m, 0, m: the scale's extent is the number worth reading, even on short bars;
-    scientific when tiny or huge (1.2e−13, not "0")."""
-    return [[(-extent, scientific(-extent)), (0.0, "0"), (extent, scientific(extent))]]
+    scientific when tiny or huge (1.2e−13, not "0"). The end ticks sit a hair inside the
+    bar: exactly at its ends, rounding put them outside the axis and only "0" was drawn."""
+    inside = extent * (1.0 - 1e-6)
+    return [[(-inside, scientific(-extent)), (0.0, "0"), (inside, scientific(extent))]]
 
 
 def hover_text(ref: ParameterRef, value: float, gradient: float) -> str:
@@ -423,7 +426,14 @@ class GradientHeatmaps(QWidget):
             )
             row.color_bar.setLevels(levels, update_items=False)
             # Just -m, 0, m: the scale's extent is the number worth reading, even on short bars.
-            row.color_bar.axis.setTicks(color_bar_ticks(levels[1]))
+            ticks = color_bar_ticks(levels[1])
+            axis = row.color_bar.axis
+            axis.setTicks(ticks)
+            # pyqtgraph fixes the bar's axis at 45 px: a label that does not fit ("−4.5e−15")
+            # is silently left out. As wide as the widest label instead.
+            metrics = QFontMetricsF(axis.style.get("tickFont") or self.font())
+            widest = max(metrics.horizontalAdvance(text) for _, text in ticks[0])
+            axis.setWidth(math.ceil(widest + _COLOR_BAR_AXIS_PADDING))
 
     def _draw_norms(self, gradient_norms: GradientNorms) -> None:
         """One curve per layer through every point of the series."""
