@@ -91,7 +91,6 @@ def follow_palette(view: pg.GraphicsView) -> None:
 def restyle(view: pg.GraphicsView) -> None:
     """Put `view`'s plots in its current palette's colours (the theme changed)."""
     palette = view.palette()
-    text = foreground(palette)
     view.setBackground(background(palette))
     if isinstance(view, pg.PlotWidget):
         items: list[object] = [view.getPlotItem()]
@@ -101,12 +100,25 @@ def restyle(view: pg.GraphicsView) -> None:
         items = []
     for item in items:
         if isinstance(item, pg.PlotItem):
-            _restyle_plot(item, text)
+            _restyle_plot(item, palette)
         elif isinstance(item, pg.LegendItem):
-            item.setLabelTextColor(text)
+            _restyle_legend(item, palette)
 
 
-def _restyle_plot(plot: pg.PlotItem, text: QColor) -> None:
+def _restyle_legend(legend: pg.LegendItem, palette: QPalette) -> None:
+    """Legend labels in the text colour; a filled legend on the new background."""
+    text = foreground(palette)
+    legend.setLabelTextColor(text)
+    for _sample, label in legend.items:
+        label.setText(label.text, color=text.name())
+    if legend.brush().style() != Qt.BrushStyle.NoBrush:
+        fill = QColor(background(palette))
+        fill.setAlpha(legend.brush().color().alpha())
+        legend.setBrush(pg.mkBrush(fill))
+
+
+def _restyle_plot(plot: pg.PlotItem, palette: QPalette) -> None:
+    text = foreground(palette)
     line = QColor(text)
     line.setAlpha(160)
     for entry in plot.axes.values():
@@ -119,7 +131,7 @@ def _restyle_plot(plot: pg.PlotItem, text: QColor) -> None:
     if plot.titleLabel.text:
         plot.titleLabel.setText(plot.titleLabel.text, color=text.name())
     if plot.legend is not None:
-        plot.legend.setLabelTextColor(text)
+        _restyle_legend(plot.legend, palette)
 
 
 def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:

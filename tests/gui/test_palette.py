@@ -53,6 +53,11 @@ def _assert_dark(window: MainWindow, palette: QPalette) -> None:
             assert plot.getAxis(name).textPen().color() == label_text
     title = window.heatmaps._rows[0].weight_plot.titleLabel
     assert QColor(title.opts["color"]) == label_text
+    legends = (window.heatmaps._norm_legend, window.cost_plot._legend)
+    for legend in legends:
+        assert legend.items and all(QColor(label.opts["color"]) == label_text
+                                    for _, label in legend.items)
+    assert window.cost_plot._legend.brush().color().lightness() < 60
     assert text.lightness() > 200 and base.lightness() < 40
 
 
