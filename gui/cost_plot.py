@@ -310,7 +310,6 @@ class CostPlot(QWidget):
                 symbolSize=5, symbolBrush=color, symbolPen=None,
             )
             self._show_if_data(curve, has_data)
-        self.empty_label.setVisible(len(self._epochs) == 0)
         self._show_empty_state()
 
     def _show_empty_state(self) -> None:
@@ -318,6 +317,8 @@ class CostPlot(QWidget):
         empty = len(self._epochs) == 0 and not self._overlays
         self.empty_state.setVisible(empty)
         self.graphics.setVisible(not empty)
+        # Pinned runs drawn, the live run not yet: the short note above the plot says so.
+        self.empty_label.setVisible(len(self._epochs) == 0 and not empty)
 
     def _fit_ranges(self) -> None:
         """The epochs' span on x (set here, never auto-ranged), y auto-ranged except where

@@ -7,13 +7,14 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QLabel
 
 from engine.notation import number, scientific
 
 TICK_GAP_PX = 14.0  # at least this much room between two tick labels
+END_LABEL_OVERHANG_PX = 16  # how far an end label may reach past its axis
 
 
 def foreground(palette: QPalette) -> QColor:
@@ -171,7 +172,21 @@ class ReadableAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
-        self.setStyle(maxTextLevel=0)
+        # Labels at the ends may reach a little past the axis ("0" under the left edge):
+        # hidden, a narrow plot kept one label of its step axis.
+        self.setStyle(maxTextLevel=0, hideOverlappingLabels=END_LABEL_OVERHANG_PX)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        """pyqtgraph's, plus room for end labels along the axis: with a grid it drops the
+        overhang its hideOverlappingLabels style allows, so "0" under a plot's left edge
+        was never drawn and a narrow plot kept one label."""
+        rect = super().boundingRect()
+        if self.grid is False or self.linkedView() is None:
+            return rect
+        reach = float(END_LABEL_OVERHANG_PX)
+        if self.orientation in ("top", "bottom"):
+            return rect.adjusted(-reach, 0.0, reach, 0.0)
+        return rect.adjusted(0.0, -reach, 0.0, reach)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         if self.logMode:

@@ -62,8 +62,8 @@ def test_step_axes_never_collide_at_1024_px(make_window, qtbot) -> None:
     QApplication.processEvents()
     axes = (history.gradient_plot.getAxis("bottom"), window.heatmaps.norm_plot.getAxis("bottom"),
             history.value_plot.getAxis("left"), history.gradient_plot.getAxis("left"))
-    for axis in axes:
-        texts = _assert_no_collisions(axis)
+    for axis in axes:  # a step axis keeps at least its two ends' worth of labels
+        texts = _assert_no_collisions(axis, least=2 if axis.orientation == "bottom" else 1)
         assert not any("x0" in text or "(x" in text for text in texts)  # no SI scale factor
     assert history.gradient_plot.getAxis("bottom").labelText == "step"  # not "step (x0.001)"
 
