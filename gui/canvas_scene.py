@@ -193,9 +193,14 @@ def paint_headers(painter: QPainter, scene: Scene) -> None:
     layout = scene.layout
     title = font(scene.base_font, 13, QFont.Weight.DemiBold)
     sub = font(scene.base_font, 11)
-    gap = float(layout.column_x[1] - layout.column_x[0]) - 8.0
+    columns = [float(x) for x in layout.column_x]
     last = len(layout.sizes) - 1
-    for m, x in enumerate(layout.column_x):
+    for m, x in enumerate(columns):
+        # Each column's text stays in its own strip: up to halfway to its neighbours, or
+        # to the canvas's edge (an edge column shifted inward overlapped the next header).
+        low = 4.0 if m == 0 else (columns[m - 1] + x) / 2 + 4.0
+        high = layout.width - 4.0 if m == last else (x + columns[m + 1]) / 2 - 4.0
+        gap = max(high - low, 1.0)
         name = "Input" if m == 0 else "Output" if m == last else f"Hidden {m}"
         count = layout.sizes[m]
         counted = f"{count} neuron{'s' * (count != 1)}"
@@ -212,7 +217,7 @@ def paint_headers(painter: QPainter, scene: Scene) -> None:
             metrics = QFontMetricsF(face)
             text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, gap)
             width = metrics.horizontalAdvance(text) + 2
-            left = min(max(x - width / 2, 4.0), layout.width - 4.0 - width)  # stay inside
+            left = min(max(x - width / 2, low), high - width)  # inside its strip
             painter.drawText(QRectF(left, top, width, 18.0), Qt.AlignmentFlag.AlignCenter, text)
 
 

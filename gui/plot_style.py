@@ -139,6 +139,8 @@ def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:
     """A plot of curves over steps or epochs: styled axes, a faint grid, peak downsampling,
     no pyqtgraph buttons or context menu, and an x range set by `fit_x`, never auto-ranged."""
     style_plot(plot, palette)
+    # Room on the right for the last step's label, centred under the plot's right edge.
+    plot.setContentsMargins(0, 0, END_LABEL_OVERHANG_PX, 0)
     plot.getViewBox().enableAutoRange(axis="x", enable=False)
     plot.showGrid(x=True, y=True, alpha=0.15)
     plot.setDownsampling(auto=True, mode="peak")
