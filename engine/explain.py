@@ -26,7 +26,15 @@ from numpy.typing import NDArray
 from engine.activations import get_activation
 from engine.losses import Loss
 from engine.network import ParameterRef, parameter_index
-from engine.notation import number, pretty_formula, shown_index, sym, sym_at
+from engine.notation import (
+    activation_function,
+    number,
+    pretty_formula,
+    shown_index,
+    sym,
+    sym_at,
+)
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 
 Array = NDArray[np.float64]
@@ -256,7 +264,7 @@ def _upstream_factor(ref: ParameterRef, layer: LayerArrays, sample: int) -> Fact
 
 def _sigma_formula(activation: str, z: float, a: float) -> str:
     derivative = pretty_formula(get_activation(activation).derivative_formula, as_html=True)
-    return (f"{activation}&prime;: {derivative}, at z = {number(z, 4)} "
+    return (f"{activation_function(activation)}&prime;: {derivative}, at z = {number(z, 4)} "
             f"(a = {number(a, 4)})")
 
 
@@ -267,7 +275,8 @@ def _loss_formula(loss: Loss, snapshot: Snapshot, i: int,
     forms = {"sse": "2 (a &minus; t)", "half_sse": "a &minus; t",
              "mse": f"2 (a &minus; t) / {sym('N', 'L')}",
              "bce": "(a &minus; t) / (a (1 &minus; a))", "cross_entropy": "&minus;t / a"}
-    text = f"{loss.name}: {forms[loss.name]}, a = {number(a, 4)}, t = {number(t, 4)}"
+    text = (f"{option_label('loss', loss.name)}: {forms[loss.name]}, a = {number(a, 4)}, "
+            f"t = {number(t, 4)}")
     return text, ((len(snapshot.layers), i),), ()
 
 

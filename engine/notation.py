@@ -166,3 +166,14 @@ def array_index_note(variable: str = "W2") -> str:
     """How the window's 1-based names map to 0-based arrays, for exported code and models."""
     return (f"Arrays count from 0, the window's names from 1: {weight_name(2, 0, 2)} in "
             f"Deltascope is {variable}[0, 2] here.")
+
+
+# Activations as functions in formulas (a¹₃ = tanh(z¹₃), σ′); prose uses the readable names
+# of engine/option_names.py ("Leaky ReLU layer").
+ACTIVATION_FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU",
+                        "leaky_relu": "leakyReLU", "linear": "identity", "softmax": "softmax"}
+
+
+def activation_function(code: str) -> str:
+    """An activation's name in a formula: σ for sigmoid, leakyReLU for leaky_relu."""
+    return ACTIVATION_FUNCTIONS.get(code, code)

@@ -17,15 +17,15 @@ from numpy.typing import NDArray
 from engine.activations import get_activation
 from engine.losses import Loss
 from engine.network import ParameterRef, parameter_views
-from engine.notation import pretty_formula, superscript
+from engine.notation import ACTIVATION_FUNCTIONS, pretty_formula, superscript
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 
 Array = NDArray[np.float64]
 
 PHASE_KINDS: tuple[str, ...] = ("forward", "cost", "backward", "gradients", "update")
 
-_ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leakyReLU",
-                     "linear": "identity", "softmax": "softmax"}
+_ACTIVATION_NAMES = ACTIVATION_FUNCTIONS
 _LOSS_FORMULAS = {
     "sse": "Cₛ = Σⱼ (aⱼ − tⱼ)²",
     "half_sse": "Cₛ = ½ Σⱼ (aⱼ − tⱼ)²",
@@ -137,7 +137,7 @@ def _cost(snapshot: Snapshot) -> Phase:
     reduced = np.array(snapshot.cost)
     reduced.flags.writeable = False
     how = "mean" if snapshot.reduction == "mean" else "sum"
-    title = f"Cost: C = {how} of Cₛ over the batch ({snapshot.loss})"
+    title = f"Cost: C = {how} of Cₛ over the batch ({option_label('loss', snapshot.loss)})"
     explanation = (
         f"Each sample's output a{superscript(depth)} is compared with its target t: "
         f"{_LOSS_FORMULAS.get(snapshot.loss, snapshot.loss)}. "
@@ -158,7 +158,8 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
         output = get_activation(layer.activation)
         if Loss(snapshot.loss, output).combined:
             title = f"Backward, layer {m}: δ{s} = a{s} − t"
-            explanation = (f"For {layer.activation} with {snapshot.loss}, ∂Cₛ/∂a{s} ⊙ σ'(z{s}) "
+            explanation = (f"For {option_label('activation', layer.activation)} with "
+                           f"{option_label('loss', snapshot.loss)}, ∂Cₛ/∂a{s} ⊙ σ'(z{s}) "
                            f"simplifies to a{s} − t: the output error itself. {per_sample}")
         elif not output.elementwise:
             title = f"Backward, layer {m}: δ{s} = Jᵀ ∂Cₛ/∂a{s} (softmax Jacobian)"
@@ -179,11 +180,13 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
                    f"weights leaving it (W{n}ᵀ δ{n}), then ")
         if hidden.elementwise:
             title = f"Backward, layer {m}: δ{s} = (W{n}ᵀ δ{n}) ⊙ σ'(z{s})"
-            explanation = (f"{collect}multiplies by the slope of {layer.activation}: "
+            explanation = (f"{collect}multiplies by the slope of "
+                           f"{option_label('activation', layer.activation)}: "
                            f"σ'(z) = {pretty_formula(hidden.derivative_formula)}. {per_sample}")
         else:
             title = f"Backward, layer {m}: δ{s} = Jᵀ (W{n}ᵀ δ{n})"
-            explanation = (f"{collect}passes the sum back through the {layer.activation} "
+            explanation = (f"{collect}passes the sum back through the "
+                           f"{option_label('activation', layer.activation)} "
                            f"Jacobian J = diag(a) − a aᵀ. {per_sample}")
     return Phase("backward", m, title, explanation, {"delta": layer.deltas},
                  _neurons(snapshot, m), edges)

@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 )
 
 from engine.notation import GRADIENT, shown_index
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 from gui import canvas_geometry as geo
 from gui.colors import MIDDLE, MUTED_TEXT, NEGATIVE, POSITIVE, signed_rgb
@@ -205,7 +206,7 @@ def paint_headers(painter: QPainter, scene: Scene) -> None:
         count = layout.sizes[m]
         counted = f"{count} neuron{'s' * (count != 1)}"
         if m > 0:
-            activation = scene.snapshot.activation_names[m - 1]
+            activation = option_label("activation", scene.snapshot.activation_names[m - 1])
             if QFontMetricsF(title).horizontalAdvance(f"{name} ({activation})") <= gap:
                 name += f" ({activation})"
             else:  # narrow columns: the activation moves to the second line

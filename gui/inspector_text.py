@@ -8,6 +8,7 @@ import math
 
 from engine.explain import SIGMA_PRIME, UPSTREAM, Breakdown, Factor, SampleRow, SumTerm
 from engine.notation import html_to_plain, number, shown_index, sym_at
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 from gui.colors import CORRECT_TEXT, MUTED_TEXT, WRONG_TEXT
 
@@ -91,8 +92,9 @@ def header_html(breakdown: Breakdown, snapshot: Snapshot | None) -> str:
         what = f"bias of {target}"
     step = "" if snapshot is None else f", step {snapshot.step}"
     return (f"<span style='font-size:14pt'><b>{breakdown.symbol}</b></span>&nbsp; {what}"
-            "<br>" + muted(f"{breakdown.activation} layer, {breakdown.loss} "
-                           f"({breakdown.reduction}), batch of {breakdown.batch_size}{step}"))
+            "<br>" + muted(f"{option_label('activation', breakdown.activation)} layer, "
+                           f"{option_label('loss', breakdown.loss)} ({breakdown.reduction}), "
+                           f"batch of {breakdown.batch_size}{step}"))
 
 
 def values_html(breakdown: Breakdown) -> str:

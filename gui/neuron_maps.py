@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtGui import QImage
 
-from engine.notation import plain_at
+from engine.notation import activation_function, plain_at
 from gui.colors import signed_rgb
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ def neuron_title(layer: int, index: int, activation: str | None, name: str = "")
     symbol = plain_at("a", layer, index)
     if layer == 0 or activation is None:
         return f"{symbol} = {name}" if name else symbol
-    return f"{symbol} = {activation}({plain_at('z', layer, index)})"
+    return f"{symbol} = {activation_function(activation)}({plain_at('z', layer, index)})"
 
 
 def install_neuron_maps(window: MainWindow) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import TrainingConfig
+from engine.config import HiddenLayer, TrainingConfig
 from engine.network import Network, ParameterRef
 from engine.notation import html_to_plain
 from engine.numpy_code import numpy_code
@@ -170,9 +170,11 @@ def _violations(texts: list[str], rules: tuple[str, ...] | None = None) -> list[
 
 
 def test_every_text_of_a_trained_window_uses_the_one_notation(make_window, qtbot) -> None:
-    window = make_window(TrainingConfig(dataset="xor"))
+    window = make_window(TrainingConfig(dataset="xor", hidden=(HiddenLayer(4, "leaky_relu"),),
+                                        loss="half_sse"))
     window.resize(1366, 768)
     window.step(60)
+    find_action(window, "actionPinRun").trigger()  # the runs table and its tooltips
     for dock in window.findChildren(QDockWidget):
         dock.show()
     window.select_parameter(ParameterRef(2, "weight", 0, 2))
