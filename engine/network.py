@@ -201,7 +201,8 @@ def parameter_index(sizes: Sequence[int], ref: ParameterRef) -> int:
                 return offset + n_out * n_in + ref.row
             break
         offset += n_out * (n_in + 1)
-    raise ConfigError(f"no parameter {ref.label} in a network of sizes {sizes}")
+    raise ConfigError(f"no parameter {ref.symbol} ({ref.label} as arrays count) in a network of "
+                      f"sizes {sizes}")
 
 
 class Network:
