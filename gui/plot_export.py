@@ -118,6 +118,9 @@ def export_plots(window: MainWindow, path: str | Path, with_canvas: bool = True)
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)
     generator.setSize(size)
+    # The screen's resolution: at QSvgGenerator's default (90 dpi) fonts and axes came out
+    # at another scale than the curves and images around them.
+    generator.setResolution(round(window.logicalDpiX()))
     generator.setViewBox(QRectF(0, 0, size.width(), size.height()))
     generator.setTitle("Deltascope plots")
     painter = QPainter(generator)
