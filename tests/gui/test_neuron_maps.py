@@ -255,11 +255,11 @@ def test_data_view_neuron_map_follows_snapshots_with_the_activations_levels(
     view.set_data(trainer.data.train, trainer.data.test)
     first = snapshot_after(trainer, 2)
     view.set_snapshot(first)
-    view.show_neuron_map(2, 0, "a²₀ = sigmoid(z²₀)")  # the sigmoid output: levels [0, 1]
+    view.show_neuron_map(2, 0, "a²₁ = σ(z²₁)")  # the sigmoid output: levels [0, 1]
     assert view.shown_neuron() == (2, 0)
     assert np.array_equal(view.image_data(), first.grid.activations[2][0])
     assert tuple(view.surface.getLevels()) == (0.0, 1.0)
-    assert view.plot.titleLabel.text == "a²₀ = sigmoid(z²₀)"
+    assert view.plot.titleLabel.text == "a²₁ = σ(z²₁)"
     later = snapshot_after(trainer, 3)
     view.set_snapshot(later)
     assert np.array_equal(view.image_data(), later.grid.activations[2][0])
