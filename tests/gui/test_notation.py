@@ -215,3 +215,18 @@ def test_the_rules_catch_the_old_forms() -> None:
     assert all(_violations([text]) for text in old)
     assert _violations(["h¹₁", "y₁", "x₁", "W²₁,₃", "∂C/∂W²", "‖∂C/∂W²‖", "x₁₀", "Color",
                         "Half squared error", "code name half_sse (train --loss half_sse)"]) == []
+
+
+def test_the_sample_box_counts_from_one_like_every_other_index(make_window, qtbot) -> None:
+    window = make_window(TrainingConfig(dataset="xor"))
+    spin = window.sample_spin
+    assert spin.value() == 0 and spin.text() == "1"  # row 0, shown as sample 1
+    assert spin.maximum() == 3 and spin.textFromValue(spin.maximum()) == "4"
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "3")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == 2
+    qtbot.waitUntil(lambda: window.snapshot.probe.row == 2, timeout=5000)
+    qtbot.keyClicks(spin, "9")  # no sample 39 or 9: the box keeps a valid number
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == 2
