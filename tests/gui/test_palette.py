@@ -81,3 +81,13 @@ def test_a_window_opened_in_a_dark_palette_is_dark(
     window.step(3)
     qtbot.waitUntil(lambda: _corner(window) == dark.color(QPalette.ColorRole.Base), timeout=3000)
     _assert_dark(window, dark)
+
+
+def test_the_message_banner_stays_readable_in_a_dark_palette(
+        restore_palette: QApplication, make_window) -> None:
+    restore_palette.setPalette(dark_palette())
+    window = make_window(TrainingConfig(dataset="xor"))
+    window.banner.show_message("Weights exported to /tmp/w.json")
+    window.banner.label.ensurePolished()
+    text = window.banner.label.palette().color(QPalette.ColorRole.WindowText)
+    assert text.lightness() < 80  # dark text on the banner's pale fill
