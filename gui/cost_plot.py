@@ -143,6 +143,7 @@ class CostPlot(QWidget):
             plot.getAxis("left").setWidth(48)
             plot.getAxis("left").enableAutoSIPrefix(False)
         self.cost_plot.getAxis("bottom").setStyle(showValues=False)
+        self.cost_plot.getAxis("left").share_width_with(self.metric_plot.getAxis("left"))
         self.cost_plot.setLabel("left", "cost", color=text_color.name())
         self.metric_plot.setLabel("bottom", "epoch", color=text_color.name())
         self.metric_plot.setMaximumHeight(140)

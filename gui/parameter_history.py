@@ -97,6 +97,7 @@ class ParameterHistoryPanel(QWidget):
         self.gradient_curve = self.gradient_plot.plot(
             pen=pg.mkPen(pg.mkColor(*NEGATIVE), width=2))
         self._set_axis_labels("value", "gradient")
+        self.value_plot.getAxis("left").share_width_with(self.gradient_plot.getAxis("left"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 0)
         layout.setSpacing(2)

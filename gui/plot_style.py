@@ -174,6 +174,7 @@ class ReadableAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
+        self._width_group: list[ReadableAxis] = [self]  # axes that keep one width
         # Labels at the ends may reach a little past the axis ("0" under the left edge):
         # hidden, a narrow plot kept one label of its step axis.
         self.setStyle(maxTextLevel=0, hideOverlappingLabels=END_LABEL_OVERHANG_PX)
@@ -193,7 +194,30 @@ class ReadableAxis(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         if self.logMode:
             return super().tickStrings(values, scale, spacing)
-        return tick_strings([value * scale for value in values], spacing * scale)
+        strings = tick_strings([value * scale for value in values], spacing * scale)
+        self._widen_for(strings)
+        return strings
+
+    def _widen_for(self, strings: list[str]) -> None:
+        """A vertical axis given a fixed width (to line up stacked plots) grows to fit its
+        labels ("−1.5e−13"): pyqtgraph would leave out a label that does not fit. It only
+        grows, so the layout settles (see `stabilize_axis`)."""
+        if self.orientation not in ("left", "right") or self.fixedWidth is None or not strings:
+            return
+        metrics = QFontMetricsF(self.style.get("tickFont") or QFont())
+        label = self.label.boundingRect().height() if self.label.isVisible() else 0.0
+        needed = (max(metrics.horizontalAdvance(text) for text in strings) + label
+                  + self.style["tickTextOffset"][0] + max(0, self.style["tickLength"]) + 2)
+        if needed > self.fixedWidth:
+            for axis in self._width_group:  # stacked plots stay lined up
+                axis.setWidth(math.ceil(needed))
+
+    def share_width_with(self, other: ReadableAxis) -> None:
+        """Keep this axis and `other` (of a plot stacked with this one) equally wide."""
+        group = self._width_group + [axis for axis in other._width_group
+                                     if axis not in self._width_group]
+        for axis in group:
+            axis._width_group = group
 
     def label_extent(self, low: float, high: float, spacing: float) -> float:
         """Pixels one label needs along the axis (its width, or height on a vertical axis)."""

@@ -59,13 +59,18 @@ def test_step_axes_never_collide_at_1024_px(make_window, qtbot) -> None:
     history = window.findChild(ParameterHistoryPanel, "parameterHistory")
     assert history is not None
     qtbot.waitUntil(lambda: len(history.curve_data()[0]) > 100, timeout=5000)
-    QApplication.processEvents()
     axes = (history.gradient_plot.getAxis("bottom"), window.heatmaps.norm_plot.getAxis("bottom"),
             history.value_plot.getAxis("left"), history.gradient_plot.getAxis("left"))
-    for axis in axes:  # a step axis keeps at least its two ends' worth of labels
-        texts = _assert_no_collisions(axis, least=2 if axis.orientation == "bottom" else 1)
+    for _ in range(3):  # value axes widen to their labels once, then the layout settles
+        QApplication.processEvents()
+        for axis in axes:
+            _tick_texts(axis)
+    for axis in axes:
+        texts = _assert_no_collisions(axis)
         assert not any("x0" in text or "(x" in text for text in texts)  # no SI scale factor
     assert history.gradient_plot.getAxis("bottom").labelText == "step"  # not "step (x0.001)"
+    value_axis, gradient_axis = history.value_plot.getAxis("left"), axes[3]
+    assert value_axis.width() == gradient_axis.width()  # the stacked plots stay lined up
 
 
 def test_a_narrow_axis_thins_its_labels(qtbot) -> None:
@@ -146,3 +151,23 @@ def test_option_combos_show_readable_names_with_code_names_in_tooltips(make_wind
     controls.loss_combo.set_code("cross_entropy")
     assert controls.config().loss == "cross_entropy"
     assert np.isfinite(controls.config().learning_rate)
+
+
+def test_a_fixed_width_value_axis_grows_for_scientific_labels(qtbot) -> None:
+    import pyqtgraph as pg
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = widget.addPlot(axisItems={"left": ReadableAxis("left")})
+    plot.setLabel("left", "∂C/∂W²₁,₃")
+    axis = plot.getAxis("left")
+    axis.setWidth(52)  # as the parameter history lines up its two plots
+    plot.plot([0, 1, 2, 3], [-1.5e-13, 2.0e-13, 0.5e-13, 1.0e-13])
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    for _ in range(3):
+        QApplication.processEvents()
+        _tick_texts(axis)
+    texts = _assert_no_collisions(axis, least=3)
+    assert all(re.fullmatch(r"−?\d(\.\d)?e−1[34]|0", text) for text in texts), texts
+    assert axis.width() > 52
