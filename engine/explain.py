@@ -26,7 +26,15 @@ from numpy.typing import NDArray
 from engine.activations import get_activation
 from engine.losses import Loss
 from engine.network import ParameterRef, parameter_index
-from engine.notation import number, pretty_formula, sym
+from engine.notation import (
+    activation_function,
+    number,
+    pretty_formula,
+    shown_index,
+    sym,
+    sym_at,
+)
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 
 Array = NDArray[np.float64]
@@ -169,31 +177,32 @@ def explain(snapshot: Snapshot, ref: ParameterRef, sample: int = 0,
             following = snapshot.layers[m]
             slope = following.deltas @ following.weights[:, i]
             terms = _sum_terms(snapshot, m, i, sample)
-            over = "k = 0" if len(terms) == 1 else f"the {len(terms)} neurons k"
-            slope_formula = (f"{sym('&Sigma;', '', 'k')} {sym('W', m + 1, 'k,' + str(i))} "
-                             f"{sym('&delta;', m + 1, 'k')} over {over} of layer {m + 1}")
+            over = f"k = {shown_index(0)}" if len(terms) == 1 else f"the {len(terms)} neurons k"
+            slope_formula = (f"{sym('&Sigma;', '', 'k')} {sym_at('W', m + 1, 'k', i)} "
+                             f"{sym_at('&delta;', m + 1, 'k')} over {over} of layer {m + 1}")
             slope_neurons = tuple(term.neurons[0] for term in terms)
             slope_edges = tuple(term.edges[0] for term in terms)
         factors[SIGMA_PRIME] = Factor(
-            SIGMA_PRIME, f"&sigma;&prime;({sym('z', m, i)})", float(sigma_prime[sample]),
+            SIGMA_PRIME, f"&sigma;&prime;({sym_at('z', m, i)})", float(sigma_prime[sample]),
             sigma_prime, _sigma_formula(snapshot.activation_names[m - 1], z[sample], a[sample]),
             ((m, i),), (), True)
-        factors[LOSS_SLOPE] = Factor(LOSS_SLOPE, f"&part;C/&part;{sym('a', m, i)}",
+        factors[LOSS_SLOPE] = Factor(LOSS_SLOPE, f"&part;C/&part;{sym_at('a', m, i)}",
                                      float(slope[sample]), slope, slope_formula, slope_neurons,
                                      slope_edges, True)
         delta = sigma_prime * slope
-        delta_formula = f"&sigma;&prime;({sym('z', m, i)}) &times; &part;C/&part;{sym('a', m, i)}"
+        delta_formula = (f"&sigma;&prime;({sym_at('z', m, i)}) &times; "
+                         f"&part;C/&part;{sym_at('a', m, i)}")
         note = ""
     else:
         delta = loss.output_delta(layer.z_all, layer.a_all, snapshot.batch_targets)[:, i]
         note = _combined_note(loss, snapshot.sizes[-1])
         delta_formula = note
-    factors[DELTA] = Factor(DELTA, sym("&delta;", m, i), float(delta[sample]), delta,
+    factors[DELTA] = Factor(DELTA, sym_at("&delta;", m, i), float(delta[sample]), delta,
                             delta_formula, ((m, i),), (), not split)
     products = upstream.values * delta
     whole = (tuple(sorted({*upstream.neurons, (m, i)})), (ref,) if ref.kind == "weight" else ())
     factors[SAMPLE_GRADIENT] = Factor(
-        SAMPLE_GRADIENT, f"{upstream.symbol} &times; {sym('&delta;', m, i)}",
+        SAMPLE_GRADIENT, f"{upstream.symbol} &times; {sym_at('&delta;', m, i)}",
         float(products[sample]), products, "this sample's contribution (before scaling)", *whole)
     data_gradient = snapshot.scale * float(np.sum(products))
     value = float(snapshot.params[flat])
@@ -232,30 +241,30 @@ def _combined_output(loss: Loss) -> bool:
 
 
 def parameter_symbol(ref: ParameterRef) -> str:
-    """W^m_i,j or b^m_i as HTML."""
+    """W^m_i,j or b^m_i as HTML, 1-based as engine/notation.py writes it."""
     if ref.kind == "weight":
-        return sym("W", ref.layer, f"{ref.row},{ref.column}")
-    return sym("b", ref.layer, ref.row)
+        return sym_at("W", ref.layer, ref.row, ref.column)
+    return sym_at("b", ref.layer, ref.row)
 
 
 def _upstream_factor(ref: ParameterRef, layer: LayerArrays, sample: int) -> Factor:
     m, i = ref.layer, ref.row
     if ref.kind == "bias":
         ones = np.ones(layer.z_all.shape[0])
-        return Factor(UPSTREAM, f"&part;{sym('z', m, i)}/&part;{sym('b', m, i)}", 1.0, ones,
-                      f"{sym('z', m, i)} = &hellip; + {sym('b', m, i)}, so the factor is 1",
+        return Factor(UPSTREAM, f"&part;{sym_at('z', m, i)}/&part;{sym_at('b', m, i)}", 1.0, ones,
+                      f"{sym_at('z', m, i)} = &hellip; + {sym_at('b', m, i)}, so the factor is 1",
                       ((m, i),), (), True)
     j = ref.column
     values = layer.upstream_all[:, j]
-    where = "input feature" if m == 1 else f"output of neuron {j} of layer {m - 1}"
-    return Factor(UPSTREAM, sym("a", m - 1, j), float(values[sample]), values,
-                  f"{where} (&part;{sym('z', m, i)}/&part;{sym('W', m, f'{i},{j}')})",
+    where = "input feature" if m == 1 else f"output of neuron {shown_index(j)} of layer {m - 1}"
+    return Factor(UPSTREAM, sym_at("a", m - 1, j), float(values[sample]), values,
+                  f"{where} (&part;{sym_at('z', m, i)}/&part;{sym_at('W', m, i, j)})",
                   ((m - 1, j),), (ref,), True)
 
 
 def _sigma_formula(activation: str, z: float, a: float) -> str:
     derivative = pretty_formula(get_activation(activation).derivative_formula, as_html=True)
-    return (f"{activation}&prime;: {derivative}, at z = {number(z, 4)} "
+    return (f"{activation_function(activation)}&prime;: {derivative}, at z = {number(z, 4)} "
             f"(a = {number(a, 4)})")
 
 
@@ -266,7 +275,8 @@ def _loss_formula(loss: Loss, snapshot: Snapshot, i: int,
     forms = {"sse": "2 (a &minus; t)", "half_sse": "a &minus; t",
              "mse": f"2 (a &minus; t) / {sym('N', 'L')}",
              "bce": "(a &minus; t) / (a (1 &minus; a))", "cross_entropy": "&minus;t / a"}
-    text = f"{loss.name}: {forms[loss.name]}, a = {number(a, 4)}, t = {number(t, 4)}"
+    text = (f"{option_label('loss', loss.name)}: {forms[loss.name]}, a = {number(a, 4)}, "
+            f"t = {number(t, 4)}")
     return text, ((len(snapshot.layers), i),), ()
 
 

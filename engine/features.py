@@ -1,7 +1,8 @@
 """Input features for 2-D data: a fixed transform of (x1, x2) ahead of the first layer.
 
 As in TensorFlow Playground, a network on 2-D data may take any of seven features of the raw
-point instead of the point itself: X1, X2, X1^2, X2^2, X1*X2, sin(X1), sin(X2). The network
+point instead of the point itself: x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2) (shown as
+x₁, x₂, x₁², x₂², x₁x₂, sin x₁, sin x₂). The network
 then has one input neuron per chosen feature (a^0 holds the features, MATH.md's notation
 unchanged) and its first layer's weights read them; gradients stop at a^0, so the transform
 has no parameters and needs no derivative.
@@ -20,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.errors import ConfigError
+from engine.notation import feature_name
 
 Array = NDArray[np.float64]
 
@@ -40,14 +42,15 @@ class Feature:
 
 
 _FEATURE_LIST = (
-    Feature("x1", "X₁", "x₁, the first input as it is", lambda x1, x2: x1),
-    Feature("x2", "X₂", "x₂, the second input as it is", lambda x1, x2: x2),
-    Feature("x1^2", "X₁²", "x₁², the first input squared", lambda x1, x2: x1 * x1),
-    Feature("x2^2", "X₂²", "x₂², the second input squared", lambda x1, x2: x2 * x2),
-    Feature("x1*x2", "X₁X₂", "x₁·x₂, the product of the two inputs", lambda x1, x2: x1 * x2),
-    Feature("sin(x1)", "sin(X₁)", "sin(x₁), the sine of the first input (radians)",
+    Feature("x1", feature_name("x1"), "x₁, the first input as it is", lambda x1, x2: x1),
+    Feature("x2", feature_name("x2"), "x₂, the second input as it is", lambda x1, x2: x2),
+    Feature("x1^2", feature_name("x1^2"), "x₁², the first input squared", lambda x1, x2: x1 * x1),
+    Feature("x2^2", feature_name("x2^2"), "x₂², the second input squared", lambda x1, x2: x2 * x2),
+    Feature("x1*x2", feature_name("x1*x2"), "x₁·x₂, the product of the two inputs",
+            lambda x1, x2: x1 * x2),
+    Feature("sin(x1)", feature_name("sin(x1)"), "sin x₁, the sine of the first input (radians)",
             lambda x1, x2: np.sin(x1)),
-    Feature("sin(x2)", "sin(X₂)", "sin(x₂), the sine of the second input (radians)",
+    Feature("sin(x2)", feature_name("sin(x2)"), "sin x₂, the sine of the second input (radians)",
             lambda x1, x2: np.sin(x2)),
 )
 
@@ -81,7 +84,7 @@ def parse_features(text: str) -> tuple[str, ...]:
 
 
 def display_names(features: Iterable[str]) -> tuple[str, ...]:
-    """The window's labels (X₁, X₁², ...) of these feature ids."""
+    """The window's labels (x₁, x₁², ..., engine/notation.py's) of these feature ids."""
     return tuple(FEATURES[name].display for name in features)
 
 

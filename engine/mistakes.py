@@ -28,7 +28,7 @@ from engine.explain import (
 )
 from engine.losses import Loss
 from engine.network import ParameterRef, parameter_index
-from engine.notation import number, sym
+from engine.notation import number, shown_index, sym, sym_at
 from engine.snapshot import Snapshot
 
 Array = NDArray[np.float64]
@@ -167,9 +167,9 @@ def _hidden_slope_variants(snapshot: Snapshot, breakdown: Breakdown,
     if weights.shape[0] > 1:
         for k in range(weights.shape[0]):
             variants.append(_Variant(
-                f"single_term_{k}", LOSS_SLOPE, f"only the term k = {k}",
+                f"single_term_{k}", LOSS_SLOPE, f"only the term k = {shown_index(k)}",
                 f"the sum has one term for each of the {weights.shape[0]} neurons k of layer "
-                f"{m + 1}, not only k = {k}", following.deltas[:, k] * weights[k, i]))
+                f"{m + 1}, not only k = {shown_index(k)}", following.deltas[:, k] * weights[k, i]))
     return variants
 
 
@@ -217,14 +217,15 @@ def _upstream_variants(breakdown: Breakdown, layer: LayerArrays) -> list[_Varian
         return [_Variant("bias_factor_not_one", UPSTREAM, "bias factor is 1",
                          "&part;z/&part;b = 1: a bias has no input activation",
                          np.zeros(layer.z_all.shape[0]))]
-    variants = [_Variant("used_own_output", UPSTREAM, f"used {sym('a', m, i)}",
+    variants = [_Variant("used_own_output", UPSTREAM, f"used {sym_at('a', m, i)}",
                          f"the factor is the activation flowing into the weight, "
-                         f"{sym('a', m - 1, j)}, not the output of neuron {i} it feeds",
+                         f"{sym_at('a', m - 1, j)}, not the output of neuron "
+                         f"{shown_index(i)} it feeds",
                          layer.a_all[:, i])]
     if i != j and i < layer.upstream_all.shape[1]:
         variants.append(_Variant("swapped_indices", UPSTREAM, "indices i and j swapped",
                                  f"W<sub>ij</sub> connects a<sub>j</sub> to z<sub>i</sub>: the "
-                                 f"factor is {sym('a', m - 1, j)}, not {sym('a', m - 1, i)}",
+                                 f"factor is {sym_at('a', m - 1, j)}, not {sym_at('a', m - 1, i)}",
                                  layer.upstream_all[:, i]))
     return variants
 
@@ -321,5 +322,5 @@ def _swapped_gradient(snapshot: Snapshot, breakdown: Breakdown) -> list[Mistake]
     value = (float(snapshot.gradient[parameter_index(snapshot.sizes, swapped)])
              + breakdown.regularization_term)
     return [Mistake("swapped_gradient", GRADIENT, "rows and columns swapped",
-                    f"that is the gradient of {parameter_symbol(swapped)}: dC/dW = "
+                    f"that is the gradient of {parameter_symbol(swapped)}: &part;C/&part;W = "
                     "&delta; a<sup>T</sup>, row i from &delta;, column j from a", value)]

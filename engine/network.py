@@ -18,7 +18,7 @@ from engine.activations import Activation, get_activation
 from engine.errors import ConfigError
 from engine.features import RAW_WIDTH, canonical_features, feature_transform
 from engine.losses import Loss, reduction_scale
-from engine.notation import subscript, superscript
+from engine.notation import bias_name, weight_name
 from engine.standardization import Standardization
 
 Array = NDArray[np.float64]
@@ -179,10 +179,10 @@ class ParameterRef:
 
     @property
     def symbol(self) -> str:
-        """The label in display typography, as the inspector writes it: W²₀,₃ or b¹₂."""
+        """The parameter as people read it (engine/notation.py, 1-based): W²₁,₄ or b¹₃."""
         if self.kind == "weight":
-            return f"W{superscript(self.layer)}{subscript(f'{self.row},{self.column}')}"
-        return f"b{superscript(self.layer)}{subscript(self.row)}"
+            return weight_name(self.layer, self.row, self.column)
+        return bias_name(self.layer, self.row)
 
 
 def parameter_index(sizes: Sequence[int], ref: ParameterRef) -> int:
@@ -202,7 +202,8 @@ def parameter_index(sizes: Sequence[int], ref: ParameterRef) -> int:
                 return offset + n_out * n_in + ref.row
             break
         offset += n_out * (n_in + 1)
-    raise ConfigError(f"no parameter {ref.label} in a network of sizes {sizes}")
+    raise ConfigError(f"no parameter {ref.symbol} ({ref.label} as arrays count) in a network of "
+                      f"sizes {sizes}")
 
 
 class Network:

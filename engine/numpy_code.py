@@ -16,6 +16,7 @@ import numpy as np
 from engine.activations import LEAKY_SLOPE
 from engine.errors import ConfigError
 from engine.network import Network
+from engine.notation import array_index_note
 
 # Each activation's definition in the snippet (only those the network uses are included);
 # `x` and `z` may be one sample (1-D) or a batch (2-D, one sample per row).
@@ -71,6 +72,7 @@ def numpy_code(network: Network) -> str:
         f"x: shape (batch, {width}), one sample per row, or ({width},) for one sample.\n"
         f"{uses}"
         f"Row i of W<m> holds the weights into neuron i of layer m; z = a W^T + b.\n"
+        f"{array_index_note()}\n"
         '"""\n\nimport numpy as np',
         *([_standardization_constants(network)] if network.standardization is not None
           else []),

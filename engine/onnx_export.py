@@ -27,6 +27,7 @@ from engine.activations import LEAKY_SLOPE
 from engine.atomic import write_atomically
 from engine.errors import WeightsFileError
 from engine.network import Network
+from engine.notation import array_index_note
 
 ONNX_EXTENSION = ".onnx"
 OPSET = 17  # Gemm, Sigmoid, Tanh, Relu, Max, Mul, Softmax(axis), Identity, Slice, Sin, Concat,
@@ -184,4 +185,5 @@ def _activation_nodes(
 
 def _description(network: Network) -> str:
     return (f"Deltascope multilayer perceptron {'-'.join(map(str, network.sizes))} "
-            f"({', '.join(network.activations)}), float64: output = forward(input).")
+            f"({', '.join(network.activations)}), float64: output = forward(input). "
+            f"{array_index_note('W<m>')}")

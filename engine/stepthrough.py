@@ -17,21 +17,21 @@ from numpy.typing import NDArray
 from engine.activations import get_activation
 from engine.losses import Loss
 from engine.network import ParameterRef, parameter_views
-from engine.notation import pretty_formula, superscript
+from engine.notation import ACTIVATION_FUNCTIONS, pretty_formula, superscript
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 
 Array = NDArray[np.float64]
 
 PHASE_KINDS: tuple[str, ...] = ("forward", "cost", "backward", "gradients", "update")
 
-_ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leakyReLU",
-                     "linear": "identity", "softmax": "softmax"}
+_ACTIVATION_NAMES = ACTIVATION_FUNCTIONS
 _LOSS_FORMULAS = {
-    "sse": "C_s = Σ_j (a_j − t_j)²",
-    "half_sse": "C_s = ½ Σ_j (a_j − t_j)²",
-    "mse": "C_s = (1/N) Σ_j (a_j − t_j)²",
-    "bce": "C_s = −Σ_j [t_j log a_j + (1 − t_j) log(1 − a_j)]",
-    "cross_entropy": "C_s = −Σ_j t_j log a_j",
+    "sse": "Cₛ = Σⱼ (aⱼ − tⱼ)²",
+    "half_sse": "Cₛ = ½ Σⱼ (aⱼ − tⱼ)²",
+    "mse": "Cₛ = (1/N) Σⱼ (aⱼ − tⱼ)²",
+    "bce": "Cₛ = −Σⱼ [tⱼ log aⱼ + (1 − tⱼ) log(1 − aⱼ)]",
+    "cross_entropy": "Cₛ = −Σⱼ tⱼ log aⱼ",
 }
 _LOSS_DERIVATIVES = {"sse": "2(a − t)", "half_sse": "a − t", "mse": "2(a − t)/N",
                      "bce": "(a − t) / (a(1 − a))", "cross_entropy": "−t / a"}
@@ -120,7 +120,7 @@ def _forward(snapshot: Snapshot, m: int) -> Phase:
     source = "the inputs a⁰" if m == 1 else f"the outputs a{p} of layer {m - 1}"
     explanation = (
         f"Each neuron i of layer {m} weighs {source} and adds its bias: "
-        f"z{s}_i = Σ_j W{s}_ij a{p}_j + b{s}_i; then a{s} = "
+        f"z{s}ᵢ = Σⱼ W{s}ᵢⱼ a{p}ⱼ + b{s}ᵢ; then a{s} = "
         f"{_ACTIVATION_NAMES.get(layer.activation, layer.activation)}(z{s}). "
         f"One row per sample of the batch ({_batch_words(snapshot)})."
     )
@@ -137,7 +137,7 @@ def _cost(snapshot: Snapshot) -> Phase:
     reduced = np.array(snapshot.cost)
     reduced.flags.writeable = False
     how = "mean" if snapshot.reduction == "mean" else "sum"
-    title = f"Cost: C = {how} of C_s over the batch ({snapshot.loss})"
+    title = f"Cost: C = {how} of Cₛ over the batch ({option_label('loss', snapshot.loss)})"
     explanation = (
         f"Each sample's output a{superscript(depth)} is compared with its target t: "
         f"{_LOSS_FORMULAS.get(snapshot.loss, snapshot.loss)}. "
@@ -152,23 +152,24 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
     depth = len(snapshot.layers)
     layer = snapshot.layers[m - 1]
     s, n = superscript(m), superscript(m + 1)
-    per_sample = "δ is per sample (∂C_s/∂z, before the batch's 1/B)."
+    per_sample = "δ is per sample (∂Cₛ/∂z, before the batch's 1/B)."
     if m == depth:
         edges: list[ParameterRef] = []
         output = get_activation(layer.activation)
         if Loss(snapshot.loss, output).combined:
             title = f"Backward, layer {m}: δ{s} = a{s} − t"
-            explanation = (f"For {layer.activation} with {snapshot.loss}, ∂C_s/∂a{s} ⊙ σ'(z{s}) "
+            explanation = (f"For {option_label('activation', layer.activation)} with "
+                           f"{option_label('loss', snapshot.loss)}, ∂Cₛ/∂a{s} ⊙ σ'(z{s}) "
                            f"simplifies to a{s} − t: the output error itself. {per_sample}")
         elif not output.elementwise:
-            title = f"Backward, layer {m}: δ{s} = Jᵀ ∂C_s/∂a{s} (softmax Jacobian)"
-            explanation = (f"The loss's slope ∂C_s/∂a = "
+            title = f"Backward, layer {m}: δ{s} = Jᵀ ∂Cₛ/∂a{s} (softmax Jacobian)"
+            explanation = (f"The loss's slope ∂Cₛ/∂a = "
                            f"{_LOSS_DERIVATIVES.get(snapshot.loss, '?')}, passed back through "
                            f"the softmax's full Jacobian J = diag(a) − a aᵀ: every output's z "
                            f"moves every a. {per_sample}")
         else:
-            title = f"Backward, layer {m}: δ{s} = ∂C_s/∂a{s} ⊙ σ'(z{s})"
-            explanation = (f"The loss's slope ∂C_s/∂a = "
+            title = f"Backward, layer {m}: δ{s} = ∂Cₛ/∂a{s} ⊙ σ'(z{s})"
+            explanation = (f"The loss's slope ∂Cₛ/∂a = "
                            f"{_LOSS_DERIVATIVES.get(snapshot.loss, '?')} times the activation's "
                            f"slope σ'(z) = {pretty_formula(output.derivative_formula)}. "
                            f"{per_sample}")
@@ -179,11 +180,13 @@ def _backward(snapshot: Snapshot, m: int) -> Phase:
                    f"weights leaving it (W{n}ᵀ δ{n}), then ")
         if hidden.elementwise:
             title = f"Backward, layer {m}: δ{s} = (W{n}ᵀ δ{n}) ⊙ σ'(z{s})"
-            explanation = (f"{collect}multiplies by the slope of {layer.activation}: "
+            explanation = (f"{collect}multiplies by the slope of "
+                           f"{option_label('activation', layer.activation)}: "
                            f"σ'(z) = {pretty_formula(hidden.derivative_formula)}. {per_sample}")
         else:
             title = f"Backward, layer {m}: δ{s} = Jᵀ (W{n}ᵀ δ{n})"
-            explanation = (f"{collect}passes the sum back through the {layer.activation} "
+            explanation = (f"{collect}passes the sum back through the "
+                           f"{option_label('activation', layer.activation)} "
                            f"Jacobian J = diag(a) − a aᵀ. {per_sample}")
     return Phase("backward", m, title, explanation, {"delta": layer.deltas},
                  _neurons(snapshot, m), edges)
@@ -196,8 +199,8 @@ def _gradients(snapshot: Snapshot, m: int) -> Phase:
     factor = f"(1/{count}) " if snapshot.reduction == "mean" else ""
     title = f"Gradients, layer {m}: ∂C/∂W{s} and ∂C/∂b{s}"
     explanation = (
-        f"∂C/∂W{s}_ij = {factor}Σ_s δ{s}_s,i a{p}_s,j: a neuron's delta times the input "
-        f"on that weight, over the batch. ∂C/∂b{s}_i = {factor}Σ_s δ{s}_s,i: summed over "
+        f"∂C/∂W{s}ᵢⱼ = {factor}Σₛ δ{s}ₛ,ᵢ a{p}ₛ,ⱼ: a neuron's delta times the input "
+        f"on that weight, over the batch. ∂C/∂b{s}ᵢ = {factor}Σₛ δ{s}ₛ,ᵢ: summed over "
         f"samples, one number per neuron."
     )
     tables = {"dC/dW": layer.weight_gradients, "dC/db": layer.bias_gradients}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -26,11 +26,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from engine.network import ParameterRef
+from engine.notation import bias_name, gradient_of, shown_index
 from engine.snapshot import GridOutputs, Snapshot
 from gui import canvas_geometry as geo
 from gui import canvas_scene as paint
 from gui import neuron_maps
-from gui.canvas_scene import BACKGROUND, EDGE_COLORS, EDGE_PALETTE, INK, MUTED
+from gui.canvas_scene import EDGE_COLORS, EDGE_PALETTE, theme_from_palette
 from gui.colors import HIGHLIGHT
 
 
@@ -200,18 +201,20 @@ class NetworkCanvas(QWidget):
             target = self._neuron_label(item.layer, item.row)
             return (f"{item.symbol} = {geo.format_value(layer.weights[item.row, item.column])}"
                     f"   ({source} \u2192 {target})\n"
-                    f"∂C/∂w = {geo.format_value(layer.weight_gradients[item.row, item.column])}")
+                    f"{gradient_of(item.symbol)} = "
+                    f"{geo.format_value(layer.weight_gradients[item.row, item.column])}")
         m, i = item
         probe = snapshot.probe
         name = self._neuron_label(m, i)
+        sample = f"(sample #{shown_index(probe.row)})"
         if m == 0:
-            return f"{name} = {geo.format_value(probe.activations[0][i])}   (sample #{probe.row})"
+            return f"{name} = {geo.format_value(probe.activations[0][i])}   {sample}"
         layer = snapshot.layers[m - 1]
-        return (f"{name}   (sample #{probe.row})\n"
+        return (f"{name}   {sample}\n"
                 f"z = {geo.format_value(probe.pre_activations[m - 1][i])}   "
                 f"a = {geo.format_value(probe.activations[m][i])}\n"
-                f"b = {geo.format_value(layer.biases[i])}   "
-                f"∂C/∂b = {geo.format_value(layer.bias_gradients[i])}")
+                f"{bias_name(m, i)} = {geo.format_value(layer.biases[i])}   "
+                f"{gradient_of(bias_name(m, i))} = {geo.format_value(layer.bias_gradients[i])}")
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(900, 600)
@@ -264,6 +267,18 @@ class NetworkCanvas(QWidget):
         return geo.neuron_name(sizes, layer, index)
 
     # -- events --------------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> paint.CanvasTheme:
+        """The colours the canvas paints with, from its palette (light or dark)."""
+        return theme_from_palette(self.palette())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """A new system or application palette: repaint the cached picture in its colours."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._scene = None
+            self.update()
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -323,8 +338,8 @@ class NetworkCanvas(QWidget):
     def _paint(self, painter: QPainter) -> None:
         """The cached scene, then highlights, selection, hover and the hover card."""
         if self._snapshot is None or self._layout is None:
-            painter.fillRect(self.rect(), BACKGROUND)
-            painter.setPen(MUTED)
+            painter.fillRect(self.rect(), self.theme.background)
+            painter.setPen(self.theme.muted)
             painter.setFont(paint.font(self.font(), 14))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No network yet")
             return
@@ -338,15 +353,27 @@ class NetworkCanvas(QWidget):
             self._paint_ring(painter, layer, index, HIGHLIGHT, 3.0)
         if self._selection is not None:
             if self._selection.kind == "weight":
-                self._paint_edge_outline(painter, self._selection, INK, 4.0)
+                self._paint_edge_outline(painter, self._selection, self.theme.ink, 4.0)
             else:
-                self._paint_ring(painter, self._selection.layer, self._selection.row, INK, 2.5)
+                self._paint_ring(painter, self._selection.layer, self._selection.row,
+                                self.theme.ink, 2.5)
         if isinstance(self._hovered, ParameterRef):
-            self._paint_edge_outline(painter, self._hovered, MUTED, 3.0)
+            self._paint_edge_outline(painter, self._hovered, self.theme.muted, 3.0)
         elif self._hovered is not None:
-            self._paint_ring(painter, *self._hovered, MUTED, 1.5)
+            self._paint_ring(painter, *self._hovered, self.theme.muted, 1.5)
         if self._hovered is not None:
             self._paint_card(painter)
+
+    def paint_picture(self, painter: QPainter) -> None:
+        """The canvas's picture (as shown, without hover or selection) onto any painter, for
+        vector export (gui/plot_export.py): edges and text stay paths and text."""
+        painter.fillRect(QRectF(0, 0, self.width(), self.height()), self.theme.background)
+        if self._snapshot is None or self._layout is None or self._bins is None:
+            return
+        paint.paint_scene(painter, paint.Scene(
+            self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
+            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
+            self.theme))
 
     def _render_scene(self) -> QImage:
         """The static picture for the current snapshot, into the reused scene image."""
@@ -356,12 +383,13 @@ class NetworkCanvas(QWidget):
             self._scene_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
             self._scene_image.setDevicePixelRatio(ratio)
         image = self._scene_image
-        image.fill(BACKGROUND)
+        image.fill(self.theme.background)
         assert self._snapshot is not None and self._layout is not None and self._bins is not None
         painter = QPainter(image)
         paint.paint_scene(painter, paint.Scene(
             self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
-            self._show_values, self._neuron_label, self.font(), self._thumbnails()))
+            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
+            self.theme))
         painter.end()
         return image
 
@@ -441,9 +469,9 @@ class NetworkCanvas(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 28))
         painter.drawRoundedRect(box.translated(1.5, 2.0), 6, 6)
-        painter.setPen(QPen(QColor(206, 212, 218), 1.0))
-        painter.setBrush(QColor(255, 255, 255, 248))
+        painter.setPen(QPen(self.theme.card_border, 1.0))
+        painter.setBrush(self.theme.card)
         painter.drawRoundedRect(box, 6, 6)
         painter.setFont(font)
-        painter.setPen(INK)
+        painter.setPen(self.theme.ink)
         painter.drawText(box.adjusted(10, 7, -10, -7), Qt.AlignmentFlag.AlignLeft, text)

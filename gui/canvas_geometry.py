@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from engine import notation
 from engine.network import ParameterRef
-from engine.notation import subscript, superscript
 
 Array = NDArray[np.float64]
 
@@ -295,11 +295,6 @@ def format_value(value: float) -> str:
 
 
 def neuron_name(sizes: tuple[int, ...], layer: int, index: int) -> str:
-    """xⱼ for inputs, hᵐᵢ for hidden neurons, yᵢ for outputs (0-based, like W^m[i, j])."""
-    if layer == 0:
-        letter, layer_mark = "x", ""
-    elif layer == len(sizes) - 1:
-        letter, layer_mark = "y", ""
-    else:
-        letter, layer_mark = "h", str(layer)
-    return letter + superscript(layer_mark) + subscript(index)
+    """x₁ for inputs, h¹₁ for hidden neurons, y₁ for outputs (engine/notation.py; `index`
+    0-based)."""
+    return notation.neuron_name(len(sizes) - 1, layer, index)

@@ -26,10 +26,13 @@ from PySide6.QtGui import (
     QImage,
     QLinearGradient,
     QPainter,
+    QPalette,
     QPen,
     QPolygonF,
 )
 
+from engine.notation import GRADIENT, shown_index
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 from gui import canvas_geometry as geo
 from gui.colors import MIDDLE, MUTED_TEXT, NEGATIVE, POSITIVE, signed_rgb
@@ -112,6 +115,38 @@ def neuron_sprites(radius: float, ratio: float) -> tuple[QImage, ...]:
 
 
 @dataclass(frozen=True)
+class CanvasTheme:
+    """The canvas's colours that follow the system palette (light or dark): the background,
+    text, secondary text, and the cards and tags drawn over the picture. The signed colours
+    of edges and fills are the same in both (gui/colors.py)."""
+
+    background: QColor
+    ink: QColor
+    muted: QColor
+    card: QColor
+    card_border: QColor
+
+
+def _mix(first: QColor, second: QColor, share: float) -> QColor:
+    """`share` of `first` and the rest of `second`."""
+    return QColor(*(round(share * a + (1 - share) * b) for a, b in (
+        (first.red(), second.red()), (first.green(), second.green()),
+        (first.blue(), second.blue()))))
+
+
+def theme_from_palette(palette: QPalette) -> CanvasTheme:
+    """The canvas colours of a palette: Base behind, Text on it, muted text between them."""
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    card = QColor(base)
+    card.setAlpha(240)
+    return CanvasTheme(base, text, _mix(text, base, 0.6), card, _mix(text, base, 0.2))
+
+
+LIGHT = CanvasTheme(BACKGROUND, INK, MUTED, QColor(255, 255, 255, 240), QColor(206, 212, 218))
+
+
+@dataclass(frozen=True)
 class Scene:
     """What one frame shows."""
 
@@ -124,6 +159,7 @@ class Scene:
     label: Callable[[int, int], str]
     base_font: QFont
     thumbnails: tuple[QImage, ...] | None = None  # layer columns (gui/neuron_maps.py)
+    theme: CanvasTheme = LIGHT
 
 
 def map_rect(layout: geo.CanvasLayout, layer: int, index: int) -> QRectF:
@@ -158,25 +194,31 @@ def paint_headers(painter: QPainter, scene: Scene) -> None:
     layout = scene.layout
     title = font(scene.base_font, 13, QFont.Weight.DemiBold)
     sub = font(scene.base_font, 11)
-    gap = float(layout.column_x[1] - layout.column_x[0]) - 8.0
+    columns = [float(x) for x in layout.column_x]
     last = len(layout.sizes) - 1
-    for m, x in enumerate(layout.column_x):
+    for m, x in enumerate(columns):
+        # Each column's text stays in its own strip: up to halfway to its neighbours, or
+        # to the canvas's edge (an edge column shifted inward overlapped the next header).
+        low = 4.0 if m == 0 else (columns[m - 1] + x) / 2 + 4.0
+        high = layout.width - 4.0 if m == last else (x + columns[m + 1]) / 2 - 4.0
+        gap = max(high - low, 1.0)
         name = "Input" if m == 0 else "Output" if m == last else f"Hidden {m}"
         count = layout.sizes[m]
         counted = f"{count} neuron{'s' * (count != 1)}"
         if m > 0:
-            activation = scene.snapshot.activation_names[m - 1]
+            activation = option_label("activation", scene.snapshot.activation_names[m - 1])
             if QFontMetricsF(title).horizontalAdvance(f"{name} ({activation})") <= gap:
                 name += f" ({activation})"
             else:  # narrow columns: the activation moves to the second line
                 counted = f"{activation}, {count}"
-        for face, text, top, color in ((title, name, 12.0, INK), (sub, counted, 31.0, MUTED)):
+        lines = ((title, name, 12.0, scene.theme.ink), (sub, counted, 31.0, scene.theme.muted))
+        for face, text, top, color in lines:
             painter.setFont(face)
             painter.setPen(color)
             metrics = QFontMetricsF(face)
             text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, gap)
             width = metrics.horizontalAdvance(text) + 2
-            left = min(max(x - width / 2, 4.0), layout.width - 4.0 - width)  # stay inside
+            left = min(max(x - width / 2, low), high - width)  # inside its strip
             painter.drawText(QRectF(left, top, width, 18.0), Qt.AlignmentFlag.AlignCenter, text)
 
 
@@ -234,7 +276,8 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 text = geo.format_number(values[i], ".2f")
                 if scene.thumbnails is not None:  # on a map: a small white tag at its foot
-                    paint_tag(painter, scene.base_font, QPointF(x, y + radius - 8), text)
+                    paint_tag(painter, scene.base_font, QPointF(x, y + radius - 8), text,
+                              scene.theme)
                     continue
                 painter.setPen(_FILL_TEXT[activation_levels[m][i]])
                 painter.drawText(QRectF(x - radius, y - radius, diameter, diameter),
@@ -244,12 +287,12 @@ def paint_neurons(painter: QPainter, scene: Scene) -> None:
             for i, y in enumerate(layout.neuron_y[m].tolist()):
                 value = float(biases[layout.bias_index[m][i]])
                 text = (f"b {geo.format_number(value, '+.2f')}" if scene.mode == "weight"
-                        else f"dC/db {geo.format_number(value, '+.3g')}")
+                        else f"{GRADIENT}b {geo.format_number(value, '+.3g')}")
                 paint_tag(painter, scene.base_font, QPointF(layout.column_x[m], y - radius - 10),
-                          text)
+                          text, scene.theme)
     if gap >= 14.0:
         painter.setFont(font(scene.base_font, 11))
-        painter.setPen(MUTED)
+        painter.setPen(scene.theme.muted)
         for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 painter.drawText(QRectF(x - 40, y + radius + 1, 80, 14),
@@ -274,17 +317,19 @@ def paint_maps(painter: QPainter, layout: geo.CanvasLayout,
         painter.drawImage(map_rect(layout, m, 0).topLeft(), image)
 
 
-def paint_tag(painter: QPainter, base_font: QFont, center: QPointF, text: str) -> None:
-    """Small text on a white rounded box centred at `center`."""
+def paint_tag(painter: QPainter, base_font: QFont, center: QPointF, text: str,
+              theme: CanvasTheme | None = None) -> None:
+    """Small text on a rounded box of the theme's card colour centred at `center`."""
+    theme = theme or LIGHT
     face = font(base_font, 10)
     metrics = QFontMetricsF(face)
     width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
     box = QRectF(center.x() - width / 2, center.y() - height / 2, width, height)
-    painter.setPen(QPen(QColor(222, 226, 230), 0.8))
-    painter.setBrush(QColor(255, 255, 255, 235))
+    painter.setPen(QPen(theme.card_border, 0.8))
+    painter.setBrush(theme.card)
     painter.drawRoundedRect(box, 3, 3)
     painter.setFont(face)
-    painter.setPen(INK)
+    painter.setPen(theme.ink)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
@@ -294,9 +339,9 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
     top = layout.height - geo.LEGEND_HEIGHT + 14
     title = font(scene.base_font, 12, QFont.Weight.DemiBold)
     small = font(scene.base_font, 11)
-    name = "weight w" if scene.mode == "weight" else "gradient dC/dw"
+    name = "weight w" if scene.mode == "weight" else f"gradient {GRADIENT}w"
     painter.setFont(title)
-    painter.setPen(INK)
+    painter.setPen(scene.theme.ink)
     painter.drawText(QPointF(16.0, top + 10), name)
     bar = QRectF(16.0, top + 16, 180, 10)
     gradient = QLinearGradient(bar.topLeft(), bar.topRight())
@@ -306,7 +351,7 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
     painter.setBrush(QBrush(gradient))
     painter.drawRect(bar)
     painter.setFont(small)
-    painter.setPen(MUTED)
+    painter.setPen(scene.theme.muted)
     limit = f"{bins.max_abs:.3g}" if bins.max_abs > 0 else ""  # no "-0" and "+0"
     low, high = (f"-{limit}", f"+{limit}") if limit else ("", "")
     for text, align, left in ((low, Qt.AlignmentFlag.AlignLeft, bar.left()),
@@ -318,32 +363,32 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
         painter.setPen(QPen(OUTLINE, 0.8))
         painter.setBrush(QColor(*NAN_RGB))
         painter.drawRect(swatch)
-        painter.setPen(MUTED)
+        painter.setPen(scene.theme.muted)
         painter.drawText(QRectF(swatch.center().x() - 15, bar.bottom() + 2, 30, 14),
                          Qt.AlignmentFlag.AlignHCenter, "NaN")
     x = bar.right() + 36
     if x + 3 * 60 > layout.width:  # narrow: the colour bar alone
         return
     painter.setFont(title)
-    painter.setPen(INK)
+    painter.setPen(scene.theme.ink)
     painter.drawText(QPointF(x, top + 10), f"thickness |{name.split()[-1]}|")
     for k, fraction in enumerate((0.0, 0.5, 1.0)):  # the thinnest, middle and thickest bins
         width = geo.MIN_EDGE_WIDTH + fraction * (layout.max_edge_width - geo.MIN_EDGE_WIDTH)
         left = x + k * 60
-        painter.setPen(pen(INK, width))
+        painter.setPen(pen(scene.theme.ink, width))
         painter.drawLine(QPointF(left, top + 21), QPointF(left + 40, top + 21))
         painter.setFont(small)
-        painter.setPen(MUTED)
+        painter.setPen(scene.theme.muted)
         painter.drawText(QRectF(left, top + 28, 58, 14), Qt.AlignmentFlag.AlignLeft,
                          f"{fraction * bins.max_abs:.3g}")
     x += 3 * 60 + 24
-    bias_name = "bias b" if scene.mode == "weight" else "dC/db"
+    bias_name = "bias b" if scene.mode == "weight" else f"{GRADIENT}b"
     if scene.thumbnails is not None:
         lines = ["neuron square: its activation a over the input plane (hover: large in Data)"]
         if scene.show_values and layout.radius >= VALUE_RADIUS:
-            lines.append(f"number on it: a of sample #{scene.snapshot.probe.row}")
+            lines.append(f"number on it: a of sample #{shown_index(scene.snapshot.probe.row)}")
     else:
-        lines = [f"neuron fill: activation a of sample #{scene.snapshot.probe.row}"]
+        lines = [f"neuron fill: activation a of sample #{shown_index(scene.snapshot.probe.row)}"]
     if layout.radius >= MIN_SQUARE_RADIUS:
         lines.append(f"square on a neuron's left: {bias_name} (same colours)")
     if not bins.drawn.all():

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -34,16 +33,16 @@ from engine.losses import LOSSES, REDUCTIONS
 from engine.optimizers import OPTIMIZERS
 from engine.tasks import TASK_CHOICES
 from engine.trainer import REGULARIZATIONS
+from gui.option_combo import OptionCombo
 
 MAX_HIDDEN_LAYERS = 8
 FEATURE_COLUMNS = 4  # feature checkboxes per row
 TASK_LABEL_MIN_WIDTH = 220  # pixels the task line is wrapped at, at least
 
 
-def _combo(name: str, items: tuple[str, ...], tip: str) -> QComboBox:
-    combo = QComboBox(objectName=name, toolTip=tip)
-    combo.addItems(list(items))
-    return combo
+def _combo(name: str, kind: str, items: tuple[str, ...], tip: str) -> OptionCombo:
+    """Options by readable name; code names (as sessions and the CLI use) in tooltips."""
+    return OptionCombo(kind, items, tip, name)
 
 
 class HiddenLayerRow(QWidget):
@@ -57,9 +56,9 @@ class HiddenLayerRow(QWidget):
         self.size_spin = QSpinBox(minimum=1, maximum=MAX_LAYER_SIZE, value=layer.size,
                                   toolTip="Neurons in this layer")
         self.size_spin.setObjectName(f"layerSize{number}")
-        self.activation_combo = _combo(f"layerActivation{number}", HIDDEN_ACTIVATIONS,
+        self.activation_combo = _combo(f"layerActivation{number}", "activation", HIDDEN_ACTIVATIONS,
                                        "Activation of this layer")
-        self.activation_combo.setCurrentText(layer.activation)
+        self.activation_combo.set_code(layer.activation)
         remove = QToolButton(text="−", toolTip="Remove this hidden layer")
         remove.setObjectName(f"removeLayer{number}")
         row = QHBoxLayout(self)
@@ -68,11 +67,11 @@ class HiddenLayerRow(QWidget):
         row.addWidget(self.activation_combo, 1)
         row.addWidget(remove)
         self.size_spin.valueChanged.connect(self.changed)
-        self.activation_combo.currentTextChanged.connect(self.changed)
+        self.activation_combo.code_changed.connect(self.changed)
         remove.clicked.connect(lambda: self.remove_requested.emit(self))
 
     def layer(self) -> HiddenLayer:
-        return HiddenLayer(self.size_spin.value(), self.activation_combo.currentText())
+        return HiddenLayer(self.size_spin.value(), self.activation_combo.code())
 
 
 class ControlsPanel(QWidget):
@@ -103,7 +102,7 @@ class ControlsPanel(QWidget):
     def _create_data_group(self) -> QGroupBox:
         group = QGroupBox("Data")
         form = QFormLayout(group)
-        self.dataset_combo = _combo("datasetCombo", DATASET_NAMES, "Built-in dataset")
+        self.dataset_combo = _combo("datasetCombo", "dataset", DATASET_NAMES, "Built-in dataset")
         self.samples_spin = QSpinBox(objectName="samplesSpin", minimum=10, maximum=100_000,
                                      singleStep=50, toolTip="Number of generated samples")
         self.noise_spin = QDoubleSpinBox(objectName="noiseSpin", minimum=0.0, maximum=0.5,
@@ -115,7 +114,7 @@ class ControlsPanel(QWidget):
                                               toolTip="Fraction of samples held out for testing")
         regenerate = QPushButton("Regenerate", objectName="regenerateButton",
                                  toolTip="Generate the data again with these settings")
-        self.task_combo = _combo("taskCombo", TASK_CHOICES,
+        self.task_combo = _combo("taskCombo", "task", TASK_CHOICES,
                                  "Take the targets as classes or as numbers to predict "
                                  "(a CSV's choice; built-in datasets have their own)")
         self.task_label = QLabel(objectName="taskLabel", wordWrap=True)
@@ -132,8 +131,8 @@ class ControlsPanel(QWidget):
         form.addRow("Task", self.task_combo)
         form.addRow(self.task_label)
         form.addRow(self.standardize_check)
-        self.dataset_combo.currentTextChanged.connect(self._on_dataset_chosen)
-        self.task_combo.currentTextChanged.connect(self._on_task_chosen)
+        self.dataset_combo.code_changed.connect(self._on_dataset_chosen)
+        self.task_combo.code_changed.connect(self._on_task_chosen)
         self.standardize_check.toggled.connect(self._on_structure_edit)
         for spin in (self.samples_spin, self.noise_spin, self.test_ratio_spin):
             spin.valueChanged.connect(self._on_structure_edit)
@@ -164,14 +163,15 @@ class ControlsPanel(QWidget):
         self.add_layer_button.clicked.connect(self._on_add_layer)
         outer.addWidget(self.add_layer_button)
         form = QFormLayout()
-        self.output_combo = _combo("outputActivationCombo", OUTPUT_ACTIVATIONS,
+        self.output_combo = _combo("outputActivationCombo", "output_activation", OUTPUT_ACTIVATIONS,
                                    "Activation of the output layer")
-        self.loss_combo = _combo("lossCombo", LOSSES, "Per-sample loss (see MATH.md)")
-        self.reduction_combo = _combo("reductionCombo", REDUCTIONS,
+        self.loss_combo = _combo("lossCombo", "loss", LOSSES, "Per-sample loss (see MATH.md)")
+        self.reduction_combo = _combo("reductionCombo", "reduction", REDUCTIONS,
                                       "How per-sample costs combine over a batch")
         self.initializer_combo = _combo(
-            "initializerCombo", INITIALIZERS, "Weight initializer: xavier (Glorot uniform) and "
-            "he start biases at 0; uniform is TensorFlow Playground's, U(−0.5, 0.5) weights "
+            "initializerCombo", "initializer", INITIALIZERS,
+            "Weight initializer: xavier (Glorot uniform) and he start biases at 0; uniform "
+            "is TensorFlow Playground's, U(−0.5, 0.5) weights "
             "and biases 0.1")
         self.seed_spin = QSpinBox(objectName="seedSpin", minimum=0, maximum=2**31 - 1,
                                   toolTip="One seed drives data, split, initial weights, order")
@@ -181,16 +181,16 @@ class ControlsPanel(QWidget):
         form.addRow("Initializer", self.initializer_combo)
         form.addRow("Seed", self.seed_spin)
         outer.addLayout(form)
-        self.output_combo.currentTextChanged.connect(self._on_output_chosen)
+        self.output_combo.code_changed.connect(self._on_output_chosen)
         for combo in (self.loss_combo, self.reduction_combo, self.initializer_combo):
-            combo.currentTextChanged.connect(self._on_structure_edit)
+            combo.code_changed.connect(self._on_structure_edit)
         self.seed_spin.valueChanged.connect(self._on_structure_edit)
         return group
 
     def _create_training_group(self) -> QGroupBox:
         group = QGroupBox("Training")
         form = QFormLayout(group)
-        self.optimizer_combo = _combo("optimizerCombo", OPTIMIZERS, "Update rule")
+        self.optimizer_combo = _combo("optimizerCombo", "optimizer", OPTIMIZERS, "Update rule")
         self.learning_rate_spin = QDoubleSpinBox(
             objectName="learningRateSpin", minimum=0.0, maximum=10.0, decimals=5,
             singleStep=0.01, toolTip="Learning rate (applied at the next step)")
@@ -198,7 +198,7 @@ class ControlsPanel(QWidget):
         self.batch_spin = QSpinBox(objectName="batchSizeSpin", minimum=0, maximum=100_000,
                                    toolTip="Samples per step; 0 = the whole training set")
         self.batch_spin.setSpecialValueText("full batch")
-        self.regularization_combo = _combo("regularizationCombo", REGULARIZATIONS,
+        self.regularization_combo = _combo("regularizationCombo", "regularization", REGULARIZATIONS,
                                            "Penalty on weights (not biases)")
         self.regularization_rate_spin = QDoubleSpinBox(
             objectName="regRateSpin", minimum=0.0, maximum=10.0, decimals=5, singleStep=0.001)
@@ -209,8 +209,8 @@ class ControlsPanel(QWidget):
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Regularization", self.regularization_combo)
         form.addRow("Reg. rate", self.regularization_rate_spin)
-        self.optimizer_combo.currentTextChanged.connect(self._on_hyperparameter_edit)
-        self.regularization_combo.currentTextChanged.connect(self._on_hyperparameter_edit)
+        self.optimizer_combo.code_changed.connect(self._on_hyperparameter_edit)
+        self.regularization_combo.code_changed.connect(self._on_hyperparameter_edit)
         for spin in (self.learning_rate_spin, self.batch_spin, self.regularization_rate_spin):
             spin.valueChanged.connect(self._on_hyperparameter_edit)
         return group
@@ -221,19 +221,18 @@ class ControlsPanel(QWidget):
         """Show a loaded CSV file as the current data source."""
         self._updating = True
         if self._csv_label:
-            self.dataset_combo.removeItem(self.dataset_combo.findText(self._csv_label))
+            self.dataset_combo.removeItem(self.dataset_combo.findData(self._csv_label))
         self._csv_label = label
         if label:
-            self.dataset_combo.addItem(label)
-            self.dataset_combo.setCurrentText(label)
+            self.dataset_combo.add_option(label, label)
+            self.dataset_combo.set_code(label)
         self._update_data_widgets()
         self._updating = False
 
     def set_config(self, config: TrainingConfig) -> None:
         """Show `config` without emitting change signals."""
         self._updating = True
-        if self.dataset_combo.findText(config.dataset) >= 0:
-            self.dataset_combo.setCurrentText(config.dataset)
+        self.dataset_combo.set_code(config.dataset)
         info = DATASET_INFO.get(config.dataset)
         samples = config.samples if config.samples is not None else (
             info.default_samples if info else 200)
@@ -242,15 +241,15 @@ class ControlsPanel(QWidget):
         self.noise_spin.setValue(noise)
         self.test_ratio_spin.setValue(config.test_ratio)
         self._set_rows(config.hidden)
-        self.output_combo.setCurrentText(config.output_activation)
-        self.loss_combo.setCurrentText(config.loss)
-        self.reduction_combo.setCurrentText(config.reduction)
-        self.initializer_combo.setCurrentText(config.initializer)
+        self.output_combo.set_code(config.output_activation)
+        self.loss_combo.set_code(config.loss)
+        self.reduction_combo.set_code(config.reduction)
+        self.initializer_combo.set_code(config.initializer)
         self.seed_spin.setValue(config.seed)
-        self.optimizer_combo.setCurrentText(config.optimizer)
+        self.optimizer_combo.set_code(config.optimizer)
         self.learning_rate_spin.setValue(config.learning_rate)
         self.batch_spin.setValue(config.batch_size)
-        self.regularization_combo.setCurrentText(config.regularization)
+        self.regularization_combo.set_code(config.regularization)
         self.regularization_rate_spin.setValue(config.regularization_rate)
         self._set_features(config.features)
         self.standardize_check.setChecked(config.standardize)
@@ -261,7 +260,7 @@ class ControlsPanel(QWidget):
         """Show what the data's targets are taken as (`description`: engine/tasks.py
         describe's line); `editable` for a CSV, whose task may be switched."""
         self._updating = True
-        self.task_combo.setCurrentText(task)
+        self.task_combo.set_code(task)
         self.task_combo.setEnabled(editable)
         self.task_label.setText(description)
         # A wrapped label in a form gets squeezed when the dock is short: keep its lines.
@@ -287,7 +286,7 @@ class ControlsPanel(QWidget):
 
     def config(self) -> TrainingConfig:
         """The configuration the widgets show."""
-        dataset = self.dataset_combo.currentText()
+        dataset = self.dataset_combo.code()
         generated = dataset in DATASET_INFO
         return TrainingConfig(
             dataset=dataset,
@@ -295,15 +294,15 @@ class ControlsPanel(QWidget):
             noise=self.noise_spin.value() if generated else None,
             test_ratio=self.test_ratio_spin.value(),
             hidden=tuple(row.layer() for row in self._rows),
-            output_activation=self.output_combo.currentText(),
-            loss=self.loss_combo.currentText(),
-            reduction=self.reduction_combo.currentText(),
-            optimizer=self.optimizer_combo.currentText(),
+            output_activation=self.output_combo.code(),
+            loss=self.loss_combo.code(),
+            reduction=self.reduction_combo.code(),
+            optimizer=self.optimizer_combo.code(),
             learning_rate=self.learning_rate_spin.value(),
             batch_size=self.batch_spin.value(),
-            regularization=self.regularization_combo.currentText(),
+            regularization=self.regularization_combo.code(),
             regularization_rate=self.regularization_rate_spin.value(),
-            initializer=self.initializer_combo.currentText(),
+            initializer=self.initializer_combo.code(),
             seed=self.seed_spin.value(),
             features=self.features(),
             standardize=self.standardize_check.isChecked(),
@@ -362,7 +361,7 @@ class ControlsPanel(QWidget):
     # -- handlers -------------------------------------------------------------------------
 
     def _update_data_widgets(self) -> None:
-        name = self.dataset_combo.currentText()
+        name = self.dataset_combo.code()
         generated = name in DATASET_INFO and name != "xor"
         self.samples_spin.setEnabled(generated)
         self.noise_spin.setEnabled(generated)
@@ -388,10 +387,10 @@ class ControlsPanel(QWidget):
         (engine/learnability.py would refuse the pair), then the change is reported."""
         if self._updating:
             return
-        paired = loss_for_output(output, self.loss_combo.currentText())
-        if paired != self.loss_combo.currentText():
+        paired = loss_for_output(output, self.loss_combo.code())
+        if paired != self.loss_combo.code():
             self._updating = True
-            self.loss_combo.setCurrentText(paired)
+            self.loss_combo.set_code(paired)
             self._updating = False
         self.structure_changed.emit()
 

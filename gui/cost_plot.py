@@ -23,10 +23,13 @@ from engine.snapshot import HistoryArrays, Snapshot
 from gui.colors import NEGATIVE, POSITIVE
 from gui.plot_style import (
     LogFriendlyAxis,
+    ReadableAxis,
     background,
+    empty_state,
     fit_x,
     foreground,
     graphics_layout,
+    readable_axes,
     style_line_plot,
 )
 
@@ -127,9 +130,11 @@ class CostPlot(QWidget):
 
         self.graphics = graphics_layout(palette)
         self.cost_plot: pg.PlotItem = self.graphics.addPlot(
-            row=0, col=0, axisItems={"left": LogFriendlyAxis("left")}
+            row=0, col=0,
+            axisItems={"left": LogFriendlyAxis("left"), "bottom": ReadableAxis("bottom")}
         )
-        self.metric_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.metric_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0,
+                                                              axisItems=readable_axes())
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
         self.metric_plot.setXLink(self.cost_plot)
@@ -138,6 +143,7 @@ class CostPlot(QWidget):
             plot.getAxis("left").setWidth(48)
             plot.getAxis("left").enableAutoSIPrefix(False)
         self.cost_plot.getAxis("bottom").setStyle(showValues=False)
+        self.cost_plot.getAxis("left").share_width_with(self.metric_plot.getAxis("left"))
         self.cost_plot.setLabel("left", "cost", color=text_color.name())
         self.metric_plot.setLabel("bottom", "epoch", color=text_color.name())
         self.metric_plot.setMaximumHeight(140)
@@ -195,7 +201,13 @@ class CostPlot(QWidget):
         layout.setContentsMargins(0, 2, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(controls)
+        # Until the first epoch (or a pinned run) there is nothing to plot: a sentence, not
+        # axes over a made-up range.
+        self.empty_state = empty_state("The cost per epoch appears here once an epoch has "
+                                       "been trained.", "costEmptyState")
+        layout.addWidget(self.empty_state, 1)
         layout.addWidget(self.graphics, 1)
+        self._show_empty_state()
 
     # -- public API ------------------------------------------------------------------------
 
@@ -273,6 +285,7 @@ class CostPlot(QWidget):
         self._overlay_extent, self._overlay_epochs = _overlay_summary(self._overlays)
         self._rebuild_legend()
         self._hide_hover()
+        self._show_empty_state()
         if self._columns:
             self._fit_ranges()
 
@@ -314,12 +327,23 @@ class CostPlot(QWidget):
             (self.metric_test_curve, "test_metric", TEST_COLOR),
         ):
             values = self._columns[key]
+            has_data = bool(np.isfinite(values).any())
+            # No points at all rather than all-NaN ones: pyqtgraph's symbols cannot bound
+            # an all-NaN series (it warns whenever the scene re-indexes, as on a theme change).
             curve.setData(
-                self._epochs, values, symbol=symbol, symbolSize=5,
-                symbolBrush=color, symbolPen=None,
+                self._epochs if has_data else [], values if has_data else [], symbol=symbol,
+                symbolSize=5, symbolBrush=color, symbolPen=None,
             )
-            self._show_if_data(curve, bool(np.isfinite(values).any()))
-        self.empty_label.setVisible(len(self._epochs) == 0)
+            self._show_if_data(curve, has_data)
+        self._show_empty_state()
+
+    def _show_empty_state(self) -> None:
+        """The empty-state text instead of the plots while there is nothing to draw."""
+        empty = len(self._epochs) == 0 and not self._overlays
+        self.empty_state.setVisible(empty)
+        self.graphics.setVisible(not empty)
+        # Pinned runs drawn, the live run not yet: the short note above the plot says so.
+        self.empty_label.setVisible(len(self._epochs) == 0 and not empty)
 
     def _fit_ranges(self) -> None:
         """The epochs' span on x (set here, never auto-ranged), y auto-ranged except where

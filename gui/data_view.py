@@ -19,10 +19,17 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from engine.data import Dataset
+from engine.notation import feature_name
 from engine.snapshot import GridOutputs, Snapshot
 from gui.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
 from gui.neuron_maps import map_levels
-from gui.plot_style import background, foreground, reset_axis_text_space, style_plot
+from gui.plot_style import (
+    background,
+    follow_palette,
+    foreground,
+    reset_axis_text_space,
+    style_plot,
+)
 
 Array = NDArray[np.float64]
 
@@ -56,6 +63,7 @@ class DataView(QWidget):
 
         self.plot_widget = pg.PlotWidget()
         self.plot_widget.setBackground(background(palette))
+        follow_palette(self.plot_widget)
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         style_plot(self.plot, palette)
         self.plot.hideButtons()
@@ -137,12 +145,12 @@ class DataView(QWidget):
             self.surface.setVisible(False)
             self.color_bar.setVisible(False)
             self.plot.setAspectLocked(False)
-            self.plot.setLabel("bottom", train.feature_names[0])
+            self.plot.setLabel("bottom", feature_name(train.feature_names[0]))
             self.plot.setLabel("left", train.target_names[0])
             self.plot.enableAutoRange()
         else:
-            self.plot.setLabel("bottom", train.feature_names[0])
-            self.plot.setLabel("left", train.feature_names[1])
+            self.plot.setLabel("bottom", feature_name(train.feature_names[0]))
+            self.plot.setLabel("left", feature_name(train.feature_names[1]))
             self.plot.setAspectLocked(True)
             self._fix_range(_data_extent(train, test))
 

@@ -26,6 +26,7 @@ STALE_TEXT = ("The shown weights or batch are not those of the last check (a ste
               "Run the check again.")
 PASS_COLOR = QColor(214, 240, 214)
 FAIL_COLOR = QColor(248, 215, 215)
+CELL_TEXT = QColor(33, 37, 41)
 # The verdict's numbers first (the dock is narrow): the worst parameter, its |difference|
 # and the estimate it is judged against.
 COLUMNS = ("layer", "worst parameter", "|difference|", "error estimate", "backprop",
@@ -148,6 +149,7 @@ class GradientCheckPanel(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setBackground(colour)
+                item.setForeground(QBrush(CELL_TEXT))  # dark on the pale fill, in any theme
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, column, item)
         worst = max(result.layers, key=lambda layer: layer.score)

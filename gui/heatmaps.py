@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsRectItem,
@@ -32,12 +32,23 @@ from PySide6.QtWidgets import (
 
 from engine.gradient_norms import GradientNorms
 from engine.network import ParameterRef
-from engine.notation import superscript
+from engine.notation import (
+    bias_name,
+    gradient_of,
+    layer_name,
+    matrix_gradient,
+    norm_name,
+    scientific,
+    shown_index,
+    weight_name,
+)
 from engine.snapshot import Snapshot
 from gui.canvas_geometry import finite_max_abs
 from gui.colors import HIGHLIGHT, class_color, diverging_colormap
 from gui.plot_style import (
     LogFriendlyAxis,
+    ReadableAxis,
+    empty_state,
     fit_x,
     foreground,
     graphics_layout,
@@ -49,6 +60,7 @@ Array = NDArray[np.float64]
 
 _BIAS_PLOT_WIDTH = 58
 _BOTTOM_AXIS_HEIGHT = 22
+_COLOR_BAR_AXIS_PADDING = 16  # the tick, the text offset and a margin beside the labels
 
 
 class CellImage(pg.ImageItem):
@@ -84,9 +96,26 @@ class CellImage(pg.ImageItem):
 
 
 def _index_ticks(count: int) -> list[list[tuple[float, str]]]:
-    """Tick labels at cell centres, at most ~8 of them."""
+    """Tick labels at cell centres, at most ~8 of them, numbered as engine/notation.py
+    numbers neurons (1-based)."""
     step = max(1, math.ceil(count / 8))
-    return [[(index + 0.5, str(index)) for index in range(0, count, step)]]
+    return [[(index + 0.5, str(shown_index(index))) for index in range(0, count, step)]]
+
+
+def color_bar_ticks(extent: float) -> list[list[tuple[float, str]]]:
+    """Just -m, 0, m: the scale's extent is the number worth reading, even on short bars;
+    scientific when tiny or huge (1.2e−13, not "0"). The end ticks sit a hair inside the
+    bar: exactly at its ends, rounding put them outside the axis and only "0" was drawn."""
+    inside = extent * (1.0 - 1e-6)
+    return [[(-inside, scientific(-extent)), (0.0, "0"), (inside, scientific(extent))]]
+
+
+def hover_text(ref: ParameterRef, value: float, gradient: float) -> str:
+    """A hovered cell: W²₁,₃ = 0.5  ∂C/∂W²₁,₃ = −1.2e−13."""
+    symbol = (weight_name(ref.layer, ref.row, ref.column) if ref.kind == "weight"
+              else bias_name(ref.layer, ref.row))
+    return (f"{symbol} = {scientific(value, 6)}   "
+            f"{gradient_of(symbol)} = {scientific(gradient, 6)}")
 
 
 @dataclass
@@ -138,7 +167,7 @@ class GradientHeatmaps(QWidget):
         self.hover_label = QLabel(" ")
         self.hover_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.shared_scale_checkbox = QCheckBox(
-            "shared scale", toolTip="One colour scale for all layers (else one per layer)"
+            "shared scale", toolTip="One color scale for all layers (else one per layer)"
         )
         self.shared_scale_checkbox.toggled.connect(self._on_shared_scale_toggled)
         status = QHBoxLayout()
@@ -149,11 +178,12 @@ class GradientHeatmaps(QWidget):
         palette = self.palette()
         self.norm_graphics = graphics_layout(palette)
         plot = self.norm_graphics.addPlot(row=0, col=0,
-                                          axisItems={"left": LogFriendlyAxis("left")})
+                                          axisItems={"left": LogFriendlyAxis("left"),
+                                                     "bottom": ReadableAxis("bottom")})
         self.norm_plot: pg.PlotItem = plot
         style_line_plot(plot, palette)
         plot.setLogMode(x=False, y=True)
-        plot.setLabel("left", "‖dC/dW‖")
+        plot.setLabel("left", norm_name())
         plot.setLabel("bottom", "step")
         plot.getAxis("left").enableAutoSIPrefix(False)
         # The legend sits in its own column, so it never hides the curves.
@@ -171,7 +201,16 @@ class GradientHeatmaps(QWidget):
         top_layout.addWidget(self.scroll_area, 1)
         top_layout.addLayout(status)
         splitter.addWidget(top)
-        splitter.addWidget(self.norm_graphics)
+        self.norm_empty_state = empty_state(
+            f"Each layer's gradient norm {norm_name()} per step appears here once training "
+            "has taken a step.", "normEmptyState")
+        norms = QWidget()
+        norms_layout = QVBoxLayout(norms)
+        norms_layout.setContentsMargins(0, 0, 0, 0)
+        norms_layout.addWidget(self.norm_empty_state)
+        norms_layout.addWidget(self.norm_graphics)
+        self.norm_graphics.hide()
+        splitter.addWidget(norms)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([270, 130])
@@ -282,9 +321,11 @@ class GradientHeatmaps(QWidget):
         for curve in self.norm_curves:
             curve.opts["autoDownsampleFactor"] = 1.0  # no public setter in pyqtgraph
         for m, curve in enumerate(self.norm_curves, start=1):
-            self._norm_legend.addItem(curve, f"layer {m}")
+            self._norm_legend.addItem(curve, norm_name(m))
         self._sizes = sizes
         self._gradient_norms = None
+        self.norm_empty_state.show()
+        self.norm_graphics.hide()
         self._hovered = None
         self.set_selection(self._selection)
         self.set_highlighted_layer(self._highlighted)
@@ -297,7 +338,8 @@ class GradientHeatmaps(QWidget):
         graphics.setMinimumHeight(min(96 + 10 * (n_out - 1), 200))
         weight_plot = graphics.addPlot(row=0, col=0)
         bias_plot = graphics.addPlot(row=0, col=1)
-        titles = (f"∂C/∂W{superscript(layer)} ({n_out}×{n_in})", f"∂C/∂b{superscript(layer)}")
+        titles = (f"{matrix_gradient('weight', layer)} ({n_out}×{n_in})",
+                  matrix_gradient("bias", layer))
         weight_plot.setTitle(titles[0], color=text, size="9pt")
         bias_plot.setTitle(titles[1], color=text, size="9pt")
         bias_plot.setFixedWidth(_BIAS_PLOT_WIDTH)
@@ -323,8 +365,8 @@ class GradientHeatmaps(QWidget):
         weight_plot.getAxis("left").setTicks(_index_ticks(n_out))
         weight_plot.getAxis("bottom").setTicks(_index_ticks(n_in))
         graphics.setToolTip(
-            f"Rows: neurons of layer {layer}. Columns: their inputs, the neurons of layer "
-            f"{layer - 1}. Orange < 0 < blue."
+            f"Rows: neurons of {layer_name(layer)}. Columns: their inputs, the neurons of "
+            f"{layer_name(layer - 1)}. Orange < 0 < blue."
         )
         bias_plot.getAxis("bottom").setTicks([[]])
         bias_plot.setYLink(weight_plot)
@@ -384,8 +426,14 @@ class GradientHeatmaps(QWidget):
             )
             row.color_bar.setLevels(levels, update_items=False)
             # Just -m, 0, m: the scale's extent is the number worth reading, even on short bars.
-            row.color_bar.axis.setTicks([[(levels[0], f"{levels[0]:.2g}"), (0.0, "0"),
-                                          (levels[1], f"{levels[1]:.2g}")]])
+            ticks = color_bar_ticks(levels[1])
+            axis = row.color_bar.axis
+            axis.setTicks(ticks)
+            # pyqtgraph fixes the bar's axis at 45 px: a label that does not fit ("−4.5e−15")
+            # is silently left out. As wide as the widest label instead.
+            metrics = QFontMetricsF(axis.style.get("tickFont") or self.font())
+            widest = max(metrics.horizontalAdvance(text) for _, text in ticks[0])
+            axis.setWidth(math.ceil(widest + _COLOR_BAR_AXIS_PADDING))
 
     def _draw_norms(self, gradient_norms: GradientNorms) -> None:
         """One curve per layer through every point of the series."""
@@ -393,6 +441,10 @@ class GradientHeatmaps(QWidget):
         for m, curve in enumerate(self.norm_curves):
             curve.setData(gradient_norms.steps, gradient_norms.norms[:, m])
         fit_x(self.norm_plot, gradient_norms.steps)
+        # One point (step 0) is no curve: the empty state, not an axis around a dot.
+        trained = len(gradient_norms.steps) >= 2
+        self.norm_empty_state.setVisible(not trained)
+        self.norm_graphics.setVisible(trained)
 
     # -- interaction -----------------------------------------------------------------------
 
@@ -412,10 +464,10 @@ class GradientHeatmaps(QWidget):
         if ref.kind == "weight":
             value = layer.weights[ref.row, ref.column]
             gradient = layer.weight_gradients[ref.row, ref.column]
-            self.hover_label.setText(f"{ref.symbol}  w = {value:.6g}  ∂C/∂w = {gradient:.6g}")
+            self.hover_label.setText(hover_text(ref, value, gradient))
         else:
             value, gradient = layer.biases[ref.row], layer.bias_gradients[ref.row]
-            self.hover_label.setText(f"{ref.symbol}  b = {value:.6g}  ∂C/∂b = {gradient:.6g}")
+            self.hover_label.setText(hover_text(ref, value, gradient))
 
     def _on_cell_hovered(self, layer: int, kind: str, cell: tuple[int, int] | None) -> None:
         self._hovered = None if cell is None else ParameterRef(layer, kind, *cell)

@@ -294,7 +294,7 @@ class InspectorPanel(QWidget):
             return
         if self.value_edit.text() != text:
             self.value_edit.setText(text)
-        symbol = html_to_plain(self.breakdown.symbol) if self.breakdown else ref.label
+        symbol = html_to_plain(self.breakdown.symbol) if self.breakdown else ref.symbol
         try:
             value = parse_value(text)
         except ValueError as error:

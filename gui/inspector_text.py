@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 
 from engine.explain import SIGMA_PRIME, UPSTREAM, Breakdown, Factor, SampleRow, SumTerm
-from engine.notation import html_to_plain, number, sym
+from engine.notation import html_to_plain, number, shown_index, sym_at
+from engine.option_names import option_label
 from engine.snapshot import Snapshot
 from gui.colors import CORRECT_TEXT, MUTED_TEXT, WRONG_TEXT
 
@@ -40,9 +41,9 @@ def sample_headers(breakdown: Breakdown) -> list[str]:
     """Column titles of the per-sample table, as plain text (a table takes no HTML)."""
     m, i = breakdown.ref.layer, breakdown.ref.row
     return [html_to_plain(breakdown.factors[UPSTREAM].symbol),
-            html_to_plain(f"&sigma;&prime;({sym('z', m, i)})"),
-            html_to_plain(f"&part;C/&part;{sym('a', m, i)}"),
-            html_to_plain(sym("&delta;", m, i)), "product"]
+            html_to_plain(f"&sigma;&prime;({sym_at('z', m, i)})"),
+            html_to_plain(f"&part;C/&part;{sym_at('a', m, i)}"),
+            html_to_plain(sym_at("&delta;", m, i)), "product"]
 
 
 def sample_cells(row: SampleRow) -> tuple[str, ...]:
@@ -73,7 +74,8 @@ def factor_html(factor: Factor) -> str:
 def term_html(breakdown: Breakdown, term: SumTerm) -> str:
     """Term k of a hidden neuron's sum: W^(m+1)_k,i x delta^(m+1)_k with its numbers."""
     m, i, k = breakdown.ref.layer, breakdown.ref.row, term.index
-    return (f"k = {k}: {sym('W', m + 1, f'{k},{i}')} &times; {sym('&delta;', m + 1, k)}"
+    return (f"k = {shown_index(k)}: {sym_at('W', m + 1, k, i)} &times; "
+            f"{sym_at('&delta;', m + 1, k)}"
             f" = {signed(term.weight)} &times; {signed(term.delta)} = "
             f"{number(term.product, 4)}")
 
@@ -81,16 +83,18 @@ def term_html(breakdown: Breakdown, term: SumTerm) -> str:
 def header_html(breakdown: Breakdown, snapshot: Snapshot | None) -> str:
     """The parameter's symbol, what it connects, and the setting it is computed in."""
     ref, m = breakdown.ref, breakdown.ref.layer
-    target = f"neuron {ref.row} of layer {m}"
+    target = f"neuron {shown_index(ref.row)} of layer {m}"
     if ref.kind == "weight":
-        source = f"input {ref.column}" if m == 1 else f"neuron {ref.column} of layer {m - 1}"
+        source = (f"input {shown_index(ref.column)}" if m == 1
+                  else f"neuron {shown_index(ref.column)} of layer {m - 1}")
         what = f"weight: {source} &rarr; {target}"
     else:
         what = f"bias of {target}"
     step = "" if snapshot is None else f", step {snapshot.step}"
     return (f"<span style='font-size:14pt'><b>{breakdown.symbol}</b></span>&nbsp; {what}"
-            "<br>" + muted(f"{breakdown.activation} layer, {breakdown.loss} "
-                           f"({breakdown.reduction}), batch of {breakdown.batch_size}{step}"))
+            "<br>" + muted(f"{option_label('activation', breakdown.activation)} layer, "
+                           f"{option_label('loss', breakdown.loss)} ({breakdown.reduction}), "
+                           f"batch of {breakdown.batch_size}{step}"))
 
 
 def values_html(breakdown: Breakdown) -> str:
@@ -130,11 +134,12 @@ def formula_html(breakdown: Breakdown) -> str:
         batch = f"(1/{breakdown.batch_size}) &Sigma;<sub>s</sub>"
     text = f"<b>{left} = {batch} {names}</b>"
     if breakdown.is_output and SIGMA_PRIME in breakdown.factors:
-        text += "<br>" + muted(f"output layer: &part;C/&part;{sym('a', m, i)} is the loss "
+        text += "<br>" + muted(f"output layer: &part;C/&part;{sym_at('a', m, i)} is the loss "
                                "derivative at this output")
     elif not breakdown.is_output:
-        text += "<br>" + muted(f"hidden layer: &part;C/&part;{sym('a', m, i)} = &Sigma;<sub>k</sub>"
-                               f" {sym('W', m + 1, 'k,' + str(i))} {sym('&delta;', m + 1, 'k')}")
+        text += "<br>" + muted(f"hidden layer: &part;C/&part;{sym_at('a', m, i)} = "
+                               "&Sigma;<sub>k</sub>"
+                               f" {sym_at('W', m + 1, 'k', i)} {sym_at('&delta;', m + 1, 'k')}")
     return text
 
 

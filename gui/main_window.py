@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +37,7 @@ from engine.datasets import make_dataset
 from engine.errors import DeltascopeError
 from engine.features import display_names
 from engine.network import Network, ParameterRef
+from engine.notation import feature_name
 from engine.seeding import seed_streams
 from engine.session import session_dict
 from engine.snapshot import Snapshot, with_views
@@ -51,6 +51,7 @@ from gui.data_view import DataView
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
+from gui.index_spin import IndexSpinBox
 from gui.inspector import install_inspector
 from gui.metrics_panel import install_metrics_panel
 from gui.neuron_maps import install_neuron_maps
@@ -176,7 +177,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
                                          "Re-initialize the weights from the seed", "Ctrl+R")
         self.reset_action.triggered.connect(self._on_reset)
         self.gradient_colors_action = self.make_action(
-            "actionColorByGradient", "Color by dC/dw", "Colour edges by gradient instead of weight",
+            "actionColorByGradient", "Color by ∂C/∂w", "Color edges by gradient instead of weight",
             "G", checkable=True)
         self.gradient_colors_action.toggled.connect(
             lambda on: self.canvas.set_color_mode("gradient" if on else "weight"))
@@ -235,7 +236,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         toolbar.addAction(self.gradient_colors_action)
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Sample "))
-        self.sample_spin = QSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
+        self.sample_spin = IndexSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
                                     toolTip="Training sample whose activations the canvas shows")
         self.sample_spin.valueChanged.connect(lambda row: self._link.set_probe_row(row))
         toolbar.addWidget(self.sample_spin)
@@ -491,8 +492,9 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features
+        columns = trainer.data.train.feature_names
         self.canvas.set_feature_names(display_names(features) if features
-                                      else trainer.data.train.feature_names)
+                                      else tuple(map(feature_name, columns)))
         self.controls.set_input_width(trainer.data.train.inputs.shape[1])
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))

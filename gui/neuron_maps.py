@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtGui import QImage
 
-from engine.notation import subscript, superscript
+from engine.notation import activation_function, plain_at
 from gui.colors import signed_rgb
 
 if TYPE_CHECKING:
@@ -171,10 +171,10 @@ def thumbnail_columns(layers: Sequence[Array], activations: Sequence[str | None]
 
 def neuron_title(layer: int, index: int, activation: str | None, name: str = "") -> str:
     """The hovered neuron's map title: 'a¹₃ = tanh(z¹₃)', or 'a⁰₁ = x2' for an input."""
-    symbol = f"a{superscript(layer)}{subscript(index)}"
+    symbol = plain_at("a", layer, index)
     if layer == 0 or activation is None:
         return f"{symbol} = {name}" if name else symbol
-    return f"{symbol} = {activation}(z{superscript(layer)}{subscript(index)})"
+    return f"{symbol} = {activation_function(activation)}({plain_at('z', layer, index)})"
 
 
 def install_neuron_maps(window: MainWindow) -> None:

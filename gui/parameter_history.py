@@ -19,9 +19,16 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from engine.errors import ConfigError
 from engine.history import ParameterSeries, parameter_index
 from engine.network import ParameterRef
+from engine.notation import gradient_of
 from engine.snapshot import Snapshot
 from gui.colors import NEGATIVE, POSITIVE
-from gui.plot_style import fit_x, foreground, graphics_layout, style_line_plot
+from gui.plot_style import (
+    fit_x,
+    foreground,
+    graphics_layout,
+    readable_axes,
+    style_line_plot,
+)
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -46,7 +53,7 @@ def install_parameter_history(window: MainWindow) -> ParameterHistoryPanel:
 
 
 class ParameterHistoryPanel(QWidget):
-    """Value and dC/d(value) of the selected parameter over the stored steps."""
+    """Value and gradient ∂C/∂(value) of the selected parameter over the stored steps."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -70,8 +77,10 @@ class ParameterHistoryPanel(QWidget):
         self.title_label = QLabel(PLACEHOLDER, objectName="parameterHistoryTitle")
         self.title_label.setWordWrap(True)
         self.graphics = graphics_layout(palette)
-        self.value_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0)
-        self.gradient_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0)
+        self.value_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0,
+                                                             axisItems=readable_axes())
+        self.gradient_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0,
+                                                                axisItems=readable_axes())
         self.gradient_plot.setXLink(self.value_plot)
         self.value_plot.getAxis("bottom").setStyle(showValues=False)
         self.gradient_plot.setLabel("bottom", "step", color=text)
@@ -88,6 +97,7 @@ class ParameterHistoryPanel(QWidget):
         self.gradient_curve = self.gradient_plot.plot(
             pen=pg.mkPen(pg.mkColor(*NEGATIVE), width=2))
         self._set_axis_labels("value", "gradient")
+        self.value_plot.getAxis("left").share_width_with(self.gradient_plot.getAxis("left"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 0)
         layout.setSpacing(2)
@@ -165,8 +175,7 @@ class ParameterHistoryPanel(QWidget):
         self.gradient_curve.setData(steps, gradients, symbol=symbol, symbolSize=4,
                                     symbolBrush=pg.mkColor(*NEGATIVE), symbolPen=None)
         fit_x(self.value_plot, steps)  # the gradient plot is x-linked
-        name = "w" if ref.kind == "weight" else "b"
-        self._set_axis_labels(name, f"∂C/∂{name}")
+        self._set_axis_labels(ref.symbol, gradient_of(ref.symbol))
         kept = len(steps)
         self.title_label.setText(f"{ref.symbol} over the last {kept:,} step"
                                  f"{'' if kept == 1 else 's'}")

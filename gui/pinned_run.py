@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from engine.config import HiddenLayer, TrainingConfig
 from engine.errors import ConfigError, DeltascopeError
 from engine.features import canonical_features
+from engine.option_names import option_label
 from engine.snapshot import Snapshot, frozen_copy
 from gui.cost_plot import OVERLAY_COLORS, OverlayCurves, overlay_color
 
@@ -248,15 +249,17 @@ def _reject_unknown(data: Mapping[str, Any], known: set[str], where: str) -> Non
 
 
 def architecture_text(config: TrainingConfig) -> str:
-    """`4-tanh`, `8-relu 8-relu`, or `no hidden layer`."""
+    """`4 tanh`, `8 ReLU, 8 ReLU`, or `no hidden layer` (readable activation names)."""
     if not config.hidden:
         return "no hidden layer"
-    return " ".join(f"{layer.size}-{layer.activation}" for layer in config.hidden)
+    return ", ".join(f"{layer.size} {option_label('activation', layer.activation)}"
+                     for layer in config.hidden)
 
 
 def default_run_name(number: int, config: TrainingConfig) -> str:
-    """`run 1: adam lr 0.03 4-tanh`."""
-    return (f"run {number}: {config.optimizer} lr {config.learning_rate:g} "
+    """`run 1: Adam lr 0.03 4 tanh`."""
+    return (f"run {number}: {option_label('optimizer', config.optimizer)} "
+            f"lr {config.learning_rate:g} "
             f"{architecture_text(config)}")
 
 
@@ -266,10 +269,16 @@ def settings_summary(config: TrainingConfig) -> str:
     regularization = ("no reg." if config.regularization == "none"
                       else f"{config.regularization.upper()} {config.regularization_rate:g}")
     return " · ".join([
-        config.dataset, f"{architecture_text(config)} → {config.output_activation}",
-        f"{config.optimizer} lr {config.learning_rate:g}", batch, regularization,
-        config.initializer, f"seed {config.seed}",
+        option_label("dataset", config.dataset),
+        f"{architecture_text(config)} → {option_label('activation', config.output_activation)}",
+        f"{option_label('optimizer', config.optimizer)} lr {config.learning_rate:g}", batch,
+        regularization, option_label("initializer", config.initializer), f"seed {config.seed}",
     ])
+
+
+_OPTION_KINDS = {"dataset": "dataset", "output_activation": "activation", "loss": "loss",
+                 "reduction": "reduction", "optimizer": "optimizer",
+                 "regularization": "regularization", "initializer": "initializer"}
 
 
 def settings_details(config: TrainingConfig) -> str:
@@ -278,5 +287,8 @@ def settings_details(config: TrainingConfig) -> str:
     for name, value in config.to_dict().items():
         if name == "hidden":
             value = architecture_text(config)
-        lines.append(f"{name.replace('_', ' ')}: {'default' if value is None else value}")
+        shown = "default" if value is None else value
+        if name in _OPTION_KINDS and isinstance(value, str):
+            shown = f"{option_label(_OPTION_KINDS[name], value)} (code name {value})"
+        lines.append(f"{name.replace('_', ' ')}: {shown}")
     return "\n".join(lines)

@@ -101,6 +101,7 @@ class MessageBanner(QWidget):
         colour = "#fde8e8" if error else "#e8f1fd"
         border = "#d33" if error else "#3a7bd5"
         self.setStyleSheet(
-            f"#messageBanner {{ background: {colour}; border-bottom: 2px solid {border}; }}")
+            f"#messageBanner {{ background: {colour}; border-bottom: 2px solid {border}; }}"
+            "#messageBanner QLabel { color: #212529; }")  # dark on the pale fill, any theme
         self.label.setText(text)
         self.show()

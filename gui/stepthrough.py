@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.notation import subscript, superscript
+from engine.notation import (
+    bias_name,
+    plain_at,
+    shown_index,
+    superscript,
+    weight_name,
+)
 from engine.snapshot import Snapshot
 from engine.stepthrough import Phase, phases, resulting_params
 from gui.array_table import ArrayModel, ArrayView
@@ -51,8 +57,8 @@ def _caption(name: str, m: int) -> str:
     s, p = superscript(m), superscript(m - 1)
     captions = {
         "a⁰": "a⁰: the inputs", "z": f"z{s} = W{s}a{p} + b{s}", "a": f"a{s}",
-        "t": "t: the targets", "C_s": "C_s: cost per sample", "C": "C: the batch's cost",
-        "delta": f"δ{s} = ∂C_s/∂z{s}", "dC/dW": f"∂C/∂W{s}", "dC/db": f"∂C/∂b{s}",
+        "t": "t: the targets", "C_s": "Cₛ: cost per sample", "C": "C: the batch's cost",
+        "delta": f"δ{s} = ∂Cₛ/∂z{s}", "dC/dW": f"∂C/∂W{s}", "dC/db": f"∂C/∂b{s}",
         "update": f"W{s} and b{s}: now − update = after the step",
     }
     return captions.get(name, name)
@@ -61,32 +67,32 @@ def _caption(name: str, m: int) -> str:
 def _table_labels(phase: Phase, name: str, values: Array, snapshot: Snapshot
                   ) -> tuple[list[str], list[str], bool]:
     """Row and column labels, and whether rows are samples: samples (as training-set rows
-    #r) by neurons (z²₀ ...), or neurons i by inputs j for weights."""
+    #r) by neurons (z²₁ ...), or neurons i by inputs j for weights."""
     if values.ndim == 0:
         return ["batch"], ["C"], False
     per_sample = phase.kind in ("forward", "cost", "backward")
-    rows = ([f"#{row}" for row in snapshot.batch_rows] if per_sample
-            else [f"i={i}" for i in range(values.shape[0])])
+    rows = ([f"#{shown_index(row)}" for row in snapshot.batch_rows] if per_sample
+            else [f"i={shown_index(i)}" for i in range(values.shape[0])])
     if values.ndim == 1:
-        column = "C_s" if per_sample else name.split()[-1].replace("dC/d", "∂C/∂")
+        column = "Cₛ" if per_sample else name.split()[-1].replace("dC/d", "∂C/∂")
         return rows, [column], per_sample
     if not per_sample:
-        return rows, [f"j={j}" for j in range(values.shape[1])], False
+        return rows, [f"j={shown_index(j)}" for j in range(values.shape[1])], False
     if name == "t":
-        return rows, [f"t{subscript(j)}" for j in range(values.shape[1])], True
+        return rows, [plain_at("t", "", j) for j in range(values.shape[1])], True
     layer = 0 if name == "a⁰" else len(snapshot.layers) if phase.kind == "cost" else phase.layer
     symbol = {"a⁰": "a", "delta": "δ"}.get(name, name)
-    columns = [f"{symbol}{superscript(layer)}{subscript(j)}" for j in range(values.shape[1])]
+    columns = [plain_at(symbol, layer, j) for j in range(values.shape[1])]
     return rows, columns, True
 
 
 def _update_model(phase: Phase) -> ArrayModel:
     """The update as one row per parameter (W^m row by row, then b^m): now, − update, and
     = after the step, so each row reads as the subtraction it is."""
-    tables, s = phase.tables, superscript(phase.layer)
+    tables = phase.tables
     rows_of_weights, inputs = tables["old W"].shape
-    labels = [f"W{s}[{i},{j}]" for i in range(rows_of_weights) for j in range(inputs)]
-    labels += [f"b{s}[{i}]" for i in range(rows_of_weights)]
+    labels = [weight_name(phase.layer, i, j) for i in range(rows_of_weights) for j in range(inputs)]
+    labels += [bias_name(phase.layer, i) for i in range(rows_of_weights)]
     columns = [np.concatenate([tables[f"{which} W"].ravel(), tables[f"{which} b"]])
                for which in ("old", "update", "new")]
     return ArrayModel(np.column_stack(columns), labels, UPDATE_COLUMNS)
@@ -99,7 +105,7 @@ def _canvas_hint(phase: Phase, snapshot: Snapshot) -> str:
     row = snapshot.probe.row
     where = (" (its row is tinted)" if np.any(snapshot.batch_rows == row)
              else "; it is not in this batch")
-    return f" The canvas draws sample #{row}, the toolbar's Sample{where}."
+    return f" The canvas draws sample #{shown_index(row)}, the toolbar's Sample{where}."
 
 
 class StepThroughPanel(QWidget):

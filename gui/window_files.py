@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage, QPainter
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
 from engine.config import HiddenLayer, TrainingConfig, build_trainer, config_for_data
@@ -19,7 +18,7 @@ from engine.numpy_code import numpy_code
 from engine.snapshot import Snapshot
 from engine.tasks import for_output
 from engine.weights_io import export_network, load_weights
-from gui import dialogs
+from gui import plot_export
 from gui.background_load import load_in_background
 
 EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
@@ -148,26 +147,17 @@ class FileActionsMixin(_Base):
                        self.network_features, self.network_standardization)
 
     def _on_export_plots(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png", "PNG (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png",
+                                              plot_export.FILE_FILTER)
         if path:
             self.export_plots(path)
 
-    def export_plots(self, path: str | Path) -> bool:
-        """Save the cost plot and the gradient heatmaps side by side as one PNG."""
-        parts = [widget.grab() for widget in (self.cost_plot, self.heatmaps, self.data_view)]
-        width = sum(part.width() for part in parts)
-        height = max(part.height() for part in parts)
-        image = QImage(width, height, QImage.Format.Format_ARGB32)
-        image.fill(Qt.GlobalColor.white)
-        painter = QPainter(image)
-        x = 0
-        for part in parts:
-            painter.drawPixmap(x, 0, part)
-            x += part.width()
-        painter.end()
+    def export_plots(self, path: str | Path, with_canvas: bool = True) -> bool:
+        """Save the plots as shown (and the network canvas) as one PNG or SVG (by extension;
+        gui/plot_export.py)."""
         try:
-            dialogs.save_png(image, str(path))
-        except OSError as error:
+            plot_export.export_plots(self, path, with_canvas)
+        except (OSError, ValueError) as error:
             self.report("Cannot export plots", str(error))
             return False
         return True

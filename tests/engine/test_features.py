@@ -79,7 +79,7 @@ def test_features_are_used_in_canonical_order_whatever_order_they_are_chosen_in(
     assert parse_features(" sin(x1) , x1^2") == ("x1^2", "sin(x1)")
     network = Network([2, 1], ["sigmoid"], features=["x2^2", "x1*x2"])
     assert network.features == ("x2^2", "x1*x2")
-    assert display_names(ALL) == ("X₁", "X₂", "X₁²", "X₂²", "X₁X₂", "sin(X₁)", "sin(X₂)")
+    assert display_names(ALL) == ("x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂")
 
 
 @pytest.mark.parametrize(("names", "fragment"), [

@@ -516,6 +516,6 @@ def test_hand_written_init_takes_exactly_the_fields_and_stays_frozen(cls: type) 
 def test_parameter_symbols_are_written_as_the_inspector_writes_them() -> None:
     from engine.network import ParameterRef
 
-    assert ParameterRef(2, "weight", 0, 3).symbol == "W\u00b2\u2080,\u2083"
-    assert ParameterRef(1, "bias", 12).symbol == "b\u00b9\u2081\u2082"
+    assert ParameterRef(2, "weight", 0, 3).symbol == "W²₁,₄"  # shown 1-based (README: Notation)
+    assert ParameterRef(1, "bias", 12).symbol == "b¹₁₃"
     assert ParameterRef(2, "weight", 0, 3).label == "W^2[0,3]"  # ASCII for messages and logs

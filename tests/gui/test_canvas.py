@@ -132,8 +132,8 @@ def test_hover_card_shows_current_values_and_follows_new_snapshots(
 
     def expected(snapshot: Snapshot) -> list[str]:
         layer = snapshot.layers[1]
-        return [f"W\u00b2\u2080,\u2083 = {geo.format_value(layer.weights[0, 3])}",
-                f"∂C/∂w = {geo.format_value(layer.weight_gradients[0, 3])}"]
+        return [f"W²₁,₄ = {geo.format_value(layer.weights[0, 3])}",  # 1-based: row 0, col 3
+                f"∂C/∂W²₁,₄ = {geo.format_value(layer.weight_gradients[0, 3])}"]
 
     for line in expected(canvas._snapshot):  # type: ignore[arg-type]
         assert line in canvas.hover_text()
@@ -154,10 +154,10 @@ def test_hovering_neurons_reports_them_and_shows_z_a_b(qtbot: QtBot, canvas: Net
     snapshot = canvas._snapshot
     assert snapshot is not None
     text = canvas.hover_text()
-    assert "h\u00b9\u2082" in text
+    assert "h¹₃" in text  # neuron 2 (0-based), shown 1-based
     assert f"a = {geo.format_value(snapshot.probe.activations[1][2])}" in text
     assert f"z = {geo.format_value(snapshot.probe.pre_activations[0][2])}" in text
-    assert f"∂C/∂b = {geo.format_value(snapshot.layers[0].bias_gradients[2])}" in text
+    assert f"∂C/∂b¹₃ = {geo.format_value(snapshot.layers[0].bias_gradients[2])}" in text
     with qtbot.waitSignal(canvas.neuron_hovered, timeout=1000) as blocker:
         qtbot.mouseMove(canvas, QPoint(5, 400))
     assert blocker.args == [-1, -1]
@@ -243,9 +243,9 @@ def test_format_value_and_neuron_names() -> None:
     assert geo.format_value(0.41318) == "0.4132"
     assert geo.format_value(-2.13e-5) == "-2.130e-05"
     assert geo.format_value(0.0) == "0.0000"
-    assert geo.neuron_name((2, 4, 1), 1, 2) == "h\u00b9\u2082"
-    assert geo.neuron_name((2, 4, 1), 0, 1) == "x\u2081"
-    assert geo.neuron_name((2, 4, 1), 2, 0) == "y\u2080"
+    assert geo.neuron_name((2, 4, 1), 1, 2) == "h¹₃"  # 0-based positions, 1-based names
+    assert geo.neuron_name((2, 4, 1), 0, 1) == "x₂"
+    assert geo.neuron_name((2, 4, 1), 2, 0) == "y₁"
 
 
 def diverged_snapshot(trainer: Trainer) -> Snapshot:
@@ -302,13 +302,13 @@ def test_a_diverged_snapshot_is_drawn_with_nan_grey_and_inf_extreme(
     assert pixel(1, 0) == NAN_RGB
     assert pixel(1, 1) == tuple(int(c) for c in signed_rgb(np.array([1.0]), 1.0)[0])
     assert pixel(1, 2) == tuple(int(c) for c in signed_rgb(np.array([-1.0]), 1.0)[0])
-    for ref, text in ((ParameterRef(1, "weight", 0, 0), "W\u00b9\u2080,\u2080 = NaN"),
-                      (ParameterRef(2, "weight", 0, 1), "W\u00b2\u2080,\u2081 = Inf")):
+    for ref, text in ((ParameterRef(1, "weight", 0, 0), "W¹₁,₁ = NaN"),
+                      (ParameterRef(2, "weight", 0, 1), "W²₁,₂ = Inf")):
         assert text in hover(qtbot, canvas, canvas.edge_midpoint(ref))
     assert "a = NaN" in hover(qtbot, canvas, canvas.neuron_center(1, 0))
     assert "a = Inf" in hover(qtbot, canvas, canvas.neuron_center(1, 1))
     assert "a = -Inf" in hover(qtbot, canvas, canvas.neuron_center(1, 2))
-    assert "∂C/∂b = NaN" in hover(qtbot, canvas, canvas.neuron_center(2, 0))
+    assert "∂C/∂b²₁ = NaN" in hover(qtbot, canvas, canvas.neuron_center(2, 0))
     canvas.set_color_mode("gradient")
     assert not canvas.grab().toImage().isNull()
     gradients = all_weights(snapshot, gradient=True)

@@ -29,19 +29,19 @@ def blobs_csv(path: Path, scale: float = 1000.0) -> Path:
 def test_choosing_a_dataset_sets_the_settings_of_its_task(make_window) -> None:
     window = make_window(initial_config("xor"))
     controls = window.controls
-    controls.dataset_combo.setCurrentText("spiral3")
+    controls.dataset_combo.set_code("spiral3")
     config = window.config
     assert (config.output_activation, config.loss, config.test_ratio) == \
         ("softmax", "cross_entropy", 0.3)
     assert window.sync().sizes[-1] == 3
-    assert controls.task_combo.currentText() == "classification"
+    assert controls.task_combo.code() == "classification"
     assert not controls.task_combo.isEnabled()  # a built-in dataset's task is its own
     assert controls.task_label.text() == "y: 3 classes (0, 1, 2) → 3 softmax outputs + " \
         "cross-entropy"
-    controls.dataset_combo.setCurrentText("reg-plane")
+    controls.dataset_combo.set_code("reg-plane")
     assert (window.config.output_activation, window.config.loss) == ("linear", "mse")
     assert window.sync().sizes[-1] == 1 and window.sync().task == "regression"
-    controls.dataset_combo.setCurrentText("xor")
+    controls.dataset_combo.set_code("xor")
     config = window.config
     assert (config.output_activation, config.loss, config.test_ratio) == ("sigmoid", "bce", 0.0)
     assert not config.standardize and not controls.standardize_check.isChecked()
@@ -52,11 +52,11 @@ def test_asks_only_when_trained_weights_would_be_discarded(make_window, answers)
     window = make_window(initial_config("xor"))
     window.step(5)
     answers.append(dialogs.Button.Cancel)
-    window.controls.dataset_combo.setCurrentText("circle")
-    assert window.config.dataset == "xor" and window.controls.dataset_combo.currentText() == "xor"
+    window.controls.dataset_combo.set_code("circle")
+    assert window.config.dataset == "xor" and window.controls.dataset_combo.code() == "xor"
     assert window.config.loss == "bce" and not answers
     answers.append(dialogs.Button.Discard)
-    window.controls.dataset_combo.setCurrentText("spiral3")
+    window.controls.dataset_combo.set_code("spiral3")
     assert window.config.output_activation == "softmax" and window.sync().step == 0
 
 
@@ -69,7 +69,7 @@ def test_opening_a_csv_of_integer_labels_gives_classes_standardized(
     assert (config.output_activation, config.loss, config.test_ratio) == \
         ("softmax", "cross_entropy", 0.2)
     assert config.standardize and controls.standardize_check.isChecked()
-    assert controls.task_combo.isEnabled() and controls.task_combo.currentText() == "classification"
+    assert controls.task_combo.isEnabled() and controls.task_combo.code() == "classification"
     assert controls.task_label.text() == "label: 3 classes (0, 1, 2) → 3 softmax outputs + " \
         "cross-entropy"
     snapshot = window.step(60)
@@ -77,7 +77,7 @@ def test_opening_a_csv_of_integer_labels_gives_classes_standardized(
     assert snapshot.evaluation.test.accuracy == 1.0
     # the same data taken as numbers (asks first: the weights are trained)
     window.mark_saved(snapshot.params)
-    controls.task_combo.setCurrentText("regression")
+    controls.task_combo.set_code("regression")
     config = window.config
     assert (config.output_activation, config.loss) == ("linear", "mse")
     assert window.sync().sizes[-1] == 1 and window.sync().task == "regression"
@@ -94,16 +94,16 @@ def test_text_labels_cannot_become_regression(make_window, tmp_path: Path,
     path.write_text("a,b,kind\n0,0,cat\n1,0,dog\n0,1,cat\n1,1,dog\n")
     window = make_window(initial_config("xor"))
     assert window.open_dataset(path)
-    window.controls.task_combo.setCurrentText("regression")
+    window.controls.task_combo.set_code("regression")
     assert shown and "can only be classes" in shown[0]
-    assert window.controls.task_combo.currentText() == "classification"
+    assert window.controls.task_combo.code() == "classification"
     assert window.sync().task == "classification"
 
 
 def test_settings_that_cannot_learn_are_explained_and_not_trained(make_window) -> None:
     window = make_window(initial_config("xor"))
     controls = window.controls
-    controls.loss_combo.setCurrentText("cross_entropy")
+    controls.loss_combo.set_code("cross_entropy")
     assert window.banner.isVisible()
     assert "cross_entropy after a sigmoid output" in window.banner.text
     assert "softmax output with cross_entropy" in window.banner.text
@@ -111,7 +111,7 @@ def test_settings_that_cannot_learn_are_explained_and_not_trained(make_window) -
     assert not window.playing
     find_action(window, "actionStep").trigger()
     assert window.step(3).step == 0
-    controls.loss_combo.setCurrentText("bce")
+    controls.loss_combo.set_code("bce")
     assert not window.banner.isVisible()
     assert window.step(2).step == 2
     window.mark_saved(window.snapshot.params)
@@ -124,13 +124,13 @@ def test_settings_that_cannot_learn_are_explained_and_not_trained(make_window) -
 
 def test_two_classes_with_two_softmax_outputs(make_window) -> None:
     window = make_window(initial_config("gauss"))
-    window.controls.output_combo.setCurrentText("softmax")
+    window.controls.output_combo.set_code("softmax")
     assert window.config.loss == "cross_entropy"  # the loss that fits a softmax output
     assert not window.banner.isVisible()
     snapshot = window.step(150)
     assert snapshot.sizes[-1] == 2 and snapshot.evaluation.test.accuracy >= 0.95
     window.mark_saved(snapshot.params)
-    window.controls.output_combo.setCurrentText("sigmoid")
+    window.controls.output_combo.set_code("sigmoid")
     assert window.config.loss == "bce" and window.sync().sizes[-1] == 1
 
 
@@ -184,7 +184,7 @@ def test_step_through_does_not_apply_a_step_that_cannot_learn(make_window) -> No
     from gui.stepthrough import StepThrough
 
     window = make_window(initial_config("xor"))
-    window.controls.loss_combo.setCurrentText("cross_entropy")
+    window.controls.loss_combo.set_code("cross_entropy")
     find_action(window, "actionStepThrough").trigger()
     walk = window.findChild(StepThrough)
     assert walk is not None and walk.active

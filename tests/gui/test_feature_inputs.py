@@ -50,13 +50,13 @@ def test_ticking_squares_on_circle_asks_then_adds_input_neurons(
     qtbot.waitUntil(lambda: window.snapshot.sizes == (4, 3, 1), timeout=5000)
     assert not answers
     assert window.config.features == SQUARES_TOO
-    assert input_labels(window) == ["X₁", "X₂", "X₁²", "X₂²"]
+    assert input_labels(window) == ["x₁", "x₂", "x₁²", "x₂²"]
     snapshot = window.step(25)
     assert snapshot.step == 25 and np.isfinite(snapshot.cost)
     train_inputs = trained(window.config, 0).data.train.inputs  # the window's split
     np.testing.assert_array_equal(snapshot.batch_inputs,
                                   apply_features(SQUARES_TOO, train_inputs[snapshot.batch_rows]))
-    # The inspector's chain rule for W¹ reads a⁰: the X₂² column of the batch.
+    # The inspector's chain rule for W¹ reads a⁰: the x₂² column of the batch.
     breakdown = explain(snapshot, ParameterRef(1, "weight", 0, 3))
     np.testing.assert_array_equal(breakdown.factors[UPSTREAM].values, snapshot.batch_inputs[:, 3])
     assert breakdown.engine_gradient == snapshot.gradient[3]
@@ -65,7 +65,7 @@ def test_ticking_squares_on_circle_asks_then_adds_input_neurons(
 def test_the_last_ticked_feature_cannot_be_unticked(make_window, qtbot) -> None:
     window = make_window(CIRCLE.with_changes(features=("x1*x2",)))
     assert ticked(window) == ("x1*x2",) and window.snapshot.sizes[0] == 1
-    assert input_labels(window) == ["X₁X₂"]
+    assert input_labels(window) == ["x₁x₂"]
     window.controls.feature_checks["x1*x2"].setChecked(False)
     assert ticked(window) == ("x1*x2",)
     assert window.controls.config().features == ("x1*x2",)
@@ -95,7 +95,7 @@ def test_exported_weights_bring_their_features_into_a_fresh_window(
     qtbot.waitUntil(lambda: fresh.snapshot.sizes == (3, 3, 1), timeout=5000)
     assert ticked(fresh) == ("x1^2", "x2^2", "sin(x1)")
     assert fresh.config.features == ("x1^2", "x2^2", "sin(x1)")
-    assert input_labels(fresh) == ["X₁²", "X₂²", "sin(X₁)"]
+    assert input_labels(fresh) == ["x₁²", "x₂²", "sin x₁"]
     np.testing.assert_array_equal(fresh.snapshot.params, snapshot.params)
 
 
@@ -110,7 +110,7 @@ def test_features_are_off_and_disabled_for_one_column_data(
     assert not window.controls.features_group.isEnabled()
     assert window.config.features == () and window.controls.config().features == ()
     assert input_labels(window) == ["x"]
-    window.controls.dataset_combo.setCurrentText("circle")  # back to 2-D data: enabled again
+    window.controls.dataset_combo.set_code("circle")  # back to 2-D data: enabled again
     qtbot.waitUntil(lambda: window.snapshot.sizes[0] == 2, timeout=5000)
     assert window.controls.features_group.isEnabled()
 
@@ -127,6 +127,6 @@ def test_a_saved_session_reopens_with_its_features_ticked(
     assert fresh.findChild(SessionController).open_session(path)
     qtbot.waitUntil(lambda: fresh.snapshot.step == 12, timeout=5000)
     assert ticked(fresh) == ("x1", "x1*x2", "sin(x2)") and fresh.controls.config() == config
-    assert input_labels(fresh) == ["X₁", "X₁X₂", "sin(X₂)"]
+    assert input_labels(fresh) == ["x₁", "x₁x₂", "sin x₂"]
     np.testing.assert_array_equal(fresh.snapshot.params, saved.params)
     np.testing.assert_array_equal(fresh.step(5).params, window.step(5).params)

@@ -88,7 +88,7 @@ def test_double_clicking_an_edge_sets_the_weight_everywhere(qtbot, make_window, 
     # the canvas's hover card and the inspector show the new value
     qtbot.mouseMove(window.canvas, window.canvas.edge_midpoint(HIDDEN_WEIGHT).toPoint())
     qtbot.waitUntil(lambda: window.canvas.hover_text() != "", timeout=2000)
-    assert f"W\u00b9\u2082,\u2081 = {format_value(0.5)} " in window.canvas.hover_text()
+    assert f"W¹₃,₂ = {format_value(0.5)} " in window.canvas.hover_text()
     panel = inspector(window)
     qtbot.waitUntil(lambda: panel.isVisible() and panel.value_edit.text() == "0.5", timeout=2000)
     assert number(reference.gradient[index]) in panel.values.text()
@@ -108,14 +108,14 @@ def test_undo_restores_the_exact_value_and_redo_reapplies_it(qtbot, make_window,
     edit_menu = window.findChild(QMenu, "editMenu")
     assert edit_menu is not None and edit_menu.actions() == [undo, redo]
     edited = double_click_edge(window, HIDDEN_WEIGHT)
-    assert undo.isEnabled() and undo.text() == "Undo set W\u00b9\u2082,\u2081 = 0.5"
+    assert undo.isEnabled() and undo.text() == "Undo set W¹₃,₂ = 0.5"
     undo.trigger()
     undone = window.sync()
     assert undone is not None
     assert undone.params.tobytes() == before.params.tobytes()  # bit for bit
     np.testing.assert_array_equal(undone.gradient, before.gradient)
     assert redo.isEnabled() and not undo.isEnabled()
-    assert redo.text() == "Redo set W\u00b9\u2082,\u2081 = 0.5"
+    assert redo.text() == "Redo set W¹₃,₂ = 0.5"
     redo.trigger()
     redone = window.sync()
     assert redone is not None
@@ -138,7 +138,7 @@ def test_the_inspector_value_field_sets_the_selected_parameter(qtbot, make_windo
     after = window.sync()
     assert after is not None and after.params[index] == -0.125
     assert dialog.prefilled == []  # no dialog for the field
-    assert find_action(window, "actionUndo").text() == "Undo set W\u00b9\u2082,\u2081 = \u22120.125"
+    assert find_action(window, "actionUndo").text() == "Undo set W¹₃,₂ = \u22120.125"
     qtbot.waitUntil(lambda: panel.value_edit.text() == "-0.125", timeout=2000)
 
 
@@ -155,7 +155,7 @@ def test_a_value_that_is_not_a_finite_number_is_refused(qtbot, make_window, dial
         qtbot.keyClicks(panel.value_edit, typed)
         qtbot.keyClick(panel.value_edit, Qt.Key.Key_Return)
     message = panel.value_message.text()
-    assert "W\u00b9\u2082,\u2081 is unchanged" in message
+    assert "W¹₃,₂ is unchanged" in message
     assert ("not a number" if typed == "abc" else "finite number") in message
     after = window.sync()
     assert after is not None and after.params.tobytes() == before.params.tobytes()
@@ -197,7 +197,7 @@ def test_double_clicking_a_neuron_sets_its_bias(qtbot, make_window, dialog) -> N
     changed = np.flatnonzero(after.params != before.params)
     assert changed.tolist() == [index]
     assert window.selected == OUTPUT_BIAS
-    assert find_action(window, "actionUndo").text() == "Undo set b\u00b2\u2080 = \u22122"
+    assert find_action(window, "actionUndo").text() == "Undo set b²₁ = \u22122"
 
 
 def test_double_clicking_while_playing_pauses_first(qtbot, make_window, dialog) -> None:  # type: ignore[no-untyped-def]

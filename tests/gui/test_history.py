@@ -64,7 +64,7 @@ def _assert_views_show(window: MainWindow, qtbot, expected: Snapshot) -> None:
     ref = ParameterRef(2, "weight", 0, 1)
     card = _canvas_card(window, qtbot, ref)
     assert f"= {format_value(expected.layers[1].weights[0, 1])}" in card
-    assert f"∂C/∂w = {format_value(expected.layers[1].weight_gradients[0, 1])}" in card
+    assert f"∂C/∂W²₁,₂ = {format_value(expected.layers[1].weight_gradients[0, 1])}" in card
 
 
 def test_scrubbing_shows_the_stored_step_exactly(make_window, qtbot, monkeypatch) -> None:

@@ -78,7 +78,7 @@ def test_clicking_an_edge_shows_that_weights_numbers(qtbot, make_window) -> None
         assert number(shown) in values
     assert snapshot.previous_params is not None
     assert number(snapshot.previous_params[index]) in values
-    assert "W<sup>2</sup><sub>0,3</sub>" in panel.header.text()
+    assert "W<sup>2</sup><sub>1,4</sub>" in panel.header.text()  # 1-based: row 0, col 3
     sample = panel.sample
     assert sample is not None
     upstream = snapshot.layers[0].activations[sample, 3]  # a^1_3 feeds W^2_03
@@ -116,7 +116,7 @@ def test_clicking_a_heatmap_cell_shows_the_bias(qtbot, make_window) -> None:  # 
     qtbot.waitUntil(lambda: panel.breakdown is not None and panel.breakdown.ref == ref,
                     timeout=2000)
     assert window.selected == ref
-    assert "&part;z<sup>1</sup><sub>2</sub>/&part;b<sup>1</sup><sub>2</sub>" in \
+    assert "&part;z<sup>1</sup><sub>3</sub>/&part;b<sup>1</sup><sub>3</sub>" in \
         panel.factor_rows[UPSTREAM].label.text()
     gradient = snapshot.layers[0].bias_gradients[2]
     assert number(gradient) in panel.values.text()

@@ -59,7 +59,7 @@ def _assert_views_show(window: MainWindow, qtbot, snapshot) -> None:
     ref = ParameterRef(2, "weight", 0, 3)
     card = _canvas_card(window, qtbot, ref)
     assert f"= {format_value(snapshot.layers[1].weights[0, 3])}" in card
-    assert f"∂C/∂w = {format_value(snapshot.layers[1].weight_gradients[0, 3])}" in card
+    assert f"∂C/∂W²₁,₄ = {format_value(snapshot.layers[1].weight_gradients[0, 3])}" in card
 
 
 def test_train_pause_inspect_step(make_window, qtbot) -> None:

@@ -126,7 +126,7 @@ def test_hovering_a_neuron_shows_its_map_large_live_until_leaving(
     qtbot.waitUntil(lambda: data_view.shown_neuron() == (1, 2), timeout=2000)
     assert np.array_equal(data_view.image_data(), snapshot.grid.activations[1][2])
     assert tuple(data_view.surface.getLevels()) == (-1.0, 1.0)
-    assert data_view.plot.titleLabel.text == "a¹₂ = tanh(z¹₂)"
+    assert data_view.plot.titleLabel.text == "a¹₃ = tanh(z¹₃)"
     after = window.step(5)  # training goes on under the mouse: the map follows
     assert after is not None and after.grid is not None
     assert np.array_equal(data_view.image_data(), after.grid.activations[1][2])
@@ -140,7 +140,7 @@ def test_hovering_a_neuron_shows_its_map_large_live_until_leaving(
     hover(window, qtbot, canvas.neuron_center(0, 1).toPoint())
     qtbot.waitUntil(lambda: data_view.shown_neuron() == (0, 1), timeout=2000)
     assert np.array_equal(data_view.image_data(), after.grid.activations[0][1])
-    assert data_view.plot.titleLabel.text.startswith("a⁰₁ = ")
+    assert data_view.plot.titleLabel.text.startswith("a⁰₂ = ")
     hover(window, qtbot, QPoint(5, canvas.height() // 2))  # nothing there
     qtbot.waitUntil(lambda: data_view.shown_neuron() is None, timeout=2000)
     assert np.array_equal(data_view.image_data(), after.grid.values)
@@ -240,8 +240,8 @@ def test_thumbnail_columns_flip_y_round_corners_and_grey_nan() -> None:
     assert all(image.pixelColor(10, row).alpha() == 0 for row in range(20, 26))  # the gap
     assert second.pixel(3, 10) == int(LOOKUP[0])  # -2: the low end, on the left
     assert second.pixel(16, 16) == NAN_ARGB  # NaN bottom right
-    assert neuron_title(2, 3, "tanh") == "a²₃ = tanh(z²₃)"
-    assert neuron_title(0, 1, None, "x2") == "a⁰₁ = x2"
+    assert neuron_title(2, 3, "tanh") == "a²₄ = tanh(z²₄)"
+    assert neuron_title(0, 1, None, "x₂") == "a⁰₂ = x₂"
     assert map_levels("sigmoid", np.array([5.0])) == (0.0, 1.0)
     assert map_levels("linear", np.array([-3.0, np.nan, 1.0])) == (-3.0, 3.0)
     assert map_levels("relu", np.zeros(3)) == (-1.0, 1.0)
@@ -255,11 +255,11 @@ def test_data_view_neuron_map_follows_snapshots_with_the_activations_levels(
     view.set_data(trainer.data.train, trainer.data.test)
     first = snapshot_after(trainer, 2)
     view.set_snapshot(first)
-    view.show_neuron_map(2, 0, "a²₀ = sigmoid(z²₀)")  # the sigmoid output: levels [0, 1]
+    view.show_neuron_map(2, 0, "a²₁ = σ(z²₁)")  # the sigmoid output: levels [0, 1]
     assert view.shown_neuron() == (2, 0)
     assert np.array_equal(view.image_data(), first.grid.activations[2][0])
     assert tuple(view.surface.getLevels()) == (0.0, 1.0)
-    assert view.plot.titleLabel.text == "a²₀ = sigmoid(z²₀)"
+    assert view.plot.titleLabel.text == "a²₁ = σ(z²₁)"
     later = snapshot_after(trainer, 3)
     view.set_snapshot(later)
     assert np.array_equal(view.image_data(), later.grid.activations[2][0])

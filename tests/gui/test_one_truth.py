@@ -142,7 +142,7 @@ def test_new_data_clears_every_panel(make_window, qtbot, answers) -> None:
     window = make_window(CONFIG)
     check, walk = prepare(window, qtbot)
     answers.append(Button.Discard)
-    window.controls.dataset_combo.setCurrentText("xor")
+    window.controls.dataset_combo.set_code("xor")
     qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=5000)
     window.sync()
     assert not answers

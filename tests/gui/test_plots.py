@@ -15,6 +15,7 @@ from engine.data import Dataset, split_dataset
 from engine.gradient_norms import GradientNormSeries
 from engine.initializers import initialize
 from engine.network import Network, ParameterRef
+from engine.notation import scientific
 from engine.snapshot import HistoryArrays, Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui.colors import MIDDLE, POSITIVE, class_color
@@ -228,14 +229,15 @@ def test_hovering_a_cell_shows_weight_and_gradient(qtbot, heatmaps: GradientHeat
     heatmaps.set_snapshot(snapshot)
     qtbot.wait(20)
     hover(qtbot, heatmaps, heatmaps.cell_center(ParameterRef(1, "weight", 2, 1)))
-    qtbot.waitUntil(lambda: "W\u00b9\u2082,\u2081" in heatmaps.hover_label.text())
+    qtbot.waitUntil(lambda: "W¹₃,₂ =" in heatmaps.hover_label.text())  # 1-based: row 2, col 1
     layer = snapshot.layers[0]
     text = heatmaps.hover_label.text()
-    assert f"w = {layer.weights[2, 1]:.6g}" in text
-    assert f"∂C/∂w = {layer.weight_gradients[2, 1]:.6g}" in text
+    assert f"W¹₃,₂ = {scientific(layer.weights[2, 1], 6)}" in text
+    assert f"∂C/∂W¹₃,₂ = {scientific(layer.weight_gradients[2, 1], 6)}" in text
     hover(qtbot, heatmaps, heatmaps.cell_center(ParameterRef(2, "bias", 0)))
-    qtbot.waitUntil(lambda: "b\u00b2\u2080" in heatmaps.hover_label.text())
-    assert f"∂C/∂b = {snapshot.layers[1].bias_gradients[0]:.6g}" in heatmaps.hover_label.text()
+    qtbot.waitUntil(lambda: "b²₁ =" in heatmaps.hover_label.text())
+    gradient = scientific(snapshot.layers[1].bias_gradients[0], 6)
+    assert f"∂C/∂b²₁ = {gradient}" in heatmaps.hover_label.text()
 
 
 def test_selection_outlines_one_cell(heatmaps: GradientHeatmaps) -> None:
@@ -279,7 +281,7 @@ def test_norm_curves_draw_the_series_a_snapshot_carries(heatmaps: GradientHeatma
         np.testing.assert_array_equal(x, steps)
         np.testing.assert_array_equal(y, norms[:, m])
     assert [heatmaps._norm_legend.getLabel(c).text for c in heatmaps.norm_curves] == [
-        "layer 1", "layer 2"]
+        "‖∂C/∂W¹‖", "‖∂C/∂W²‖"]
     heatmaps.set_snapshot(snapshot)  # no series (a past step from the history): kept as shown
     np.testing.assert_array_equal(heatmaps.norm_data()[0], steps)
     np.testing.assert_array_equal(heatmaps.norm_curves[0].getOriginalDataset()[0], steps)

@@ -80,7 +80,7 @@ def test_pinned_runs_are_overlaid_with_exactly_their_histories(make_window, qtbo
     first, second = _two_pinned_runs(window, qtbot)
     controller = _controller(window)
     runs = controller.model.runs()
-    assert [run.name for run in runs] == ["run 1: adam lr 0.03 4-tanh", "run 2: adam lr 0.1 4-tanh"]
+    assert [run.name for run in runs] == ["run 1: Adam lr 0.03 4 tanh", "run 2: Adam lr 0.1 4 tanh"]
     assert [run.config.learning_rate for run in runs] == [0.03, 0.1]
     cost_plot = window.cost_plot
     assert len(cost_plot.overlay_curves) == 2
@@ -107,7 +107,7 @@ def test_pinned_runs_are_overlaid_with_exactly_their_histories(make_window, qtbo
     assert metric == (f"accuracy {100 * second.train_metric[-1]:.1f}% / "
                       f"{100 * second.test_metric[-1]:.1f}%")
     settings = model.data(model.index(1, RunsModel.SETTINGS))
-    assert "circle" in settings and "adam lr 0.1" in settings and "seed 0" in settings
+    assert "Circle" in settings and "Adam lr 0.1" in settings and "seed 0" in settings
     dock = window.findChild(QDockWidget, "runsDock")
     assert dock is not None and dock.isVisible() and dock.widget() is controller.panel
     # Training on does not touch the overlays: set_snapshot never rebuilds them.
@@ -187,9 +187,9 @@ def test_delete_and_delete_all(make_window, qtbot, answers) -> None:  # type: ig
     assert not panel.delete_button.isEnabled()
     panel.table.selectRow(0)
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
-    assert [run.name for run in panel.model.runs()] == ["run 2: adam lr 0.1 4-tanh"]
+    assert [run.name for run in panel.model.runs()] == ["run 2: Adam lr 0.1 4 tanh"]
     assert [overlay.name for overlay in window.cost_plot.overlays()] == [
-        "run 2: adam lr 0.1 4-tanh"]
+        "run 2: Adam lr 0.1 4 tanh"]
     assert len(window.cost_plot.overlay_curves) == 1
     answers.append(Button.Cancel)
     qtbot.mouseClick(panel.delete_all_button, Qt.MouseButton.LeftButton)
@@ -242,7 +242,7 @@ def test_hover_and_log_y_include_pinned_runs(make_window, qtbot) -> None:  # typ
     assert f"{second.train_cost[4]:.4g} / {second.test_cost[4]:.4g}" in text
     text = cost_plot.hover_at(10.0)  # beyond run 2's seven epochs
     assert f"{first.train_cost[9]:.4g}" in text
-    assert "run 2: adam lr 0.1 4-tanh  — / —" in text
+    assert "run 2: Adam lr 0.1 4 tanh  — / —" in text
     cost_plot.set_log_y(True)
     for item in (item for pair in cost_plot.overlay_curves for item in pair):
         assert item.opts["logMode"] == [False, True]

@@ -76,10 +76,10 @@ def test_a_csv_session_keeps_its_data_and_continues_bit_identically(
     csv.unlink()  # the session holds the data itself
     answers.append(Button.Discard)
     window.step(3)
-    window.controls.dataset_combo.setCurrentText("xor")
+    window.controls.dataset_combo.set_code("xor")
     assert window.step(0).step == 0 and window.controls.config().dataset == "xor"
     assert sessions(window).open_session(path)
-    assert window.controls.dataset_combo.currentText() == "blobs"
+    assert window.controls.dataset_combo.code() == "blobs"
     after = window.step(13)
     config = load_session(path).config
     rows_and_header = ["a,b,side", *rows]

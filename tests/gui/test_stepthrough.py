@@ -232,8 +232,8 @@ def test_tables_are_readable_and_large_layers_scroll(make_window, qtbot) -> None
     model = view.model()
     z = snapshot.layers[0].pre_activations
     assert model.rowCount() == 120 and model.columnCount() == 40
-    assert model.headerData(7, Qt.Orientation.Vertical) == f"#{snapshot.batch_rows[7]}"
-    assert model.headerData(3, Qt.Orientation.Horizontal) == "z¹₃"
+    assert model.headerData(7, Qt.Orientation.Vertical) == f"#{snapshot.batch_rows[7] + 1}"
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "z¹₄"  # column 3, 1-based
     assert model.data(model.index(7, 3)) == f"{z[7, 3]:.4g}"
     assert float(model.data(model.index(7, 3), Qt.ItemDataRole.ToolTipRole)) == z[7, 3]
     qtbot.waitUntil(lambda: view.isVisible(), timeout=2000)
