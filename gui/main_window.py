@@ -61,6 +61,7 @@ from gui.stepthrough import install_step_through
 from gui.timeline import install_history
 from gui.trainer_link import TrainerLink
 from gui.window_files import EXPORT_FILTER, FileActionsMixin
+from gui.window_geometry import VerticalScrollArea, place_window
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
@@ -255,7 +256,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _create_docks(self) -> None:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.controls_dock = self.add_dock("Controls", "controlsDock", self.controls, left)
+        self.controls_dock = self.add_dock("Controls", "controlsDock",
+                                           VerticalScrollArea(self.controls), left)
         self.data_dock = self.add_dock("Data", "dataDock", self.data_view, right)
         self.heatmaps_dock = self.add_dock("Gradients", "gradientsDock", self.heatmaps, right)
         self.cost_dock = self.add_dock("Cost", "costDock", self.cost_plot, bottom)
@@ -268,18 +270,16 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
 
     def _apply_default_layout(self) -> None:
-        """Dock sizes for a first run (no saved layout); needs the window's real size."""
-        self.resizeDocks([self.controls_dock, self.data_dock], [270, 400],
+        """Dock sizes for a first run (no saved layout); needs the window's real size, so a
+        small screen gives the canvas its share too."""
+        width, height = self.width(), self.height()
+        self.resizeDocks([self.controls_dock, self.data_dock], [270, min(400, width * 3 // 10)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.data_dock, self.heatmaps_dock], [330, 400], Qt.Orientation.Vertical)
-        self.resizeDocks([self.cost_dock], [250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.cost_dock], [min(250, height * 3 // 10)], Qt.Orientation.Vertical)
 
     def _read_settings(self) -> None:
-        geometry = self._settings.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        place_window(self, self._settings.value("geometry"))
         state = self._settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
