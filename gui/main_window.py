@@ -51,6 +51,7 @@ from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
 from gui.inspector import install_inspector
+from gui.keyboard import install_keyboard_focus
 from gui.metrics_panel import install_metrics_panel
 from gui.neuron_maps import install_neuron_maps
 from gui.runs import install_runs
@@ -141,6 +142,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._sessions: SessionController = install_sessions(self)
         install_metrics_panel(self)
         install_neuron_maps(self)
+        install_keyboard_focus(self)  # last: it sees every feature's buttons
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,
@@ -232,7 +234,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Sample "))
         self.sample_spin = QSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
-                                    toolTip="Training sample whose activations the canvas shows")
+                                    toolTip="Training sample whose activations the canvas shows",
+                                    keyboardTracking=False)
         self.sample_spin.valueChanged.connect(lambda row: self._link.set_probe_row(row))
         toolbar.addWidget(self.sample_spin)
         toolbar.addSeparator()
@@ -276,7 +279,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.resizeDocks([self.controls_dock, self.data_dock], [270, min(400, width * 3 // 10)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.data_dock, self.heatmaps_dock], [330, 400], Qt.Orientation.Vertical)
-        self.resizeDocks([self.cost_dock], [min(250, height * 3 // 10)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.cost_dock], [min(250, height // 3)], Qt.Orientation.Vertical)
 
     def _read_settings(self) -> None:
         place_window(self, self._settings.value("geometry"))
