@@ -23,7 +23,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -47,6 +46,7 @@ from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_view import DataView
+from gui.file_dialogs import save_file_name
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
@@ -123,7 +123,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.data_view = DataView()
         self.gradient_check = GradientCheckPanel()
         self.status_line = StatusLine()
-        self.statusBar().addPermanentWidget(self.status_line, 1)
+        # Not permanent: a confirmation (gui/file_dialogs.py confirm) replaces it for a while.
+        self.statusBar().addWidget(self.status_line, 1)
         self.controls.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.controls.structure_changed.connect(self._on_structure_changed)
         self.controls.regenerate_requested.connect(self._on_regenerate)
@@ -593,8 +594,8 @@ class MainWindow(FileActionsMixin, QMainWindow):
                 event.ignore()
                 return
             if answer == Button.Save:
-                path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
-                                                      EXPORT_FILTER)
+                path = save_file_name(self, self._settings, "Export Weights", "weights.json",
+                                      EXPORT_FILTER)
                 if not path or not self.export_weights(path):
                     event.ignore()
                     return
