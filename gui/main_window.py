@@ -50,6 +50,7 @@ from gui.file_dialogs import save_file_name
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
+from gui.help_menu import install_help_menu
 from gui.inspector import install_inspector
 from gui.keyboard import install_keyboard_focus
 from gui.metrics_panel import install_metrics_panel
@@ -143,6 +144,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._sessions: SessionController = install_sessions(self)
         install_metrics_panel(self)
         install_neuron_maps(self)
+        self.help_menu = install_help_menu(self)
         install_keyboard_focus(self)  # last: it sees every feature's buttons
 
     def make_action(self, name: str, text: str, tip: str,
