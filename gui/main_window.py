@@ -42,6 +42,7 @@ from engine.session import session_dict
 from engine.snapshot import Snapshot, with_views
 from engine.trainer import Trainer
 from gui import dialogs
+from gui.app_icon import app_icon
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
@@ -85,6 +86,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle("Deltascope")
+        self.setWindowIcon(app_icon())
         self._settings = settings if settings is not None else QSettings("Deltascope", "Deltascope")
         self._config = config if config is not None else TrainingConfig()
         self._csv_dataset: Dataset | None = None

@@ -30,6 +30,7 @@ def test_help_menu_is_last_with_shortcuts_and_about(make_window) -> None:
     window = make_window(XOR)
     menus = [action.text() for action in window.menuBar().actions()]
     assert menus[-1] == "&Help"
+    assert not window.windowIcon().isNull()  # the application icon
     help_menu = window.menuBar().actions()[-1].menu()
     assert [action.objectName() for action in help_menu.actions()] == [
         "actionKeyboardShortcuts", "actionAbout"]
