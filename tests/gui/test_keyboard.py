@@ -20,6 +20,20 @@ Key = Qt.Key
 Mod = Qt.KeyboardModifier
 
 
+@pytest.fixture
+def make_window(make_window, qtbot):
+    """Windows that are active, as the one a person types into is (on a real X server
+    without a window manager nothing activates them otherwise)."""
+
+    def make(config: TrainingConfig | None = None) -> MainWindow:
+        window = make_window(config)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+        return window
+
+    return make
+
+
 def focused(window: MainWindow) -> QWidget:
     return QApplication.focusWidget() or window
 
