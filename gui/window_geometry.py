@@ -24,8 +24,10 @@ FRAME = QMargins(8, 40, 8, 8)
 
 
 def available_geometry(window: QWidget) -> QRect:
-    """The free part of the screen the window is on (the primary screen before it is shown)."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
+    """The free part of the screen under the window's centre (a restored window may be on any
+    monitor), else of the screen it is on, else of the primary screen."""
+    screen = QGuiApplication.screenAt(window.geometry().center()) or window.screen() \
+        or QGuiApplication.primaryScreen()
     return screen.availableGeometry()
 
 
@@ -58,13 +60,15 @@ def _moved_inside(rect: QRect, room: QRect) -> QRect:
 def place_window(window: QMainWindow, saved: object, available: QRect | None = None) -> bool:
     """Restore a saved geometry clamped onto the screen, or fit a first-run window to it.
     True if a saved geometry was restored."""
-    area = available if available is not None else available_geometry(window)
     minimum = window.minimumSizeHint()
     if isinstance(saved, QByteArray) and not saved.isEmpty() and window.restoreGeometry(saved):
         if window.isMaximized() or window.isFullScreen():
             return True
+        area = available if available is not None else available_geometry(window)
         window.setGeometry(clamped_geometry(window.geometry(), area, minimum))
         return True
+    area = available if available is not None else \
+        QGuiApplication.primaryScreen().availableGeometry()
     window.setGeometry(fitted_geometry(area, minimum))
     return False
 

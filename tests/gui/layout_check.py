@@ -49,27 +49,52 @@ def layout_problems(window: QMainWindow, available: QRect) -> list[str]:
     return problems
 
 
-def main() -> int:
-    """Open the window as a first run on this process's screen; print the problems as JSON."""
+def _open(settings_path: str, geometry: QRect | None = None) -> dict[str, object]:
+    """Open a window with these settings (at `geometry` if given, then closed so that it is
+    saved); what it looked like."""
     from PySide6.QtCore import QSettings
 
     from gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    settings = QSettings(sys.argv[1], QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    app = QApplication.instance()
+    window = MainWindow(settings=QSettings(settings_path, QSettings.Format.IniFormat))
     window.show()
     window.sync()
     for _ in range(5):
         app.processEvents()
-    available = window.screen().availableGeometry()
-    report = {"size": [window.width(), window.height()], "problems":
-              layout_problems(window, available)}
-    for _ in range(3):
-        window.controls.add_layer_button.click()
+    screen = app.screenAt(window.geometry().center()) or window.screen()
+    report: dict[str, object] = {
+        "geometry": [window.x(), window.y(), window.width(), window.height()],
+        "screen": screen.name(),
+        "problems": layout_problems(window, screen.availableGeometry())}
+    if geometry is None:
+        for _ in range(3):
+            window.controls.add_layer_button.click()
+            app.processEvents()
+        report["size after adding layers"] = [window.width(), window.height()]
+        window.stop_worker()
+    else:
+        window.setGeometry(geometry)
         app.processEvents()
-    report["size after adding layers"] = [window.width(), window.height()]
-    window.stop_worker()
+        window.close()  # saves the layout
+    return report
+
+
+def main() -> int:
+    """On this process's screens: a first run (on the primary screen), then a window saved on
+    another screen (if there is one) larger than that screen; print what each looked like as
+    JSON."""
+    QApplication.instance() or QApplication(sys.argv[:1])
+    settings = sys.argv[1]
+    report = {"first run": _open(settings)}
+    others = [screen for screen in QApplication.screens()
+              if screen is not QApplication.primaryScreen()]
+    if others:  # a layout saved on another screen, larger than that screen
+        other = others[0].availableGeometry()
+        _open(settings, QRect(other.x() + 80, other.y() + 60, other.width() + 400,
+                              other.height() + 300))
+        report["saved on another screen"] = _open(settings)
+        report["other screen"] = others[0].name()
     print(json.dumps(report))
     return 0
 

@@ -102,20 +102,38 @@ def test_geometry_arithmetic() -> None:
     assert QRect(1920, 0, 1366, 768).contains(clamped)  # onto the second monitor
 
 
-@pytest.mark.timeout(60)
-def test_first_run_on_a_real_1024x768_offscreen_screen(tmp_path: Path) -> None:
-    """The whole path (the window reads its own screen) on a screen Qt really has at 1024x768."""
-    config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "small", "x": 0, "y": 0, "width": 1024, "height": 768,
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+def run_layout_check(tmp_path: Path, screens: list[tuple[str, int, int, int, int]]) -> dict:
+    """tests/gui/layout_check.py in a child process whose offscreen platform has `screens`
+    (name, x, y, width, height)."""
+    config = tmp_path / "screens.json"
+    config.write_text(json.dumps({"screens": [
+        {"name": name, "x": x, "y": y, "width": width, "height": height,
+         "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+        for name, x, y, width, height in screens]}))
     env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
     finished = subprocess.run(
         [sys.executable, "-m", "tests.gui.layout_check", str(tmp_path / "settings.ini")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=50)
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=80)
     assert finished.returncode == 0, finished.stderr
-    report = json.loads(finished.stdout.strip().splitlines()[-1])
-    assert report["problems"] == []
-    width, height = report["size"]
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.timeout(90)
+def test_first_run_on_a_real_1024x768_offscreen_screen(tmp_path: Path) -> None:
+    """The whole path (the window reads its own screen) on a screen Qt really has."""
+    first = run_layout_check(tmp_path, [("small", 0, 0, 1024, 768)])["first run"]
+    assert first["screen"] == "small" and first["problems"] == []
+    x, y, width, height = first["geometry"]
     assert width <= 1024 and height <= 768 - 40  # room left for the title bar
-    assert report["size after adding layers"] == report["size"]
+    assert first["size after adding layers"] == [width, height]
+
+
+@pytest.mark.timeout(90)
+def test_a_layout_saved_on_another_monitor_stays_there_fitted(tmp_path: Path) -> None:
+    """Two real offscreen screens: a window saved on the 1024x768 one, larger than it, comes
+    back on that screen (not moved to the primary one), fitted onto it."""
+    report = run_layout_check(tmp_path, [("small", 0, 0, 1024, 768),
+                                         ("large", 1024, 0, 1920, 1080)])
+    assert report["first run"]["problems"] == []
+    restored = report["saved on another screen"]
+    assert restored["screen"] == report["other screen"] and restored["problems"] == []
