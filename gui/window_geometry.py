@@ -13,11 +13,30 @@ layers never resizes the window and nothing overlaps on a short screen.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import (
+    QByteArray,
+    QChildEvent,
+    QEvent,
+    QMargins,
+    QObject,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QWidget,
+)
 
 PREFERRED_SIZE = QSize(1280, 800)
+WHEEL_BOXES = (QAbstractSpinBox, QComboBox)
 # Room for the window manager's title bar and borders (not known before the window is shown):
 # the window itself (its client area) stays inside the available geometry less these.
 FRAME = QMargins(8, 40, 8, 8)
@@ -75,7 +94,11 @@ def place_window(window: QMainWindow, saved: object, available: QRect | None = N
 
 class VerticalScrollArea(QScrollArea):
     """A frameless scroll area that scrolls its widget vertically only: always as wide as the
-    widget needs (plus the scroll bar), while its height no longer sets the dock's."""
+    widget needs (plus the scroll bar), while its height no longer sets the dock's.
+
+    The mouse wheel over a number box or a list box that has no focus scrolls the area instead
+    of changing the box (scrolling through the Controls must not change the loss or a layer's
+    size on the way); once clicked, a box takes the wheel as usual."""
 
     def __init__(self, widget: QWidget) -> None:
         super().__init__()
@@ -84,6 +107,24 @@ class VerticalScrollArea(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(widget)
+        self._watch(widget)
+
+    def _watch(self, widget: QWidget) -> None:
+        """Filter the boxes in `widget` (wheel) and its containers (boxes added later)."""
+        for child in (widget, *widget.findChildren(QWidget)):
+            if isinstance(child, WHEEL_BOXES) or child.layout() is not None:
+                child.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if isinstance(watched, WHEEL_BOXES):
+            if event.type() == QEvent.Type.Wheel and not watched.hasFocus():
+                QApplication.sendEvent(self.verticalScrollBar(), event)
+                return True
+        elif event.type() == QEvent.Type.ChildAdded and isinstance(event, QChildEvent):
+            child = event.child()
+            if isinstance(child, QWidget):
+                self._watch(child)
+        return False
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         widget = self.widget()

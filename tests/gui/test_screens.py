@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QRect, QSettings
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRect, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
 
 from engine.config import TrainingConfig
 from gui.main_window import MainWindow
@@ -137,3 +139,35 @@ def test_a_layout_saved_on_another_monitor_stays_there_fitted(tmp_path: Path) ->
     assert report["first run"]["problems"] == []
     restored = report["saved on another screen"]
     assert restored["screen"] == report["other screen"] and restored["problems"] == []
+
+
+def wheel_down(widget) -> None:
+    """One notch of the mouse wheel over the middle of `widget`."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_controls_instead_of_changing_an_unfocused_box(
+        first_run_window) -> None:
+    window = first_run_window(SCREENS["1024x768"])
+    for _ in range(3):
+        window.controls.add_layer_button.click()  # a row added later is guarded too
+    settle()
+    scroll = window.controls_dock.widget()
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    config = window.controls.config()
+    for name in ("lossCombo", "layerSize4", "learningRateSpin"):
+        box = window.controls.findChild(QWidget, name)
+        before = bar.value()
+        wheel_down(box)
+        assert window.controls.config() == config, name
+        assert bar.value() > before or bar.value() == bar.maximum(), name
+        bar.setValue(0)
+    box = window.controls.findChild(QWidget, "learningRateSpin")
+    box.setFocus()
+    wheel_down(box)  # a focused box takes the wheel
+    assert window.controls.config().learning_rate != config.learning_rate
