@@ -11,6 +11,8 @@
   standard editing keys; the window's Ctrl and Alt shortcuts still win there.
 - Clicking a button that takes no focus (the toolbar's, the timeline's) while a box has the
   focus commits the box and gives the focus back to the canvas, so the arrows step again.
+  Focus never falls into a box by itself either: when the focused control is disabled (Play
+  disables the timeline's slider), the canvas takes the focus rather than the next box.
 
 Boxes apply their value on Enter, on leaving them and on their arrows, not on every key
 (`keyboardTracking` off, set where the boxes are made), so typing "64" never builds 6 first.
@@ -120,10 +122,16 @@ class KeyboardFocus(QObject):
                 is_number_box(focused) or is_text_field(focused)):
             self._window.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if new is not None and new.window() is self._window and (
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        if new is None or new.window() is not self._window or not (
                 is_number_box(new) or is_text_field(new)):
-            new.installEventFilter(self)  # once: installing it again only moves it first
+            return
+        if old is not None and not old.isEnabled():
+            # The focused control was disabled (Play disables the timeline) and Qt handed the
+            # focus on to this box: the canvas takes it, so the keys stay the window's.
+            self._window.canvas.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        new.installEventFilter(self)  # once: installing it again only moves it first
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if not isinstance(event, QKeyEvent) or not isinstance(watched, QWidget):

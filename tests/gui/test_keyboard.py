@@ -183,3 +183,19 @@ def test_layer_size_applies_when_the_box_loses_focus(make_window, qtbot) -> None
     assert window.config.hidden[0].size == 4
     click(window.canvas)
     qtbot.waitUntil(lambda: window.sync().sizes == (2, 7, 1), timeout=5000)
+
+
+def test_focus_does_not_fall_into_a_box_when_the_timeline_is_disabled(
+        make_window, qtbot, export_dialogs) -> None:
+    window = make_window(XOR)
+    window.step(5)
+    slider = window.findChild(QWidget, "timelineSlider")
+    assert slider.isEnabled()
+    slider.setFocus(Qt.FocusReason.MouseFocusReason)  # clicked: Left/Right scrub there
+    press(window, Key.Key_Space)  # plays: the slider is disabled and loses the focus
+    qtbot.waitUntil(lambda: window.playing, timeout=5000)
+    assert not slider.isEnabled()
+    assert focused(window) is window.canvas
+    press(window, Key.Key_Space)
+    qtbot.waitUntil(lambda: not window.playing, timeout=5000)
+    assert_shortcuts_work(window, qtbot, export_dialogs)
