@@ -1,8 +1,9 @@
-"""Deltascope entry point.
+"""Deltascope entry point (installed as the `deltascope` command, see pyproject.toml).
 
-    python main.py                        open the window
+    python main.py                        open the window          (deltascope)
     python main.py --screenshot out.png [--dataset xor] [--steps N]
-    python main.py train --dataset xor    train without a window (never imports Qt)
+    python main.py train --dataset xor    train without a window   (deltascope train ...)
+                                          (never imports Qt)
     python main.py check --dataset xor    gradient check without a window (exit 0/1/2)
 """
 
@@ -32,5 +33,10 @@ def main(argv: list[str]) -> int:
     return gui_main(argv)
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `deltascope` command."""
     sys.exit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    run()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication
 from engine.config import TrainingConfig, config_for_data
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import DeltascopeError
+from gui.app_icon import app_icon
 from gui.autosave import Autosaver, offer_recovery
 from gui.freeze_watchdog import FreezeWatchdog
 
@@ -27,8 +28,16 @@ if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 
+def program_name(argv0: str | None = None) -> str:
+    """How the person started Deltascope, to name in messages: `deltascope` (the installed
+    command) or `python main.py`."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).name
+    return "python main.py" if name in ("main.py", "") else name
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="main.py", description="Deltascope: watch backprop work.")
+    parser = argparse.ArgumentParser(prog=program_name(),
+                                     description="Deltascope: watch backprop work.")
     parser.add_argument("--dataset", choices=DATASET_NAMES, default="xor")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window to PNG and exit")
     parser.add_argument("--steps", type=int, default=0, help="train this many steps first")
@@ -43,7 +52,8 @@ def initial_config(dataset: str) -> TrainingConfig:
     return config_for_data(config, make_dataset(dataset), generated=True)
 
 
-def display_problem(environment: dict[str, str] | None = None) -> str | None:
+def display_problem(environment: dict[str, str] | None = None,
+                    program: str = "python main.py") -> str | None:
     """Why Qt could not open a window here, in one line (instead of Qt's abort), or None.
 
     On Linux: no X or Wayland display at all, or an X display without libxcb-cursor0, which
@@ -54,7 +64,7 @@ def display_problem(environment: dict[str, str] | None = None) -> str | None:
         return None
     if not env.get("DISPLAY") and not (platform == "" and env.get("WAYLAND_DISPLAY")):
         return ("no display was found: the window needs a desktop session. "
-                "`python main.py train ...` trains without one (see --help).")
+                f"`{program} train ...` trains without one (see `{program} train --help`).")
     if env.get("DISPLAY") and (platform == "xcb" or not env.get("WAYLAND_DISPLAY")) \
             and ctypes.util.find_library("xcb-cursor") is None:
         return ("Qt needs the system library libxcb-cursor0 to open a window on X11: install "
@@ -64,13 +74,15 @@ def display_problem(environment: dict[str, str] | None = None) -> str | None:
 
 def main(argv: list[str]) -> int:
     args = _parse(argv)
-    problem = display_problem()
+    problem = display_problem(program=program_name())
     if problem is not None:
         print(f"deltascope: {problem}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Deltascope")
     app.setOrganizationName("Deltascope")
+    app.setDesktopFileName("deltascope")  # assets/deltascope.desktop, installed
+    app.setWindowIcon(app_icon())
     from gui.main_window import MainWindow
 
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -54,7 +55,7 @@ class HiddenLayerRow(QWidget):
     def __init__(self, layer: HiddenLayer, number: int) -> None:
         super().__init__()
         self.size_spin = QSpinBox(minimum=1, maximum=MAX_LAYER_SIZE, value=layer.size,
-                                  toolTip="Neurons in this layer")
+                                  toolTip="Neurons in this layer", keyboardTracking=False)
         self.size_spin.setObjectName(f"layerSize{number}")
         self.activation_combo = _combo(f"layerActivation{number}", "activation", HIDDEN_ACTIVATIONS,
                                        "Activation of this layer")
@@ -95,6 +96,8 @@ class ControlsPanel(QWidget):
         layout.addWidget(self._create_network_group())
         layout.addWidget(self._create_training_group())
         layout.addStretch(1)
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.setKeyboardTracking(False)  # apply on Enter, focus-out or arrows, not per key
         self.set_config(config)
 
     # -- building -------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -43,16 +42,20 @@ from engine.session import session_dict
 from engine.snapshot import Snapshot, with_views
 from engine.trainer import Trainer
 from gui import dialogs
+from gui.app_icon import app_icon
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_choice import DataChoiceMixin
 from gui.data_view import DataView
+from gui.file_dialogs import save_file_name
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
+from gui.help_menu import install_help_menu
 from gui.index_spin import IndexSpinBox
 from gui.inspector import install_inspector
+from gui.keyboard import install_keyboard_focus
 from gui.metrics_panel import install_metrics_panel
 from gui.neuron_maps import install_neuron_maps
 from gui.runs import install_runs
@@ -63,6 +66,7 @@ from gui.stepthrough import install_step_through
 from gui.timeline import install_history
 from gui.trainer_link import TrainerLink
 from gui.window_files import EXPORT_FILTER, FileActionsMixin
+from gui.window_geometry import VerticalScrollArea, place_window
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000
@@ -84,6 +88,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.setWindowTitle("Deltascope")
+        self.setWindowIcon(app_icon())
         self._settings = settings if settings is not None else QSettings("Deltascope", "Deltascope")
         self._config = config if config is not None else TrainingConfig()
         self._csv_dataset: Dataset | None = None
@@ -123,7 +128,8 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self.data_view = DataView()
         self.gradient_check = GradientCheckPanel()
         self.status_line = StatusLine()
-        self.statusBar().addPermanentWidget(self.status_line, 1)
+        # Not permanent: a confirmation (gui/file_dialogs.py confirm) replaces it for a while.
+        self.statusBar().addWidget(self.status_line, 1)
         self.controls.hyperparameters_changed.connect(self._on_hyperparameters_changed)
         self.controls.structure_changed.connect(self._on_structure_changed)
         self.controls.regenerate_requested.connect(self._on_regenerate)
@@ -144,6 +150,8 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self._sessions: SessionController = install_sessions(self)
         install_metrics_panel(self)
         install_neuron_maps(self)
+        self.help_menu = install_help_menu(self)
+        install_keyboard_focus(self)  # last: it sees every feature's buttons
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,
@@ -237,7 +245,8 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Sample "))
         self.sample_spin = IndexSpinBox(objectName="sampleSpin", minimum=0, maximum=0,
-                                    toolTip="Training sample whose activations the canvas shows")
+                                    toolTip="Training sample whose activations the canvas shows",
+                                    keyboardTracking=False)
         self.sample_spin.valueChanged.connect(lambda row: self._link.set_probe_row(row))
         toolbar.addWidget(self.sample_spin)
         toolbar.addSeparator()
@@ -261,7 +270,8 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
     def _create_docks(self) -> None:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.controls_dock = self.add_dock("Controls", "controlsDock", self.controls, left)
+        self.controls_dock = self.add_dock("Controls", "controlsDock",
+                                           VerticalScrollArea(self.controls), left)
         self.data_dock = self.add_dock("Data", "dataDock", self.data_view, right)
         self.heatmaps_dock = self.add_dock("Gradients", "gradientsDock", self.heatmaps, right)
         self.cost_dock = self.add_dock("Cost", "costDock", self.cost_plot, bottom)
@@ -274,18 +284,16 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
 
     def _apply_default_layout(self) -> None:
-        """Dock sizes for a first run (no saved layout); needs the window's real size."""
-        self.resizeDocks([self.controls_dock, self.data_dock], [270, 400],
+        """Dock sizes for a first run (no saved layout); needs the window's real size, so a
+        small screen gives the canvas its share too."""
+        width, height = self.width(), self.height()
+        self.resizeDocks([self.controls_dock, self.data_dock], [270, min(400, width * 3 // 10)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.data_dock, self.heatmaps_dock], [330, 400], Qt.Orientation.Vertical)
-        self.resizeDocks([self.cost_dock], [250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.cost_dock], [min(250, height // 3)], Qt.Orientation.Vertical)
 
     def _read_settings(self) -> None:
-        geometry = self._settings.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        place_window(self, self._settings.value("geometry"))
         state = self._settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -613,8 +621,8 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
                 event.ignore()
                 return
             if answer == Button.Save:
-                path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
-                                                      EXPORT_FILTER)
+                path = save_file_name(self, self._settings, "Export Weights", "weights.json",
+                                      EXPORT_FILTER)
                 if not path or not self.export_weights(path):
                     event.ignore()
                     return

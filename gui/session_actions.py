@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QMenu
 
 from engine.errors import DeltascopeError
 from engine.session import (
@@ -27,6 +27,7 @@ from engine.session import (
     write_session,
 )
 from gui.background_load import load_in_background
+from gui.file_dialogs import confirm, open_file_name, save_file_name
 from gui.pinned_run import runs_from_list, runs_to_list
 from gui.runs import RunsController
 
@@ -115,8 +116,9 @@ class SessionController(QObject):
     # -- saving ---------------------------------------------------------------------------
 
     def _on_save(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self._window, "Save Session",
-                                              f"session{SESSION_EXTENSION}", SESSION_FILTER)
+        window = self._window
+        path = save_file_name(window, window.settings, "Save Session",
+                              f"session{SESSION_EXTENSION}", SESSION_FILTER)
         if path:
             if not Path(path).suffix:
                 path += SESSION_EXTENSION
@@ -137,7 +139,7 @@ class SessionController(QObject):
             return False
         window.mark_saved(np.array(data["network"]["params"], dtype=np.float64))
         self._remember(path)
-        window.statusBar().showMessage(f"Session saved to {path}", 5000)
+        confirm(window, f"Session saved to {Path(path).resolve()}")
         return True
 
     def _read_session(self) -> dict[str, Any]:
@@ -172,7 +174,8 @@ class SessionController(QObject):
     # -- opening --------------------------------------------------------------------------
 
     def _on_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self._window, "Open Session", "", SESSION_FILTER)
+        path = open_file_name(self._window, self._window.settings, "Open Session",
+                              SESSION_FILTER)
         if path:
             self.open_session(path)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog
 
 from engine.config import HiddenLayer, TrainingConfig, build_trainer, config_for_data
 from engine.csv_data import load_csv
@@ -20,6 +19,7 @@ from engine.tasks import for_output
 from engine.weights_io import export_network, load_weights
 from gui import plot_export
 from gui.background_load import load_in_background
+from gui.file_dialogs import confirm, open_file_name, save_file_name
 
 EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
 
@@ -33,7 +33,7 @@ else:
 
 class FileActionsMixin(_Base):
     def _on_open_dataset(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Dataset", "", "CSV files (*.csv)")
+        path = open_file_name(self, self.settings, "Open Dataset", "CSV files (*.csv)")
         if path:
             self.open_dataset(path)
 
@@ -62,8 +62,7 @@ class FileActionsMixin(_Base):
         return True
 
     def _on_import_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import Weights", "",
-                                              "Weights (*.json *.npz)")
+        path = open_file_name(self, self.settings, "Import Weights", "Weights (*.json *.npz)")
         if path:
             self.import_weights(path)
 
@@ -108,8 +107,8 @@ class FileActionsMixin(_Base):
                                          standardize=network.standardization is not None)
 
     def _on_export_weights(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Weights", "weights.json",
-                                              EXPORT_FILTER)
+        path = save_file_name(self, self.settings, "Export Weights", "weights.json",
+                              EXPORT_FILTER)
         if path:
             self.export_weights(path)
 
@@ -124,7 +123,7 @@ class FileActionsMixin(_Base):
             self.report("Cannot export weights", str(error))
             return False
         self.mark_saved(snapshot.params)
-        self.statusBar().showMessage(f"Weights written to {path}", 5000)
+        confirm(self, f"Weights written to {Path(path).resolve()}")
         return True
 
     def copy_numpy_code(self) -> str | None:
@@ -138,7 +137,8 @@ class FileActionsMixin(_Base):
             self.report("Cannot copy code", str(error))
             return None
         QGuiApplication.clipboard().setText(code)
-        self.statusBar().showMessage("NumPy code of the forward pass copied to the clipboard", 5000)
+        confirm(self, f"NumPy code of the forward pass copied to the clipboard "
+                      f"({len(code.splitlines())} lines)")
         return code
 
     def _snapshot_network(self, snapshot: Snapshot) -> Network:
@@ -147,8 +147,8 @@ class FileActionsMixin(_Base):
                        self.network_features, self.network_standardization)
 
     def _on_export_plots(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export Plots", "plots.png",
-                                              plot_export.FILE_FILTER)
+        path = save_file_name(self, self.settings, "Export Plots", "plots.png",
+                              plot_export.FILE_FILTER)
         if path:
             self.export_plots(path)
 
@@ -160,5 +160,6 @@ class FileActionsMixin(_Base):
         except (OSError, ValueError) as error:
             self.report("Cannot export plots", str(error))
             return False
+        confirm(self, f"Plots written to {Path(path).resolve()}")
         return True
 
