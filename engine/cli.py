@@ -22,9 +22,10 @@ from engine.activations import ACTIVATIONS
 from engine.config import default_output_for, network_features
 from engine.csv_data import load_csv
 from engine.data import Dataset, split_dataset
-from engine.datasets import make_dataset
+from engine.datasets import DATASET_INFO, make_dataset
 from engine.errors import ConfigError, DeltascopeError
 from engine.features import FEATURE_IDS, check_raw_width, parse_features
+from engine.image_shape import with_image_shape
 from engine.initializers import INITIALIZERS, initialize
 from engine.losses import LOSSES, REDUCTIONS
 from engine.network import Network
@@ -58,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="target column(s) of --data (default: the last column)")
     parser.add_argument("--samples", type=int, help="points to generate (--dataset only)")
     parser.add_argument("--noise", type=float, help="Playground noise 0..0.5 (--dataset only)")
+    parser.add_argument("--image-shape", metavar="ROWSxCOLS",
+                        help="the input columns of --data are the pixels of an image, row by "
+                        "row, e.g. 8x8 (columns named px_<row>_<col> give it without the flag)")
     parser.add_argument("--features", metavar="F,F,...",
                         help="input features of 2-D data instead of the raw inputs, any of "
                         f"{','.join(FEATURE_IDS)} (quote it in a shell: sin(x1) has brackets)")
@@ -77,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"learning rate (default: {DEFAULT_LEARNING_RATE})")
     parser.add_argument("--batch-size", type=int, metavar="N",
                         help=f"0 = full batch (default: 0 for <= {FULL_BATCH_LIMIT} training "
-                        "rows, else 10)")
+                        "rows, else 10; digits: 32)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=int, help=f"default: {DEFAULT_EPOCHS}")
     length.add_argument("--steps", type=int, help="train for this many updates instead")
@@ -85,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep file order: no shuffled split, batches in row order")
     parser.add_argument("--test-ratio", type=float, metavar="R",
                         help=f"fraction held out for testing (default: 0 below {SMALL_DATASET} "
-                        "rows, e.g. xor, else 0.5 as in TensorFlow Playground)")
+                        "rows, e.g. xor, else 0.5 as in TensorFlow Playground; digits: 0.25)")
     parser.add_argument("--seed", type=int, default=0, help="drives data, split, init, shuffling")
     parser.add_argument("--init", choices=INITIALIZERS, help="default: xavier")
     parser.add_argument("--regularization", choices=REGULARIZATIONS, default="none")
@@ -132,9 +136,11 @@ def _load_dataset(args: argparse.Namespace, rng: np.random.Generator) -> Dataset
             if value is not None:
                 raise ConfigError(f"{flag} applies to --dataset only, not to --data")
         targets = None if args.targets is None else args.targets.split(",")
-        return load_csv(args.data, targets)
+        return with_image_shape(load_csv(args.data, targets), args.image_shape, "--image-shape")
     if args.targets is not None:
         raise ConfigError("--targets applies to --data only, not to --dataset")
+    if args.image_shape is not None:
+        raise ConfigError("--image-shape applies to --data only, not to --dataset")
     return make_dataset(args.dataset, args.samples, args.noise, rng)
 
 
@@ -239,7 +245,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     output_activation = args.output_activation or default_activation
     network, file_loss = _build_network(args, dataset, output_activation, err)
     loss = args.loss or file_loss or default_loss
+    builtin = DATASET_INFO.get(args.dataset) if args.data is None else None
     test_ratio = args.test_ratio
+    if test_ratio is None and builtin is not None and builtin.test_ratio is not None:
+        test_ratio = builtin.test_ratio
     if test_ratio is None:
         test_ratio = 0.0 if len(dataset) < SMALL_DATASET else 0.5
     shuffle = not args.no_shuffle
@@ -247,6 +256,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.weights is None:
         initialize(network, args.init or "xavier", streams.init)
     batch_size = args.batch_size
+    if batch_size is None and builtin is not None:
+        batch_size = builtin.batch_size
     if batch_size is None:
         batch_size = 0 if len(split.train) <= FULL_BATCH_LIMIT else 10
     trainer = Trainer(
@@ -267,7 +278,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(_header(dataset, trainer, loss, total_steps, total_epochs), file=out, flush=True)
     _train(trainer, total_steps, total_epochs, out, err, quiet=args.quiet)
     if args.export is not None:
-        export_network(args.export, network, loss)
+        export_network(args.export, network, loss, dataset.image_shape)
     print(_summary(trainer, args.export), file=out, flush=True)
     return 0
 

@@ -101,6 +101,31 @@ def default_output_for(dataset: Dataset) -> tuple[str, str]:
     return "softmax", "cross_entropy"
 
 
+def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:
+    """`config` with the settings the built-in dataset `name` declares (engine/datasets.py
+    DatasetInfo: test ratio, hidden sizes, batch size, learning rate) and, when it declares
+    any, the output and loss that fit it; unchanged for a dataset that declares none."""
+    from engine.datasets import DATASET_INFO, make_dataset  # datasets imports data, not config
+
+    info = DATASET_INFO.get(name)
+    if info is None:
+        return config
+    changes: dict[str, object] = {}
+    if info.test_ratio is not None:
+        changes["test_ratio"] = info.test_ratio
+    if info.hidden is not None:
+        activation = config.hidden[0].activation if config.hidden else "tanh"
+        changes["hidden"] = tuple(HiddenLayer(size, activation) for size in info.hidden)
+    if info.batch_size is not None:
+        changes["batch_size"] = info.batch_size
+    if info.learning_rate is not None:
+        changes["learning_rate"] = info.learning_rate
+    if changes:
+        output, loss = default_output_for(make_dataset(name, samples=min(20, info.default_samples)))
+        changes.update(output_activation=output, loss=loss)
+    return config.with_changes(**changes)
+
+
 def make_network(config: TrainingConfig, inputs: int, outputs: int) -> Network:
     """An uninitialized network for this config (all parameters zero) on data with `inputs`
     input columns; with input features, the data must have 2 (ConfigError otherwise)."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
-from engine.config import TrainingConfig, default_output_for
+from engine.config import TrainingConfig, default_output_for, suited_to_dataset
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import DeltascopeError
 from gui.autosave import Autosaver, offer_recovery
@@ -41,7 +41,7 @@ def initial_config(dataset: str) -> TrainingConfig:
     config = TrainingConfig(dataset=dataset, test_ratio=0.0 if dataset == "xor" else 0.3,
                             batch_size=0 if dataset == "xor" else 10)
     output, loss = default_output_for(make_dataset(dataset, samples=20))
-    return config.with_changes(output_activation=output, loss=loss)
+    return suited_to_dataset(config.with_changes(output_activation=output, loss=loss), dataset)
 
 
 def display_problem(environment: dict[str, str] | None = None) -> str | None:
