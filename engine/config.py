@@ -103,7 +103,8 @@ def default_output_for(dataset: Dataset) -> tuple[str, str]:
 
 def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:
     """`config` with the settings the built-in dataset `name` declares (engine/datasets.py
-    DatasetInfo: test ratio, hidden sizes, batch size, learning rate) and, when it declares
+    DatasetInfo: test ratio, hidden sizes, batch size, learning rate, L2 rate; the window's
+    digits weight images are smooth strokes with a little L2) and, when it declares
     any, the output and loss that fit it; unchanged for a dataset that declares none."""
     from engine.datasets import DATASET_INFO, make_dataset  # datasets imports data, not config
 
@@ -120,6 +121,8 @@ def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:
         changes["batch_size"] = info.batch_size
     if info.learning_rate is not None:
         changes["learning_rate"] = info.learning_rate
+    if info.l2 is not None:
+        changes.update(regularization="l2", regularization_rate=info.l2)
     if changes:
         output, loss = default_output_for(make_dataset(name, samples=min(20, info.default_samples)))
         changes.update(output_activation=output, loss=loss)

@@ -56,8 +56,8 @@ class DatasetInfo:
     """What a built-in dataset is: its task, default size and noise, one-line description.
 
     Settings that suit it, where they differ from the usual ones (None: the usual):
-    test_ratio, hidden (hidden layer sizes), batch_size, learning_rate. noise_applies: False
-    when the noise setting means nothing for it.
+    test_ratio, hidden (hidden layer sizes), batch_size, learning_rate, l2 (an L2
+    regularization rate). noise_applies: False when the noise setting means nothing for it.
     """
 
     name: str
@@ -69,6 +69,7 @@ class DatasetInfo:
     hidden: tuple[int, ...] | None = None
     batch_size: int | None = None
     learning_rate: float | None = None
+    l2: float | None = None
     noise_applies: bool = True
 
 
@@ -96,7 +97,7 @@ DATASET_INFO: dict[str, DatasetInfo] = {
         DatasetInfo("digits", "classification", DIGITS_SAMPLES, 0.0,
                     "UCI handwritten digits: 8x8 images (pixels 0..1), 10 classes (softmax).",
                     test_ratio=0.25, hidden=(32,), batch_size=32, learning_rate=0.01,
-                    noise_applies=False),
+                    l2=0.001, noise_applies=False),
     )
 }
 

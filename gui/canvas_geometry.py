@@ -101,7 +101,15 @@ def compute_layout(sizes: tuple[int, ...], width: float, height: float) -> Canva
     column_x = np.round(column_x)
     neuron_x = tuple(np.full(n, column_x[m]) for m, n in enumerate(sizes))
     neuron_y = tuple(np.round(middle + (np.arange(n) - 0.5 * (n - 1)) * spacing) for n in sizes)
+    return layout_from_positions(sizes, width, height, radius, spacing, column_x, neuron_x,
+                                 neuron_y)
 
+
+def layout_from_positions(
+    sizes: tuple[int, ...], width: float, height: float, radius: float, spacing: float,
+    column_x: Array, neuron_x: tuple[Array, ...], neuron_y: tuple[Array, ...],
+) -> CanvasLayout:
+    """The layout with neurons at these centres: edges from source to target centre."""
     lines, layers, rows, columns, flat, biases = [], [], [], [], [], [np.empty(0, np.intp)]
     offset = 0
     for m in range(1, len(sizes)):
@@ -154,14 +162,20 @@ def finite_max_abs(values: Array) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET) -> EdgeBins:
+def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET,
+              visible: NDArray[np.bool_] | None = None) -> EdgeBins:
     """Colour level and width (linear in |value| / max |value|) of every edge, binned.
 
     max |value| is taken over the finite values; +-Inf get the extreme colour and width,
     NaN the NAN_LEVEL grey and the thinnest width. Past `budget` edges, each layer keeps only
     its strongest edges, in proportion to its size (NaN counts as the weakest).
+    `visible`: edges that may be drawn at all (None: every edge); the others are never drawn
+    and count for neither the scale nor the budget (image inputs draw layer 1 as images).
     """
     values = np.asarray(values, dtype=np.float64)
+    if visible is not None and not visible.all():
+        bins = bin_edges(layout, np.where(visible, values, 0.0), 0)  # cheap: drawn is redone
+        return _visible_bins(layout, values, bins, budget, visible)
     magnitude = np.abs(values)
     finite = np.isfinite(values)
     if finite.all():
@@ -201,6 +215,39 @@ def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET) ->
         for a, b in zip(starts, stops, strict=True) if b > a
     )
     return EdgeBins(max_abs, color_level, width, drawn, order, bins)
+
+
+def _visible_bins(layout: CanvasLayout, values: Array, bins: EdgeBins, budget: int,
+                  visible: NDArray[np.bool_]) -> EdgeBins:
+    """`bins` (made with every edge weak enough to drop) drawing only visible edges: past
+    `budget` visible edges, each layer's strongest visible ones."""
+    magnitude = np.where(visible, np.where(np.isnan(values), -1.0, np.abs(values)), -np.inf)
+    total = int(visible.sum())
+    drawn = visible.copy()
+    if total > budget:
+        drawn[:] = False
+        offsets = layout.layer_offsets
+        for start, stop in zip(offsets[:-1], offsets[1:], strict=True):
+            count = int(visible[start:stop].sum())
+            if count == 0:
+                continue
+            keep = min(count, max(48, round(budget * count / total)))
+            size = int(stop - start)
+            strongest = np.argpartition(magnitude[start:stop], size - keep)[size - keep:]
+            drawn[start + strongest] = True
+    fraction_bin = np.rint((bins.width - MIN_EDGE_WIDTH) / max(
+        layout.max_edge_width - MIN_EDGE_WIDTH, 1e-9) * (WIDTH_BINS - 1)).astype(np.intp)
+    candidates = np.flatnonzero(drawn)
+    key = fraction_bin[candidates] * _COLOR_KEYS + bins.color_level[candidates] + COLOR_LEVELS
+    sort = np.argsort(key, kind="stable")
+    order, key = candidates[sort], key[sort]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1]).astype(np.intp)
+    stops = np.concatenate([starts[1:], [key.size]]).astype(np.intp)
+    groups = tuple(
+        (int(a), int(b), int(key[a] // _COLOR_KEYS), int(key[a] % _COLOR_KEYS - COLOR_LEVELS))
+        for a, b in zip(starts, stops, strict=True) if b > a
+    )
+    return EdgeBins(bins.max_abs, bins.color_level, bins.width, drawn, order, groups)
 
 
 def neuron_at(layout: CanvasLayout, x: float, y: float) -> tuple[int, int] | None:

@@ -484,6 +484,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         features = self.network_features = trainer.network.features
         self.canvas.set_feature_names(display_names(features) if features
                                       else trainer.data.train.feature_names)
+        self.canvas.set_image_shape(None if features else trainer.data.train.image_shape)
         self.controls.set_input_width(trainer.data.train.inputs.shape[1])
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))
