@@ -1,0 +1,113 @@
+"""Image inputs in the window: digits in the dataset list with fitting settings, the canvas
+drawing the sample as an image and layer 1's neurons as weight images, a weight pixel
+selecting that weight in the inspector, and wide layers showing only their strongest tiles."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
+
+from engine.config import HiddenLayer, TrainingConfig, suited_to_dataset
+from engine.network import ParameterRef
+from engine.notation import number
+from gui.canvas import NetworkCanvas
+from gui.canvas_images import image_scene, tile_caption
+from gui.colors import signed_rgb
+from gui.inspector import InspectorPanel
+from gui.main_window import MainWindow
+
+DIGITS = suited_to_dataset(TrainingConfig(dataset="digits", samples=300), "digits")
+
+
+def color_at(canvas: NetworkCanvas, point: QPointF) -> tuple[int, int, int]:
+    image: QImage = canvas.grab().toImage()
+    ratio = image.devicePixelRatio()
+    color = image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
+    return color.red(), color.green(), color.blue()
+
+
+def close_to(color: tuple[int, int, int], expected: np.ndarray) -> bool:
+    return max(abs(int(a) - int(b)) for a, b in zip(color, expected, strict=True)) <= 2
+
+
+def test_choosing_digits_in_the_window_sets_softmax_a_test_split_and_images(
+        qtbot, make_window, answers) -> None:  # type: ignore[no-untyped-def]
+    window: MainWindow = make_window()
+    assert window.canvas.image_layout() is None  # xor: circles and edges
+    window.controls.dataset_combo.setCurrentText("digits")
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.sizes[0] == 64,
+                    timeout=5000)
+    config = window.config
+    assert (config.output_activation, config.loss) == ("softmax", "cross_entropy")
+    assert config.test_ratio == 0.25 and window.snapshot.sizes == (64, 32, 10)
+    assert not window.controls.noise_spin.isEnabled()
+    assert window.sample_spin.maximum() == round(1797 * 0.75) - 1
+    image = window.canvas.image_layout()
+    assert image is not None and image.shape == (8, 8) and len(image.shown) == 32
+
+
+def test_the_canvas_draws_the_sample_and_weight_images_in_their_colours(
+        qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(DIGITS)
+    snapshot = window.step(30)
+    canvas = window.canvas
+    image = canvas.image_layout()
+    assert image is not None and image.hidden_count == 0
+    weights = snapshot.layers[0].weights
+    scale = float(np.abs(weights).max())
+    for neuron, pixel in ((0, 27), (5, 36), (31, 44)):
+        point = canvas.edge_midpoint(ParameterRef(1, "weight", neuron, pixel))
+        expected = signed_rgb(np.array([weights[neuron, pixel]]), scale)[0]
+        assert close_to(color_at(canvas, point), expected), (neuron, pixel)
+    sample = snapshot.probe.activations[0]
+    inputs_scale = max(1.0, float(np.abs(sample).max()))
+    for pixel in (0, 28, 35):
+        expected = signed_rgb(np.array([sample[pixel]]), inputs_scale)[0]
+        assert close_to(color_at(canvas, canvas.neuron_center(0, pixel)), expected)
+    # Colour by dC/dw: the tiles show the gradient rows on their own shared scale.
+    window.gradient_colors_action.setChecked(True)
+    gradients = snapshot.layers[0].weight_gradients
+    point = canvas.edge_midpoint(ParameterRef(1, "weight", 3, 27))
+    expected = signed_rgb(np.array([gradients[3, 27]]), float(np.abs(gradients).max()))[0]
+    assert close_to(color_at(canvas, point), expected)
+
+
+def test_clicking_a_weight_pixel_selects_that_weight_in_the_inspector(
+        qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(DIGITS)
+    snapshot = window.step(12)
+    ref = ParameterRef(1, "weight", 7, 29)  # W¹ from pixel (3, 5) into h¹₇
+    canvas = window.canvas
+    qtbot.mouseMove(canvas, canvas.edge_midpoint(ref).toPoint())
+    assert "px_3_5" in canvas.hover_text()
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.edge_midpoint(ref).toPoint())
+    assert window.selected == ref
+    panel = window.findChild(InspectorPanel, "inspector")
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.breakdown is not None and panel.breakdown.ref == ref,
+                    timeout=2000)
+    index = snapshot.sizes[0] * 7 + 29
+    assert number(snapshot.params[index]) in panel.values.text()
+    assert "product = engine gradient" in panel.combination.text()
+    # the tile's dot is the neuron: clicking it selects its bias
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton,
+                     pos=canvas.neuron_center(1, 7).toPoint())
+    assert window.selected == ParameterRef(1, "bias", 7)
+
+
+def test_a_wide_first_layer_shows_its_strongest_tiles_and_says_how_many_are_hidden(
+        qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(DIGITS.with_changes(hidden=(HiddenLayer(400, "tanh"),)))
+    snapshot = window.step(3)
+    window.canvas.resize(700, 420)
+    qtbot.waitUntil(lambda: window.canvas.image_layout() is not None
+                    and window.canvas.image_layout().base.width == 700, timeout=2000)
+    image = window.canvas.image_layout()
+    assert image is not None and 0 < len(image.shown) < 400
+    norms = np.linalg.norm(snapshot.layers[0].weights, axis=1)
+    assert norms[image.shown].min() >= np.delete(norms, image.shown).max()
+    assert image.pixel * 8 >= 16  # what is drawn stays readable
+    scene = image_scene(image, snapshot.probe.activations[0], snapshot.layers[0].weights)
+    assert f"{image.hidden_count} hidden" in tile_caption(scene, "weight")[-1]
+    assert not window.canvas.drawn_edges()[image.base.edge_layer == 1].any()
