@@ -32,6 +32,8 @@ class SetMetrics:
     size: number of samples. confusion: counts[true, predicted], (K, K) int64, read-only
     (None for regression). accuracy: trace / size (classification, nan for an empty set).
     rmse, r_squared: regression only (nan for classification or an empty set).
+    predicted: the predicted class of every sample, in the set's order, read-only
+    (classification; None otherwise): the data view marks mistakes with it.
     """
 
     size: int
@@ -39,6 +41,7 @@ class SetMetrics:
     accuracy: float = math.nan
     rmse: float = math.nan
     r_squared: float = math.nan
+    predicted: NDArray[np.intp] | None = None
 
     @property
     def recalls(self) -> Array:
@@ -95,11 +98,12 @@ def _class_names(dataset: Dataset, class_count: int) -> tuple[str, ...]:
 
 
 def _classification_metrics(outputs: Array, dataset: Dataset, class_count: int) -> SetMetrics:
-    counts = confusion_from_labels(dataset.class_labels(), predicted_classes(outputs),
-                                   class_count)
+    predicted = np.array(predicted_classes(outputs), dtype=np.intp)
+    counts = confusion_from_labels(dataset.class_labels(), predicted, class_count)
     size = len(dataset)
     accuracy = float(np.trace(counts)) / size if size else math.nan
-    return SetMetrics(size, _frozen_counts(counts), accuracy=accuracy)
+    predicted.flags.writeable = False
+    return SetMetrics(size, _frozen_counts(counts), accuracy=accuracy, predicted=predicted)
 
 
 def _regression_metrics(outputs: Array, dataset: Dataset) -> SetMetrics:

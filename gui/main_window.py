@@ -126,6 +126,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.controls.structure_changed.connect(self._on_structure_changed)
         self.controls.regenerate_requested.connect(self._on_regenerate)
         self.canvas.parameter_clicked.connect(self.select_parameter)
+        self.data_view.sample_chosen.connect(self.show_sample)
         self.heatmaps.parameter_clicked.connect(self.select_parameter)
         self.gradient_check.parameter_selected.connect(self.select_parameter)
         self.gradient_check.run_requested.connect(self._on_gradient_check)
@@ -241,6 +242,10 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self.speed_control.set_speed(_speed_setting(saved))
         self.speed_control.speed_changed.connect(self._on_speed_changed)
         toolbar.addWidget(self.speed_control)
+
+    def show_sample(self, row: int) -> None:
+        """Make training sample `row` the canvas's sample (as the toolbar's Sample box)."""
+        self.sample_spin.setValue(row)
 
     def add_dock(self, title: str, name: str, widget: QWidget,
                  area: Qt.DockWidgetArea) -> QDockWidget:
