@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QDockWidget
 
 from engine.config import HiddenLayer, TrainingConfig, suited_to_dataset
 from engine.network import ParameterRef
@@ -16,6 +17,7 @@ from gui.canvas_images import image_scene, tile_caption
 from gui.colors import signed_rgb
 from gui.inspector import InspectorPanel
 from gui.main_window import MainWindow
+from gui.metrics_panel import MetricsPanel, percent
 
 DIGITS = suited_to_dataset(TrainingConfig(dataset="digits", samples=300), "digits")
 
@@ -111,3 +113,28 @@ def test_a_wide_first_layer_shows_its_strongest_tiles_and_says_how_many_are_hidd
     scene = image_scene(image, snapshot.probe.activations[0], snapshot.layers[0].weights)
     assert f"{image.hidden_count} hidden" in tile_caption(scene, "weight")[-1]
     assert not window.canvas.drawn_edges()[image.base.edge_layer == 1].any()
+
+
+def test_digits_confusion_matrices_are_10_by_10_with_recall_and_fit_the_dock(
+        qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(DIGITS)
+    snapshot = window.step(20)
+    dock = window.findChild(QDockWidget, "metricsDock")
+    panel = window.findChild(MetricsPanel, "metricsPanel")
+    assert dock is not None and panel is not None
+    dock.raise_()
+    qtbot.waitUntil(lambda: panel.shown_evaluation is snapshot.evaluation, timeout=3000)
+    evaluation = snapshot.evaluation
+    assert evaluation is not None
+    counts = panel.train_table.counts()
+    assert counts.shape == (10, 10)
+    np.testing.assert_array_equal(counts, evaluation.train.confusion)
+    table = panel.train_table.table
+    recall_column = [table.item(row, 10).text() for row in range(10)]
+    assert recall_column == [percent(float(r)) for r in evaluation.train.recalls]
+    # one matrix at a time, as wide as the dock allows without scrolling
+    assert panel.train_table.isVisible() and not panel.test_table.isVisible()
+    assert table.sizeHint().width() <= panel.width()
+    panel.set_tabs.setCurrentIndex(1)
+    assert panel.test_table.isVisible() and not panel.train_table.isVisible()
+    np.testing.assert_array_equal(panel.test_table.counts(), evaluation.test.confusion)
