@@ -9,7 +9,7 @@ lines up with `W^m.ravel()`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -174,8 +174,7 @@ def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET,
     """
     values = np.asarray(values, dtype=np.float64)
     if visible is not None and not visible.all():
-        bins = bin_edges(layout, np.where(visible, values, 0.0), 0)  # cheap: drawn is redone
-        return _visible_bins(layout, values, bins, budget, visible)
+        return _visible_bins(layout, values, budget, visible)
     magnitude = np.abs(values)
     finite = np.isfinite(values)
     if finite.all():
@@ -217,37 +216,19 @@ def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET,
     return EdgeBins(max_abs, color_level, width, drawn, order, bins)
 
 
-def _visible_bins(layout: CanvasLayout, values: Array, bins: EdgeBins, budget: int,
+def _visible_bins(layout: CanvasLayout, values: Array, budget: int,
                   visible: NDArray[np.bool_]) -> EdgeBins:
-    """`bins` (made with every edge weak enough to drop) drawing only visible edges: past
-    `budget` visible edges, each layer's strongest visible ones."""
-    magnitude = np.where(visible, np.where(np.isnan(values), -1.0, np.abs(values)), -np.inf)
-    total = int(visible.sum())
-    drawn = visible.copy()
-    if total > budget:
-        drawn[:] = False
-        offsets = layout.layer_offsets
-        for start, stop in zip(offsets[:-1], offsets[1:], strict=True):
-            count = int(visible[start:stop].sum())
-            if count == 0:
-                continue
-            keep = min(count, max(48, round(budget * count / total)))
-            size = int(stop - start)
-            strongest = np.argpartition(magnitude[start:stop], size - keep)[size - keep:]
-            drawn[start + strongest] = True
-    fraction_bin = np.rint((bins.width - MIN_EDGE_WIDTH) / max(
-        layout.max_edge_width - MIN_EDGE_WIDTH, 1e-9) * (WIDTH_BINS - 1)).astype(np.intp)
-    candidates = np.flatnonzero(drawn)
-    key = fraction_bin[candidates] * _COLOR_KEYS + bins.color_level[candidates] + COLOR_LEVELS
-    sort = np.argsort(key, kind="stable")
-    order, key = candidates[sort], key[sort]
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(key)) + 1]).astype(np.intp)
-    stops = np.concatenate([starts[1:], [key.size]]).astype(np.intp)
-    groups = tuple(
-        (int(a), int(b), int(key[a] // _COLOR_KEYS), int(key[a] % _COLOR_KEYS - COLOR_LEVELS))
-        for a, b in zip(starts, stops, strict=True) if b > a
-    )
-    return EdgeBins(bins.max_abs, bins.color_level, bins.width, drawn, order, groups)
+    """bin_edges over the visible edges alone (the rest: never drawn, thinnest, level 0)."""
+    index = np.flatnonzero(visible)
+    offsets = np.searchsorted(index, layout.layer_offsets).astype(np.intp)
+    part = bin_edges(replace(layout, layer_offsets=offsets), values[index], budget)
+    color_level = np.zeros(values.size, dtype=np.intp)
+    color_level[index] = part.color_level
+    width = np.full(values.size, MIN_EDGE_WIDTH)
+    width[index] = part.width
+    drawn = np.zeros(values.size, dtype=bool)
+    drawn[index] = part.drawn
+    return EdgeBins(part.max_abs, color_level, width, drawn, index[part.order], part.bins)
 
 
 def neuron_at(layout: CanvasLayout, x: float, y: float) -> tuple[int, int] | None:

@@ -176,16 +176,16 @@ class DataView(QWidget):
         if self._train is None:
             self._show_message(snapshot.sizes[0] not in (1, 2))
         page = self._stack.currentWidget()
-        if page is self.gallery or page is self.projection:
-            evaluation = snapshot.evaluation
-            train = None if evaluation is None else evaluation.train.predicted
-            if page is self.gallery:
-                self.gallery.set_predictions(train)
-                self.gallery.set_current(snapshot.probe.row)
-            else:
-                self.projection.set_predictions(train, None if evaluation is None
-                                                else evaluation.test.predicted)
-                self.projection.set_current(snapshot.probe.row)
+        evaluation = snapshot.evaluation  # None on frames drawn without new metrics
+        if page is self.gallery:
+            if evaluation is not None:
+                self.gallery.set_predictions(evaluation.train.predicted)
+            self.gallery.set_current(snapshot.probe.row)
+        elif page is self.projection:
+            if evaluation is not None:
+                self.projection.set_predictions(evaluation.train.predicted,
+                                                evaluation.test.predicted)
+            self.projection.set_current(snapshot.probe.row)
         self._grid = snapshot.grid
         if snapshot.grid is None:
             return

@@ -8,6 +8,7 @@ the Snapshots that come back, adding each one's decision grid and evaluation on 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -47,6 +48,7 @@ from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_view import DataView
+from gui.evaluation_pacing import EvaluationPacer
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
@@ -93,6 +95,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._fence_token = 0
         self._view_network: Network | None = None  # architecture of the trained network
         self._view_data: DataSplit | None = None  # and its data (for Snapshot grids)
+        self._pacer = EvaluationPacer()  # how often a playing window evaluates the data
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -341,7 +344,12 @@ class MainWindow(FileActionsMixin, QMainWindow):
         if network is None or self._view_data is None or network.sizes != snapshot.sizes \
                 or network.activations != snapshot.activation_names:
             return snapshot
-        return with_views(snapshot, network, self._view_data)
+        if not self._pacer.should_evaluate(self.playing):  # a wide network, playing
+            return with_views(snapshot, network, self._view_data, evaluate=False)
+        start = time.perf_counter()
+        completed = with_views(snapshot, network, self._view_data)
+        self._pacer.record(time.perf_counter() - start)
+        return completed
 
     def _on_trainer_died(self, message: str) -> None:
         for loop in self._waiting_loops.values():
@@ -484,6 +492,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         """Hand the (immutable) data and the architecture of a new trainer to the views."""
         self._view_network = trainer.network.copy()
         self._view_data = trainer.data
+        self._pacer.reset()
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features

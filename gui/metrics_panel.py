@@ -251,6 +251,8 @@ class MetricsPanel(QWidget):
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
         """Follow `snapshot`: draw it now if the panel is on screen, else when it shows."""
+        if snapshot.evaluation is None:  # drawn without new metrics (gui/evaluation_pacing.py)
+            return
         self._latest = snapshot.evaluation
         if self.on_screen():
             self._draw()
