@@ -12,6 +12,8 @@ neurons are images of their weights (gui/canvas_images.py).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
@@ -65,6 +67,7 @@ class NetworkCanvas(QWidget):
         self._feature_names: tuple[str, ...] = ()
         self._image_shape: tuple[int, int] | None = None
         self._image_layout: images.ImageLayout | None = None  # with image inputs
+        self._image_layout_time = 0.0  # when its strongest tiles were picked
         self._selection: ParameterRef | None = None
         self._highlight_neurons: list[tuple[int, int]] = []
         self._highlight_edges: list[ParameterRef] = []
@@ -321,13 +324,16 @@ class NetworkCanvas(QWidget):
             else snapshot.layers[0].weight_gradients
         strength = images.strongest_rows(first)
         if image is not None and image.base.sizes == snapshot.sizes \
-                and (image.base.width, image.base.height) == size and image.shape == \
-                self._image_shape and (not image.hidden_count or np.array_equal(
-                    image.shown, np.sort(np.argsort(-strength, kind="stable")[
-                        :len(image.shown)]))):
+                and (image.base.width, image.base.height) == size \
+                and image.shape == self._image_shape and (
+                    not image.hidden_count
+                    or time.monotonic() - self._image_layout_time < images.RESELECT_SECONDS
+                    or np.array_equal(image.shown, np.sort(np.argsort(
+                        -strength, kind="stable")[:len(image.shown)]))):
             return image.base
         self._image_layout = images.compute_image_layout(
             snapshot.sizes, self._image_shape, *size, strength)
+        self._image_layout_time = time.monotonic()
         return self._image_layout.base
 
     def _neuron_label(self, layer: int, index: int) -> str:

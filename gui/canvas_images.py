@@ -13,7 +13,8 @@ one edge per layer-1 weight says nothing. Instead:
   its chain rule), and a selected layer-1 weight is outlined in its tile and in the sample;
 - when the tiles do not fit at MIN_TILE_SIDE px, only the strongest (largest ‖W¹ᵢ‖, or
   ‖∂C/∂W¹ᵢ‖) are drawn and the legend says how many are hidden, as the canvas keeps the
-  strongest edges past its edge budget.
+  strongest edges past its edge budget. They are picked again at most once a second, so
+  tiles do not jump about between frames.
 
 Layers 2..L are drawn as everywhere else (circles, edges binned by gui/canvas_geometry.py).
 """
@@ -41,6 +42,7 @@ MIN_IMAGE_PIXEL = 1.0  # px per image pixel, at least
 TILE_GAP = 0.12  # gap between tiles, as a fraction of a tile
 MARGIN = 16.0
 MAX_INPUT_SIDE = 200.0
+RESELECT_SECONDS = 1.0  # the strongest tiles are picked again at most this often
 
 
 @dataclass(frozen=True)
