@@ -111,6 +111,10 @@ class FileActionsMixin(_Base):
                     f"{Path(path).name}: the last layer has {network.sizes[-1]} outputs but the "
                     f"dataset has {dataset.targets.shape[1]} target columns")
             config = self._config_for_network(network, loaded.loss)
+            adopt_shape = loaded.image_shape is not None and dataset.image_shape is None \
+                and dataset is self._csv_dataset  # the file says the inputs are an image
+            if adopt_shape:
+                dataset = replace(dataset, image_shape=loaded.image_shape)
             trainer = build_trainer(config, dataset)
         except DeltascopeError as error:
             self.report("Cannot import weights", str(error))
@@ -118,9 +122,8 @@ class FileActionsMixin(_Base):
         if not self.confirm_discard():
             return False
         trainer.network.params[...] = network.params
-        if loaded.image_shape is not None and dataset.image_shape is None \
-                and dataset is self._csv_dataset:  # the file says the inputs are an image
-            self.set_csv_dataset(replace(dataset, image_shape=loaded.image_shape))
+        if adopt_shape:
+            self.set_csv_dataset(dataset)
         self.adopt(trainer, config, saved_params=network.params.copy())
         return True
 

@@ -4,17 +4,23 @@ selecting that weight in the inspector, and wide layers showing only their stron
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDockWidget
 
 from engine.config import HiddenLayer, TrainingConfig, suited_to_dataset
-from engine.network import ParameterRef
+from engine.image_shape import pixel_names
+from engine.network import Network, ParameterRef
 from engine.notation import number
+from engine.weights_io import load_weights, save_weights
+from gui import window_files
 from gui.canvas import NetworkCanvas
 from gui.canvas_images import image_scene, tile_caption
 from gui.colors import signed_rgb
+from gui.image_shape_prompt import ASK_IMAGE_SHAPE
 from gui.inspector import InspectorPanel
 from gui.main_window import MainWindow
 from gui.metrics_panel import MetricsPanel, percent
@@ -138,3 +144,56 @@ def test_digits_confusion_matrices_are_10_by_10_with_recall_and_fit_the_dock(
     panel.set_tabs.setCurrentIndex(1)
     assert panel.test_table.isVisible() and not panel.train_table.isVisible()
     np.testing.assert_array_equal(panel.test_table.counts(), evaluation.test.confusion)
+
+
+def _pixels_csv(path: Path, names: list[str], rows: int = 24) -> Path:
+    rng = np.random.default_rng(2)
+    lines = [",".join([*names, "label"])]
+    lines += [",".join(f"{v:.3f}" for v in rng.random(len(names))) + f",c{k % 3}"
+              for k in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_opening_a_csv_asks_for_an_image_shape_unless_its_columns_name_pixels(
+        qtbot, make_window, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    asked: list[int] = []
+    answers_given: list[str | None] = [None, "4x4"]
+
+    def ask(parent: object, name: str, inputs: int) -> str | None:
+        asked.append(inputs)
+        return answers_given.pop(0)
+
+    monkeypatch.setattr(window_files, "ask_image_shape", ask)
+    window: MainWindow = make_window()
+    plain = _pixels_csv(tmp_path / "plain.csv", [f"c{k}" for k in range(16)])
+    assert not window.open_dataset(plain, image_shape=ASK_IMAGE_SHAPE)  # cancelled
+    assert window.snapshot.sizes[0] == 2 and asked == [16]
+    assert window.open_dataset(plain, image_shape=ASK_IMAGE_SHAPE)
+    qtbot.waitUntil(lambda: window.snapshot.sizes[0] == 16, timeout=3000)
+    image = window.canvas.image_layout()
+    assert image is not None and image.shape == (4, 4)
+    named = _pixels_csv(tmp_path / "named.csv", list(pixel_names((2, 8))))
+    assert window.open_dataset(named, image_shape=ASK_IMAGE_SHAPE)
+    assert asked == [16, 16]  # the names said it: no question
+    qtbot.waitUntil(lambda: window.canvas.image_layout() is not None
+                    and window.canvas.image_layout().shape == (2, 8), timeout=3000)
+    assert not window.open_dataset(plain, image_shape="3x3")  # 9 pixels for 16 columns
+    assert window.canvas.image_layout().shape == (2, 8)  # nothing changed
+
+
+def test_weights_with_an_image_shape_give_it_to_a_csv_without_one(
+        qtbot, make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window: MainWindow = make_window()
+    plain = _pixels_csv(tmp_path / "plain.csv", [f"c{k}" for k in range(16)])
+    assert window.open_dataset(plain)
+    qtbot.waitUntil(lambda: window.snapshot.sizes[0] == 16, timeout=3000)
+    assert window.canvas.image_layout() is None
+    weights = tmp_path / "w.json"
+    save_weights(weights, Network([16, 5, 3], ["tanh", "softmax"]), "cross_entropy", (4, 4))
+    assert window.import_weights(weights)
+    qtbot.waitUntil(lambda: window.canvas.image_layout() is not None, timeout=3000)
+    assert window.canvas.image_layout().shape == (4, 4)
+    exported = tmp_path / "out.npz"
+    assert window.export_weights(exported)
+    assert load_weights(exported).image_shape == (4, 4)
