@@ -285,6 +285,7 @@ def paint_image_scene(painter: QPainter, scene: paint.Scene, images: ImageScene)
     """The whole static picture with image inputs, on an already cleared device."""
     image = images.layout
     paint.paint_headers(painter, scene)
+    _paint_input_subheader(painter, scene, image)
     paint.paint_edge_lines(painter, scene)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
@@ -314,6 +315,26 @@ def paint_image_scene(painter: QPainter, scene: paint.Scene, images: ImageScene)
     _paint_tile_caption(painter, scene, images)
 
 
+def _paint_input_subheader(painter: QPainter, scene: paint.Scene, image: ImageLayout) -> None:
+    """Under 'Input': the image's shape instead of a neuron count."""
+    rows, columns = image.shape
+    box = QRectF(max(2.0, float(image.base.column_x[0]) - 70), 31.0, 140, 18.0)
+    painter.fillRect(box, paint.BACKGROUND)
+    painter.setFont(paint.font(scene.base_font, 11))
+    painter.setPen(paint.MUTED)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter,
+                     f"{rows}×{columns} image, {rows * columns} inputs")
+
+
+def _fill(level: int) -> QColor:
+    """The canvas's fill shade `level` (paint.fill_levels: 0 .. 2 * FILL_LEVELS, then NaN)."""
+    if level == paint.NAN_FILL:
+        return QColor(*paint.NAN_RGB)
+    red, green, blue = signed_rgb(np.array([level - paint.FILL_LEVELS], dtype=np.float64),
+                                  float(paint.FILL_LEVELS))[0]
+    return QColor(int(red), int(green), int(blue))
+
+
 def _paint_dots(painter: QPainter, scene: paint.Scene, image: ImageLayout) -> None:
     """Each shown tile's neuron: a dot on its right edge filled by its activation."""
     values = scene.snapshot.probe.activations[1]
@@ -321,7 +342,7 @@ def _paint_dots(painter: QPainter, scene: paint.Scene, image: ImageLayout) -> No
     radius = image.dot_radius
     painter.setPen(QPen(paint.OUTLINE, 1.0))
     for slot, neuron in enumerate(image.shown.tolist()):
-        painter.setBrush(paint._FILL_BRUSHES[levels[neuron]])
+        painter.setBrush(_fill(levels[neuron]))
         painter.drawEllipse(image.dot_center(slot), radius, radius)
 
 
@@ -344,7 +365,7 @@ def _paint_later_layers(painter: QPainter, scene: paint.Scene) -> None:
             fills = paint.fill_levels(biases[layout.bias_index[m]], scene.bins.max_abs)
             left = float(layout.column_x[m] - radius - square / 2)
             for y, level in zip((layout.neuron_y[m] - square / 2).tolist(), fills, strict=True):
-                painter.setBrush(paint._FILL_BRUSHES[level])
+                painter.setBrush(_fill(level))
                 painter.drawRect(QRectF(left, y, square, square))
     if layout.spacing - 2 * radius >= 14.0:
         painter.setFont(paint.font(scene.base_font, 11))

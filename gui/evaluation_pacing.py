@@ -8,7 +8,8 @@ Pause slow to register, so while playing it is done only as often as keeps it un
 EVALUATION_SHARE of the time; frames in between carry no evaluation and the views that show
 metrics keep the last ones (they are a few frames old, never wrong for their step: the metrics
 panel and the data view say which step they show). A snapshot shown while paused (the paused
-state, a step from the timeline) is always evaluated.
+state, a step from the timeline) is always evaluated: a cheap one at once, a costly one just
+after it is drawn (`costly`), so Pause shows the paused state without waiting for it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class EvaluationPacer:
 
     def should_evaluate(self, playing: bool) -> bool:
         return not playing or self._cost <= CHEAP_SECONDS or self._clock() >= self._next
+
+    def costly(self) -> bool:
+        """The last evaluation took longer than a frame can spare."""
+        return self._cost > CHEAP_SECONDS
 
     def record(self, seconds: float) -> None:
         """An evaluation took `seconds`: the next one waits so that they keep their share."""

@@ -77,6 +77,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
     snapshot_shown = Signal(object)
     selection_changed = Signal(object)
     training_saved = Signal()  # the shown weights were written to a file the person chose
+    evaluation_shown = Signal(object)  # the shown Snapshot again, its evaluation filled in
 
     def __init__(
         self, config: TrainingConfig | None = None, settings: QSettings | None = None
@@ -96,6 +97,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._view_network: Network | None = None  # architecture of the trained network
         self._view_data: DataSplit | None = None  # and its data (for Snapshot grids)
         self._pacer = EvaluationPacer()  # how often a playing window evaluates the data
+        self._pending_evaluation: Snapshot | None = None  # drawn, to be evaluated next
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -142,7 +144,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         install_runs(self)
         install_hand_edits(self)
         self._sessions: SessionController = install_sessions(self)
-        install_metrics_panel(self)
+        self.evaluation_shown.connect(install_metrics_panel(self).set_snapshot)
         install_neuron_maps(self)
 
     def make_action(self, name: str, text: str, tip: str,
@@ -346,10 +348,31 @@ class MainWindow(FileActionsMixin, QMainWindow):
             return snapshot
         if not self._pacer.should_evaluate(self.playing):  # a wide network, playing
             return with_views(snapshot, network, self._view_data, evaluate=False)
+        if self._pacer.costly():  # paused on a wide network: draw first, evaluate after
+            drawn = self._pending_evaluation = with_views(snapshot, network, self._view_data,
+                                                          evaluate=False)
+            QTimer.singleShot(0, self._finish_evaluation)
+            return drawn
         start = time.perf_counter()
         completed = with_views(snapshot, network, self._view_data)
         self._pacer.record(time.perf_counter() - start)
         return completed
+
+    def _finish_evaluation(self) -> None:
+        """Evaluate the snapshot drawn without it (gui/evaluation_pacing.py) and show the
+        metrics and predictions: in the metrics panel, the data view, `self.snapshot`."""
+        pending, self._pending_evaluation = self._pending_evaluation, None
+        network = self._view_network
+        if pending is None or network is None or self._view_data is None \
+                or network.sizes != pending.sizes:
+            return
+        start = time.perf_counter()
+        evaluated = with_views(pending, network, self._view_data)
+        self._pacer.record(time.perf_counter() - start)
+        if self.snapshot is pending:
+            self.snapshot = evaluated
+        self.data_view.set_snapshot(evaluated)
+        self.evaluation_shown.emit(evaluated)
 
     def _on_trainer_died(self, message: str) -> None:
         for loop in self._waiting_loops.values():
@@ -452,6 +475,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         if self._link.alive:
             loop.exec()
         del self._waiting_loops[token]
+        self._finish_evaluation()  # scripts get the shown snapshot with its evaluation
         return self.snapshot
 
     def _on_fenced(self, token: int) -> None:
@@ -493,6 +517,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._view_network = trainer.network.copy()
         self._view_data = trainer.data
         self._pacer.reset()
+        self._pending_evaluation = None
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features

@@ -30,3 +30,27 @@ def test_cheap_evaluations_happen_every_frame_and_costly_ones_keep_their_share()
     pacer.record(0.05)
     pacer.reset()
     assert pacer.should_evaluate(True)
+
+
+def test_a_costly_evaluation_is_drawn_first_and_filled_in_right_after(
+        qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from engine.config import TrainingConfig, suited_to_dataset
+    from gui import evaluation_pacing
+    from gui.metrics_panel import MetricsPanel
+
+    monkeypatch.setattr(evaluation_pacing, "CHEAP_SECONDS", -1.0)  # every evaluation costly
+    window = make_window(suited_to_dataset(TrainingConfig(dataset="digits", samples=200),
+                                           "digits"))
+    from PySide6.QtWidgets import QDockWidget
+
+    window.findChild(QDockWidget, "metricsDock").raise_()
+    shown: list[object] = []
+    window.snapshot_shown.connect(lambda snapshot: shown.append(snapshot.evaluation))
+    snapshot = window.step(4)
+    assert shown and shown[-1] is None  # drawn without waiting for the evaluation
+    assert snapshot is not None and snapshot.evaluation is not None  # then filled in
+    assert snapshot.evaluation.train.predicted is not None
+    panel = window.findChild(MetricsPanel, "metricsPanel")
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.shown_evaluation is snapshot.evaluation, timeout=2000)
+    assert window.data_view.gallery.cells.predicted is not None
