@@ -8,7 +8,6 @@ the Snapshots that come back, adding each one's decision grid and evaluation on 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -41,14 +40,14 @@ from engine.features import display_names
 from engine.network import Network, ParameterRef
 from engine.seeding import seed_streams
 from engine.session import session_dict
-from engine.snapshot import Snapshot, with_views
+from engine.snapshot import Snapshot
 from engine.trainer import Trainer
 from gui import dialogs
 from gui.canvas import NetworkCanvas
 from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_view import DataView
-from gui.evaluation_pacing import EvaluationPacer
+from gui.evaluation_pacing import SnapshotViews
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
 from gui.heatmaps import GradientHeatmaps
@@ -96,8 +95,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         self._fence_token = 0
         self._view_network: Network | None = None  # architecture of the trained network
         self._view_data: DataSplit | None = None  # and its data (for Snapshot grids)
-        self._pacer = EvaluationPacer()  # how often a playing window evaluates the data
-        self._pending_evaluation: Snapshot | None = None  # drawn, to be evaluated next
+        self._views = SnapshotViews(lambda: self.playing, self._on_evaluated)
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -341,35 +339,14 @@ class MainWindow(FileActionsMixin, QMainWindow):
     def _with_views(self, snapshot: Snapshot) -> Snapshot:
         """The snapshot with its decision grid and evaluation (left out by the trainer
         process), from the data the window shows; as it is if it belongs to an earlier
-        network (a stale frame of a replaced trainer, never drawn for long)."""
-        network = self._view_network
-        if network is None or self._view_data is None or network.sizes != snapshot.sizes \
-                or network.activations != snapshot.activation_names:
-            return snapshot
-        if not self._pacer.should_evaluate(self.playing):  # a wide network, playing
-            return with_views(snapshot, network, self._view_data, evaluate=False)
-        if self._pacer.costly():  # paused on a wide network: draw first, evaluate after
-            drawn = self._pending_evaluation = with_views(snapshot, network, self._view_data,
-                                                          evaluate=False)
-            QTimer.singleShot(0, self._finish_evaluation)
-            return drawn
-        start = time.perf_counter()
-        completed = with_views(snapshot, network, self._view_data)
-        self._pacer.record(time.perf_counter() - start)
-        return completed
+        network (a stale frame of a replaced trainer, never drawn for long). A costly
+        evaluation is paced (gui/evaluation_pacing.py)."""
+        return self._views.complete(snapshot)
 
-    def _finish_evaluation(self) -> None:
-        """Evaluate the snapshot drawn without it (gui/evaluation_pacing.py) and show the
-        metrics and predictions: in the metrics panel, the data view, `self.snapshot`."""
-        pending, self._pending_evaluation = self._pending_evaluation, None
-        network = self._view_network
-        if pending is None or network is None or self._view_data is None \
-                or network.sizes != pending.sizes:
-            return
-        start = time.perf_counter()
-        evaluated = with_views(pending, network, self._view_data)
-        self._pacer.record(time.perf_counter() - start)
-        if self.snapshot is pending:
+    def _on_evaluated(self, drawn: Snapshot, evaluated: Snapshot) -> None:
+        """A snapshot drawn without its (costly) evaluation has it now: show the metrics and
+        predictions (metrics panel, data view) and keep it as `self.snapshot`."""
+        if self.snapshot is drawn:
             self.snapshot = evaluated
         self.data_view.set_snapshot(evaluated)
         self.evaluation_shown.emit(evaluated)
@@ -475,7 +452,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         if self._link.alive:
             loop.exec()
         del self._waiting_loops[token]
-        self._finish_evaluation()  # scripts get the shown snapshot with its evaluation
+        self._views.finish()  # scripts get the shown snapshot with its evaluation
         return self.snapshot
 
     def _on_fenced(self, token: int) -> None:
@@ -516,8 +493,7 @@ class MainWindow(FileActionsMixin, QMainWindow):
         """Hand the (immutable) data and the architecture of a new trainer to the views."""
         self._view_network = trainer.network.copy()
         self._view_data = trainer.data
-        self._pacer.reset()
-        self._pending_evaluation = None
+        self._views.set_network(self._view_network, trainer.data)
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features
