@@ -54,3 +54,23 @@ def test_a_costly_evaluation_is_drawn_first_and_filled_in_right_after(
     assert panel is not None
     qtbot.waitUntil(lambda: panel.shown_evaluation is snapshot.evaluation, timeout=2000)
     assert window.data_view.gallery.cells.predicted is not None
+
+
+def test_live_frames_still_coming_after_pause_are_not_drawn(
+        qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from engine import trainer_protocol as protocol
+
+    window = make_window()
+    snapshot = window.step(3)
+    link = window.worker
+    drawn: list[object] = []
+    link.snapshot_ready.connect(drawn.append)
+    link._dispatch([protocol.PlayingChanged(True)])  # as if training played
+    link.pause()  # Pause while playing: what was trained before it is not drawn
+    link._dispatch([protocol.SnapshotReady(snapshot, 0)])  # a frame already on its way
+    assert drawn == []
+    link._dispatch([protocol.PlayingChanged(False), protocol.SnapshotReady(snapshot, 0)])
+    assert len(drawn) == 1  # the paused state is drawn
+    link._dispatch([protocol.SnapshotReady(snapshot, 0)])
+    assert len(drawn) == 2  # and anything after it
+    window.sync()
