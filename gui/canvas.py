@@ -480,11 +480,11 @@ class NetworkCanvas(QWidget):
         x0, y0, x1, y1 = layout.edge_lines[edge]
         length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
         ux, uy = (x1 - x0) / length * layout.radius, (y1 - y0) / length * layout.radius
-        if self._image_layout is not None and ref.layer == 2:  # from the tile's dot
-            dot = images.neuron_point(self._image_layout, 1, ref.column)
-            if dot is None:
+        if self._image_layout is not None and ref.layer == 2:  # out of the block of tiles
+            start = self._image_layout.edge_start(ref.column)
+            if start is None:
                 return None
-            return QLineF(dot.x(), dot.y(), x1 - ux, y1 - uy), float(bins.width[edge])
+            return QLineF(start.x(), start.y(), x1 - ux, y1 - uy), float(bins.width[edge])
         return QLineF(x0 + ux, y0 + uy, x1 - ux, y1 - uy), float(bins.width[edge])
 
     def _paint_edge_outline(self, painter: QPainter, ref: ParameterRef, color: QColor,

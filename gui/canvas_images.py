@@ -87,6 +87,15 @@ class ImageLayout:
         return QRectF(float(self.tile_x[slot]), float(self.tile_y[slot]), self.tile_width,
                       self.tile_height)
 
+    def edge_start(self, neuron: int) -> QPointF | None:
+        """Where layer 2's edges from layer-1 neuron `neuron` come out of the block of tiles
+        (its right side, at the neuron's row); None when its tile is hidden."""
+        slot = self.slot_of(neuron)
+        if slot is None:
+            return None
+        return QPointF(float(self.tile_x.max()) + self.tile_width + 2.0,
+                       self.dot_center(slot).y())
+
     def slot_of(self, neuron: int) -> int | None:
         """Position of layer-1 neuron `neuron` among the tiles (None when hidden)."""
         slot = int(np.searchsorted(self.shown, neuron))
@@ -311,7 +320,10 @@ def paint_image_scene(painter: QPainter, scene: paint.Scene, images: ImageScene)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     _paint_dots(painter, scene, image)
     _paint_later_layers(painter, scene)
-    paint.paint_legend(painter, scene)
+    bins = scene.bins  # the legend counts the edges drawn of those that can be (layer 2 on)
+    shown = replace(bins, drawn=bins.drawn[image.visible], color_level=bins.color_level[
+        image.visible])
+    paint.paint_legend(painter, replace(scene, bins=shown))
     _paint_tile_caption(painter, scene, images)
 
 
