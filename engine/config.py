@@ -104,8 +104,9 @@ def default_output_for(dataset: Dataset) -> tuple[str, str]:
 def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:
     """`config` with the settings the built-in dataset `name` declares (engine/datasets.py
     DatasetInfo: test ratio, hidden sizes, batch size, learning rate, L2 rate; the window's
-    digits weight images are smooth strokes with a little L2) and, when it declares
-    any, the output and loss that fit it; unchanged for a dataset that declares none."""
+    digits weight images are smooth strokes with a little L2) and, when it declares any or
+    the output cannot work for it (softmax for one target column, sigmoid for ten), the
+    output and loss that fit it; unchanged otherwise."""
     from engine.datasets import DATASET_INFO, make_dataset  # datasets imports data, not config
 
     info = DATASET_INFO.get(name)
@@ -123,10 +124,20 @@ def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:
         changes["learning_rate"] = info.learning_rate
     if info.l2 is not None:
         changes.update(regularization="l2", regularization_rate=info.l2)
-    if changes:
-        output, loss = default_output_for(make_dataset(name, samples=min(20, info.default_samples)))
+    output, loss = default_output_for(make_dataset(name, samples=min(20, info.default_samples)))
+    if changes or not _output_fits(config, output):
         changes.update(output_activation=output, loss=loss)
     return config.with_changes(**changes)
+
+
+def _output_fits(config: TrainingConfig, default_output: str) -> bool:
+    """Whether the config's output and loss can work where `default_output` is the usual."""
+    multi_class = config.output_activation == "softmax" or config.loss == "cross_entropy"
+    if default_output == "softmax":
+        return config.output_activation == "softmax" and config.loss == "cross_entropy"
+    if default_output == "sigmoid":
+        return not multi_class
+    return not multi_class and config.loss != "bce"  # regression
 
 
 def make_network(config: TrainingConfig, inputs: int, outputs: int) -> Network:

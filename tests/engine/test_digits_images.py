@@ -90,6 +90,12 @@ def test_the_window_settings_for_digits_fit_it() -> None:
     assert config.test_ratio == DATASET_INFO["digits"].test_ratio > 0
     assert [layer.size for layer in config.hidden] == [32]
     assert suited_to_dataset(TrainingConfig(), "circle") == TrainingConfig()
+    back = suited_to_dataset(config, "circle")  # softmax cannot work for one target column
+    assert (back.output_activation, back.loss) == ("sigmoid", "bce")
+    regression = suited_to_dataset(config, "reg-plane")
+    assert (regression.output_activation, regression.loss) == ("linear", "mse")
+    kept = TrainingConfig(output_activation="tanh", loss="mse")  # works for two classes
+    assert suited_to_dataset(kept, "gauss") == kept
 
 
 def test_image_shapes_from_text_and_from_pixel_column_names() -> None:
