@@ -28,9 +28,10 @@ from engine.config import (
 )
 from engine.csv_data import load_csv
 from engine.data import Dataset, split_dataset
-from engine.datasets import make_dataset
+from engine.datasets import DATASET_INFO, make_dataset
 from engine.errors import ConfigError, DeltascopeError
 from engine.features import FEATURE_IDS, check_raw_width, parse_features
+from engine.image_shape import with_image_shape
 from engine.initializers import INITIALIZERS, initialize
 from engine.learnability import (
     CannotLearnError,
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--samples", type=int, help="points to generate (--dataset only)")
     parser.add_argument("--noise", type=float,
                         help="noise 0..0.5, a fraction: Playground's 25%% is 0.25 (--dataset only)")
+    parser.add_argument("--image-shape", metavar="ROWSxCOLS",
+                        help="the input columns of --data are the pixels of an image, row by "
+                        "row, e.g. 8x8 (columns named px_<row>_<col> give it without the flag)")
     parser.add_argument("--features", metavar="F,F,...",
                         help="input features of 2-D data instead of the raw inputs, any of "
                         f"{','.join(FEATURE_IDS)} (quote it in a shell: sin(x1) has brackets)")
@@ -102,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"learning rate (default: {DEFAULT_LEARNING_RATE})")
     parser.add_argument("--batch-size", type=int, metavar="N",
                         help=f"0 = full batch (default: 0 for <= {FULL_BATCH_LIMIT} training "
-                        "rows, else 10)")
+                        "rows, else 10; digits: 32)")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=int, help=f"default: {DEFAULT_EPOCHS}")
     length.add_argument("--steps", type=int, help="train for this many updates instead")
@@ -111,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--test-ratio", type=float, metavar="R",
                         help=f"fraction held out for testing (default: 0 below {SMALL_DATASET} "
                         f"rows, e.g. xor, else {PLAYGROUND_TEST_RATIO} as in TensorFlow "
-                        "Playground for --dataset, "
+                        "Playground for --dataset (digits: 0.25), "
                         f"{CSV_TEST_RATIO} for --data)")
     parser.add_argument("--seed", type=int, default=0, help="drives data, split, init, shuffling")
     parser.add_argument("--init", choices=INITIALIZERS,
@@ -161,8 +165,10 @@ def _load_dataset(args: argparse.Namespace, rng: np.random.Generator) -> Dataset
             if value is not None:
                 raise ConfigError(f"{flag} applies to --dataset only, not to --data")
         targets = None if args.targets is None else args.targets.split(",")
-        return load_csv(args.data, targets, task=args.task)
-    for flag, value in (("--targets", args.targets), ("--task", args.task)):
+        return with_image_shape(load_csv(args.data, targets, task=args.task),
+                                args.image_shape, "--image-shape")
+    for flag, value in (("--targets", args.targets), ("--task", args.task),
+                        ("--image-shape", args.image_shape)):
         if value is not None:
             raise ConfigError(f"{flag} applies to --data only, not to --dataset")
     return make_dataset(args.dataset, args.samples, args.noise, rng)
@@ -287,7 +293,10 @@ def prepare_trainer(args: argparse.Namespace, err: TextIO) -> tuple[Dataset, Tra
     network, file_loss = _build_network(args, dataset, output_activation, err)
     loss = args.loss or file_loss or loss_for_output(output_activation, default_loss)
     refuse(output_problems(network.activations[-1], loss, network.sizes[-1], dataset))
+    builtin = DATASET_INFO.get(args.dataset) if args.data is None else None
     test_ratio = args.test_ratio
+    if test_ratio is None and builtin is not None and builtin.test_ratio is not None:
+        test_ratio = builtin.test_ratio
     if test_ratio is None:
         test_ratio = default_test_ratio(dataset, generated=False) if args.data is not None \
             else 0.0 if len(dataset) < SMALL_DATASET else PLAYGROUND_TEST_RATIO
@@ -300,6 +309,8 @@ def prepare_trainer(args: argparse.Namespace, err: TextIO) -> tuple[Dataset, Tra
                               standardization=Standardization.fit(split.train.inputs))
         initialize(network, args.init or "xavier", streams.init)
     batch_size = args.batch_size
+    if batch_size is None and builtin is not None:
+        batch_size = builtin.batch_size
     if batch_size is None:
         batch_size = 0 if len(split.train) <= FULL_BATCH_LIMIT else 10
     trainer = Trainer(
@@ -327,7 +338,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(_decision(dataset, network, loss, args), file=out, flush=True)
     _train(trainer, total_steps, total_epochs, out, err, quiet=args.quiet)
     if args.export is not None:
-        export_network(args.export, network, loss)
+        export_network(args.export, network, loss, dataset.image_shape)
     print(_summary(trainer, args.export), file=out, flush=True)
     return 0
 

@@ -132,6 +132,45 @@ def config_for_data(config: TrainingConfig, dataset: Dataset, generated: bool) -
                                standardize=not generated, features=features)
 
 
+def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:
+    """`config` with the settings the built-in dataset `name` declares (engine/datasets.py
+    DatasetInfo: test ratio, hidden sizes, batch size, learning rate, L2 rate; the window's
+    digits weight images are smooth strokes with a little L2) and, when it declares any or
+    the output cannot work for it (softmax for one target column, sigmoid for ten), the
+    output and loss that fit it; unchanged otherwise."""
+    from engine.datasets import DATASET_INFO, make_dataset  # datasets imports data, not config
+
+    info = DATASET_INFO.get(name)
+    if info is None:
+        return config
+    changes: dict[str, object] = {}
+    if info.test_ratio is not None:
+        changes["test_ratio"] = info.test_ratio
+    if info.hidden is not None:
+        activation = config.hidden[0].activation if config.hidden else "tanh"
+        changes["hidden"] = tuple(HiddenLayer(size, activation) for size in info.hidden)
+    if info.batch_size is not None:
+        changes["batch_size"] = info.batch_size
+    if info.learning_rate is not None:
+        changes["learning_rate"] = info.learning_rate
+    if info.l2 is not None:
+        changes.update(regularization="l2", regularization_rate=info.l2)
+    output, loss = default_output_for(make_dataset(name, samples=min(20, info.default_samples)))
+    if changes or not _output_fits(config, output):
+        changes.update(output_activation=output, loss=loss)
+    return config.with_changes(**changes)
+
+
+def _output_fits(config: TrainingConfig, default_output: str) -> bool:
+    """Whether the config's output and loss can work where `default_output` is the usual."""
+    multi_class = config.output_activation == "softmax" or config.loss == "cross_entropy"
+    if default_output == "softmax":
+        return config.output_activation == "softmax" and config.loss == "cross_entropy"
+    if default_output == "sigmoid":
+        return not multi_class
+    return not multi_class and config.loss != "bce"  # regression
+
+
 def make_network(config: TrainingConfig, inputs: int, outputs: int,
                  standardization: Standardization | None = None) -> Network:
     """An uninitialized network for this config (all parameters zero) on data with `inputs`

@@ -22,6 +22,8 @@ class Dataset:
     targets: (N, k) targets. Classification: one column of 0/1 for two classes, else one
              one-hot column per class. Regression: real values.
     class_names: the name of each class (classification), in target order; empty for regression.
+    image_shape: (rows, columns) when the inputs are the pixels of an image, row-major
+             (engine/image_shape.py); None for other data.
     """
 
     inputs: Array
@@ -31,6 +33,7 @@ class Dataset:
     target_names: tuple[str, ...]
     class_names: tuple[str, ...] = ()
     name: str = ""
+    image_shape: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -45,6 +48,11 @@ class Dataset:
             raise DatasetError("one feature name is needed per input column")
         if len(self.target_names) != self.targets.shape[1]:
             raise DatasetError("one target name is needed per target column")
+        if self.image_shape is not None:
+            rows, columns = self.image_shape
+            if rows * columns != self.inputs.shape[1]:
+                raise DatasetError(f"an image of {rows}x{columns} pixels needs "
+                                   f"{rows * columns} input columns, not {self.inputs.shape[1]}")
 
     def __len__(self) -> int:
         return int(self.inputs.shape[0])
@@ -59,6 +67,7 @@ class Dataset:
         return Dataset(
             self.inputs[indices], self.targets[indices], self.task,
             self.feature_names, self.target_names, self.class_names, self.name,
+            self.image_shape,
         )
 
     def class_labels(self) -> NDArray[np.intp]:

@@ -21,6 +21,9 @@ given `numpy.random.Generator`, so the same seed gives bit-identical data:
 - As Playground does after generating, the rows are shuffled (with the same generator), so
   a split without shuffling still sees every class. "xor" is the exception: its 4 rows stay
   in truth-table order.
+
+"digits" is not generated: it is the UCI handwritten digits as 8 x 8 images (engine/digits.py),
+`samples` of its 1,797 rows in an order drawn from the generator; noise does not apply.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.data import Dataset
+from engine.digits import DIGITS_SAMPLES, make_digits
 from engine.errors import DatasetError
 from engine.learnability import noise_problems, samples_problems
 
@@ -41,7 +45,7 @@ Generator = Callable[[int, float, np.random.Generator], Dataset]
 
 DATASET_NAMES: tuple[str, ...] = (
     "xor", "xor-quadrants", "circle", "gauss", "spiral", "moons", "spiral3",
-    "reg-plane", "reg-gauss",
+    "reg-plane", "reg-gauss", "digits",
 )
 
 FEATURE_NAMES: tuple[str, ...] = ("x1", "x2")
@@ -51,13 +55,24 @@ BINARY_CLASSES: tuple[str, ...] = ("0", "1")
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What a built-in dataset is: its task, default size and noise, one-line description."""
+    """What a built-in dataset is: its task, default size and noise, one-line description.
+
+    Settings that suit it, where they differ from the usual ones (None: the usual):
+    test_ratio, hidden (hidden layer sizes), batch_size, learning_rate, l2 (an L2
+    regularization rate). noise_applies: False when the noise setting means nothing for it.
+    """
 
     name: str
     task: str
     default_samples: int
     default_noise: float
     description: str
+    test_ratio: float | None = None
+    hidden: tuple[int, ...] | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    l2: float | None = None
+    noise_applies: bool = True
 
 
 DATASET_INFO: dict[str, DatasetInfo] = {
@@ -81,6 +96,10 @@ DATASET_INFO: dict[str, DatasetInfo] = {
                     "Playground plane: y = (x1 + x2) / 10 on [-6, 6]^2."),
         DatasetInfo("reg-gauss", "regression", 1200, 0.0,
                     "Playground multi-Gaussian: six +/- bumps of radius 2, y in [-1, 1]."),
+        DatasetInfo("digits", "classification", DIGITS_SAMPLES, 0.0,
+                    "UCI handwritten digits: 8x8 images (pixels 0..1), 10 classes (softmax).",
+                    test_ratio=0.25, hidden=(32,), batch_size=32, learning_rate=0.01,
+                    l2=0.001, noise_applies=False),
     )
 }
 
@@ -231,7 +250,7 @@ def _reg_gauss(samples: int, noise: float, rng: np.random.Generator) -> Dataset:
 _GENERATORS: dict[str, Generator] = {
     "xor": _xor, "xor-quadrants": _xor_quadrants, "circle": _circle, "gauss": _gauss,
     "spiral": _spiral, "moons": _moons, "spiral3": _spiral3, "reg-plane": _reg_plane,
-    "reg-gauss": _reg_gauss,
+    "reg-gauss": _reg_gauss, "digits": lambda samples, noise, rng: make_digits(samples, rng),
 }
 
 

@@ -35,6 +35,8 @@ class SetMetrics:
     rmse, r_squared: regression only (nan for classification or an empty set).
     cost: the set's cost at these parameters, its per-sample costs reduced as the training
     cost is (mean, or sum over the set); nan when evaluated without a loss or for no samples.
+    predicted: the predicted class of every sample, in the set's order, read-only
+    (classification; None otherwise): the data view marks mistakes with it.
     """
 
     size: int
@@ -43,6 +45,7 @@ class SetMetrics:
     rmse: float = math.nan
     r_squared: float = math.nan
     cost: float = math.nan
+    predicted: NDArray[np.intp] | None = None
 
     @property
     def recalls(self) -> Array:
@@ -119,11 +122,12 @@ def _class_names(dataset: Dataset, class_count: int) -> tuple[str, ...]:
 
 
 def _classification_metrics(outputs: Array, dataset: Dataset, class_count: int) -> SetMetrics:
-    counts = confusion_from_labels(dataset.class_labels(), predicted_classes(outputs),
-                                   class_count)
+    predicted = np.array(predicted_classes(outputs), dtype=np.intp)
+    counts = confusion_from_labels(dataset.class_labels(), predicted, class_count)
     size = len(dataset)
     accuracy = float(np.trace(counts)) / size if size else math.nan
-    return SetMetrics(size, _frozen_counts(counts), accuracy=accuracy)
+    predicted.flags.writeable = False
+    return SetMetrics(size, _frozen_counts(counts), accuracy=accuracy, predicted=predicted)
 
 
 def _regression_metrics(outputs: Array, dataset: Dataset) -> SetMetrics:

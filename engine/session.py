@@ -44,6 +44,7 @@ from engine.data import TASKS, Dataset, DataSplit
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import ConfigError, DeltascopeError
 from engine.features import canonical_features
+from engine.image_shape import check_image_shape
 from engine.learnability import trainer_problems
 from engine.network import Network
 from engine.optimizers import Optimizer, OptimizerState, make_optimizer
@@ -166,17 +167,21 @@ def _dataset_dict(config: TrainingConfig, dataset: Dataset) -> dict[str, Any]:
     if regenerated is not None and _same_data(regenerated, dataset):
         return {"source": "builtin", "name": config.dataset, "samples": config.samples,
                 "noise": config.noise, "seed": config.seed, "sha256": _digest(dataset)}
-    return {"source": "data", "name": dataset.name, "task": dataset.task,
+    data = {"source": "data", "name": dataset.name, "task": dataset.task,
             "feature_names": list(dataset.feature_names),
             "target_names": list(dataset.target_names),
             "class_names": list(dataset.class_names),
             "inputs": dataset.inputs.tolist(), "targets": dataset.targets.tolist()}
+    if dataset.image_shape is not None:  # written only when there is one: older files load
+        data["image_shape"] = list(dataset.image_shape)
+    return data
 
 
 def _same_data(first: Dataset, second: Dataset) -> bool:
     return (first.task == second.task and first.feature_names == second.feature_names
             and first.target_names == second.target_names
             and first.class_names == second.class_names
+            and first.image_shape == second.image_shape
             and np.array_equal(first.inputs, second.inputs)
             and np.array_equal(first.targets, second.targets))
 
@@ -343,7 +348,7 @@ def _read_dataset(fields: _Fields) -> Dataset:
     if source == "builtin":
         return _read_builtin(fields)
     fields.reject_unknown(("source", "name", "task", "feature_names", "target_names",
-                           "class_names", "inputs", "targets"))
+                           "class_names", "inputs", "targets", "image_shape"))
     feature_names = tuple(fields.texts("feature_names"))
     target_names = tuple(fields.texts("target_names"))
     inputs = fields.matrix("inputs", len(feature_names))
@@ -353,9 +358,20 @@ def _read_dataset(fields: _Fields) -> Dataset:
                                f"{len(inputs)} (one per row of inputs)")
     if len(inputs) == 0:
         raise SessionFileError(f"{fields.name('inputs')}: no rows")
+    image_shape = _read_image_shape(fields, len(feature_names))
     return fields.build(lambda: Dataset(
         inputs, targets, fields.text("task", choices=TASKS), feature_names, target_names,
-        tuple(fields.texts("class_names")), fields.text("name")))
+        tuple(fields.texts("class_names")), fields.text("name"), image_shape))
+
+
+def _read_image_shape(fields: _Fields, inputs: int) -> tuple[int, int] | None:
+    """The optional dataset.image_shape [rows, columns] (absent: none)."""
+    if "image_shape" not in fields.data:
+        return None
+    try:
+        return check_image_shape(fields.list_of("image_shape"), inputs)
+    except ConfigError as error:
+        raise SessionFileError(f"{fields.name('image_shape')}: {error}") from None
 
 
 def _read_builtin(fields: _Fields) -> Dataset:

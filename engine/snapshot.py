@@ -213,18 +213,20 @@ def _take_snapshot(trainer: Trainer, probe_row: int, grid_resolution: int, messa
 
 
 def with_views(snapshot: Snapshot, network: Network, data: DataSplit,
-               grid_resolution: int = 60) -> Snapshot:
+               grid_resolution: int = 60, evaluate: bool = True) -> Snapshot:
     """`snapshot` with the decision grid and the train/test evaluation at its parameters, as
     build_snapshot(views=True) makes them, bit for bit. `network` gives the architecture
     (its parameters are not used or changed); `data` is the trainer's split.
 
     The trainer process leaves these out of live snapshots (they cost more than a hundred
-    training steps for a wide network) and the window adds them on its own core."""
+    training steps for a wide network) and the window adds them on its own core.
+    `evaluate=False`: the grid only (evaluation None), for a frame the window draws without
+    new metrics (gui/evaluation_pacing.py)."""
     at_params = network.with_params(np.array(snapshot.params))
     with np.errstate(**QUIET_FLOATING_POINT):  # a diverged snapshot's grid holds NaN
         return replace(snapshot, grid=_grid(at_params, data, grid_resolution),
                        evaluation=evaluate_split(at_params, data, at_params.loss(snapshot.loss),
-                                                 snapshot.reduction))
+                                                 snapshot.reduction) if evaluate else None)
 
 
 def build_snapshot(

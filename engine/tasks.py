@@ -17,6 +17,7 @@ layer: one 0/1 column (a sigmoid output) or two one-hot columns (two softmax out
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -124,12 +125,10 @@ def for_output(dataset: Dataset, output_activation: str) -> Dataset:
         targets = np.column_stack([1.0 - second, second])
         column = label_column(dataset)
         names = tuple(f"{column}={label}" for label in dataset.class_names)
-        return Dataset(dataset.inputs, targets, dataset.task, dataset.feature_names, names,
-                       dataset.class_names, dataset.name)
+        return replace(dataset, targets=targets, target_names=names)
     if output_activation != "softmax" and columns == 2:
         column = label_column(dataset)
-        return Dataset(dataset.inputs, dataset.targets[:, 1:].copy(), dataset.task,
-                       dataset.feature_names, (column,), dataset.class_names, dataset.name)
+        return replace(dataset, targets=dataset.targets[:, 1:].copy(), target_names=(column,))
     return dataset
 
 

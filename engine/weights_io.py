@@ -14,12 +14,14 @@ the network takes raw 2-D inputs); files without it are networks on the raw inpu
 A network trained on standardized inputs (engine/standardization.py) also has
 ``"standardization": {"mean": [...], "std": [...]}`` (one number per raw input column; the
 network takes raw inputs and computes (x - mean) / std first); files without it take the
-inputs as they are. Floats are written with Python's repr, which round-trips float64
-bit-exactly.
+inputs as they are. A network whose inputs are the pixels of an image also has
+``"image_shape": [rows, columns]`` (engine/image_shape.py; rows x columns = layer 1's
+inputs); files without it have none. Floats are written with Python's repr, which
+round-trips float64 bit-exactly.
 
 NPZ holds the same: arrays W1, b1, W2, b2, ... and "meta", a unicode string with the JSON
-object {"format", "version", "loss", "activations"} (and "features" and "standardization"
-when the network has them). It is read with allow_pickle=False.
+object {"format", "version", "loss", "activations"} (and "features", "standardization" and
+"image_shape" when the network has them). It is read with allow_pickle=False.
 
 Loading checks everything and raises WeightsFileError naming the file and, where it
 applies, the layer (1-based) and field; rows and columns in messages are 1-based too.
@@ -31,7 +33,7 @@ import io
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,7 @@ from engine.activations import ACTIVATIONS
 from engine.atomic import write_atomically
 from engine.errors import ConfigError, WeightsFileError
 from engine.features import RAW_WIDTH, canonical_features
+from engine.image_shape import check_image_shape
 from engine.losses import LOSSES
 from engine.network import Network
 from engine.onnx_export import ONNX_EXTENSION, save_onnx
@@ -60,22 +63,26 @@ class WeightsFile:
 
     network: Network
     loss: str
+    image_shape: tuple[int, int] | None = None  # the inputs are an image's pixels, row-major
 
 
 # -- saving ---------------------------------------------------------------------------------
 
 
-def export_network(path: str | os.PathLike[str], network: Network, loss: str) -> None:
+def export_network(path: str | os.PathLike[str], network: Network, loss: str,
+                   image_shape: tuple[int, int] | None = None) -> None:
     """Write the trained network for other tools, by extension: an ONNX model for .onnx,
     else a weights file (.json or .npz). The one dispatch the window and `train` share."""
     if os.path.splitext(os.fspath(path))[1].lower() == ONNX_EXTENSION:
         save_onnx(path, network, loss)
     else:
-        save_weights(path, network, loss)
+        save_weights(path, network, loss, image_shape)
 
 
-def save_weights(path: str | os.PathLike[str], network: Network, loss: str) -> None:
-    """Write the network and loss to `path` atomically; .json or .npz by extension."""
+def save_weights(path: str | os.PathLike[str], network: Network, loss: str,
+                 image_shape: tuple[int, int] | None = None) -> None:
+    """Write the network and loss to `path` atomically; .json or .npz by extension.
+    `image_shape`: the inputs are the pixels of an image of this shape (stored with them)."""
     name = os.fspath(path)
     extension = os.path.splitext(name)[1].lower()
     if extension not in EXTENSIONS:
@@ -86,14 +93,17 @@ def save_weights(path: str | os.PathLike[str], network: Network, loss: str) -> N
         raise ConfigError(f"unknown loss {loss!r} (known: {', '.join(LOSSES)})")
     if not np.all(np.isfinite(network.params)):
         raise WeightsFileError(f"{name}: cannot save weights that are NaN or Inf")
-    data = _json_bytes(network, loss) if extension == ".json" else _npz_bytes(network, loss)
+    if image_shape is not None:
+        check_image_shape(image_shape, network.input_width)
+    data = (_json_bytes(network, loss, image_shape) if extension == ".json"
+            else _npz_bytes(network, loss, image_shape))
     try:
         write_atomically(name, data)
     except OSError as error:
         raise WeightsFileError(f"{name}: cannot write: {error.strerror or error}") from None
 
 
-def _json_bytes(network: Network, loss: str) -> bytes:
+def _json_bytes(network: Network, loss: str, image_shape: tuple[int, int] | None = None) -> bytes:
     """The JSON text: one line per weight row, so it stays readable and diffable."""
 
     def numbers(values: Array) -> str:
@@ -122,18 +132,25 @@ def _json_bytes(network: Network, loss: str) -> bytes:
         f' "version": {VERSION},\n'
         f' "loss": {json.dumps(loss)},\n'
         f"{features}"
+        f"{_image_line(image_shape)}"
         ' "layers": [\n' + ",\n".join(layers) + "\n ]\n}\n"
     )
     return text.encode("utf-8")
 
 
-def _npz_bytes(network: Network, loss: str) -> bytes:
+def _image_line(image_shape: tuple[int, int] | None) -> str:
+    return "" if image_shape is None else f' "image_shape": {json.dumps(list(image_shape))},\n'
+
+
+def _npz_bytes(network: Network, loss: str, image_shape: tuple[int, int] | None = None) -> bytes:
     meta: dict[str, Any] = {"format": FORMAT, "version": VERSION, "loss": loss,
                             "activations": list(network.activations)}
     if network.features:
         meta["features"] = list(network.features)
     if network.standardization is not None:
         meta["standardization"] = network.standardization.to_dict()
+    if image_shape is not None:
+        meta["image_shape"] = list(image_shape)
     arrays: dict[str, np.ndarray] = {"meta": np.array(json.dumps(meta))}
     for m, (weights, biases) in enumerate(zip(network.weights, network.biases, strict=True), 1):
         arrays[f"W{m}"] = np.array(weights, dtype=np.float64)
@@ -237,15 +254,31 @@ def _load_json(name: str, content: bytes) -> WeightsFile:
             )
         weights.append(np.array(matrix, dtype=np.float64).reshape(outputs, inputs))
         biases.append(np.array(_numbers(where, "biases", vector), dtype=np.float64))
-    return _build(name, weights, biases, activations, loss, features,
-                  document.get("standardization"))
+    return _with_image_shape(name, document,
+                             _build(name, weights, biases, activations, loss, features,
+                                    document.get("standardization")))
 
 
 # A field this version does not know is refused, naming it, as session files do: a file that
 # means more than we read must not be half-understood.
-_TOP_LEVEL_KEYS = ("format", "version", "loss", "features", "standardization", "layers")
+_TOP_LEVEL_KEYS = ("format", "version", "loss", "features", "standardization",
+                   "image_shape", "layers")
 _LAYER_KEYS = ("inputs", "outputs", "activation", "weights", "biases")
-_META_KEYS = ("format", "version", "loss", "features", "standardization", "activations")
+_META_KEYS = ("format", "version", "loss", "features", "standardization",
+              "image_shape", "activations")
+
+
+def _with_image_shape(where: str, fields: dict[str, Any], loaded: WeightsFile) -> WeightsFile:
+    """`loaded` with the optional "image_shape" [rows, columns] (absent: none), checked
+    against the network's inputs."""
+    if "image_shape" not in fields:
+        return loaded
+    value = _field(where, fields, "image_shape", list)
+    try:
+        shape = check_image_shape(value, loaded.network.input_width)
+    except ConfigError as error:
+        raise WeightsFileError(f"{where}: image_shape: {error}") from None
+    return replace(loaded, image_shape=shape)
 
 
 def _reject_unknown(where: str, fields: dict[str, Any], known: tuple[str, ...]) -> None:
@@ -412,8 +445,9 @@ def _load_npz(name: str, content: bytes) -> WeightsFile:
                                        f"{values[tuple(bad[0])]}, not a finite number")
         weights.append(np.asarray(matrix, dtype=np.float64))
         biases.append(np.asarray(vector, dtype=np.float64))
-    return _build(name, weights, biases, activations, loss, features,
-                  meta.get("standardization"))
+    return _with_image_shape(f"{name}: meta", meta,
+                             _build(name, weights, biases, activations, loss, features,
+                                    meta.get("standardization")))
 
 
 # What the largest network the controls allow takes (16 layers of 512 x 512 float64 weights

@@ -6,9 +6,13 @@ picture is rendered once per snapshot into a cached image; hover, selection and 
 are painted over it, so moving the mouse never redraws 20k edges. With neuron maps on (and a
 snapshot with a 2-D grid, and neurons large enough) each neuron is drawn as a thumbnail of its
 activation over the input plane; the thumbnails are coloured once per snapshot and size.
+With image inputs (`set_image_shape`) the input column is the sample's image and layer 1's
+neurons are images of their weights (gui/canvas_images.py).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +33,7 @@ from engine.network import ParameterRef
 from engine.notation import bias_name, gradient_of, shown_index
 from engine.snapshot import GridOutputs, Snapshot
 from gui import canvas_geometry as geo
+from gui import canvas_images as images
 from gui import canvas_scene as paint
 from gui import neuron_maps
 from gui.canvas_scene import EDGE_COLORS, EDGE_PALETTE, theme_from_palette
@@ -61,6 +66,9 @@ class NetworkCanvas(QWidget):
         self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, int,
                                      tuple[QImage, ...]] | None = None
         self._feature_names: tuple[str, ...] = ()
+        self._image_shape: tuple[int, int] | None = None
+        self._image_layout: images.ImageLayout | None = None  # with image inputs
+        self._image_layout_time = 0.0  # when its strongest tiles were picked
         self._selection: ParameterRef | None = None
         self._highlight_neurons: list[tuple[int, int]] = []
         self._highlight_edges: list[ParameterRef] = []
@@ -107,7 +115,8 @@ class NetworkCanvas(QWidget):
     def shows_maps(self) -> bool:
         """Whether the neurons are drawn as map thumbnails now."""
         snapshot, layout = self._snapshot, self._layout
-        if not self._show_maps or snapshot is None or layout is None or snapshot.grid is None:
+        if not self._show_maps or snapshot is None or layout is None or snapshot.grid is None \
+                or self._image_layout is not None:
             return False
         return (len(snapshot.grid.activations) == len(snapshot.sizes)
                 and layout.radius >= geo.MIN_MAP_RADIUS)
@@ -137,6 +146,19 @@ class NetworkCanvas(QWidget):
         self._scene = None
         self.update()
 
+    def set_image_shape(self, shape: tuple[int, int] | None) -> None:
+        """The inputs are an image of this shape (rows, columns): draw the sample as an image
+        and layer 1's neurons as weight images; None: circles and edges everywhere."""
+        self._image_shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        self._layout = None
+        self._refresh()
+        self._scene = None
+        self.update()
+
+    def image_layout(self) -> images.ImageLayout | None:
+        """Where the sample image and the weight images are (None unless drawn so)."""
+        return self._image_layout
+
     def set_selection(self, ref: ParameterRef | None) -> None:
         """Outline a selected weight (edge) or bias (halo around its neuron); None clears."""
         self._selection = self._valid(ref)
@@ -158,20 +180,44 @@ class NetworkCanvas(QWidget):
         """The neuron (layer, index) or weight under a widget point; neurons win over edges."""
         if self._layout is None or self._bins is None:
             return None
+        if self._image_layout is not None:
+            return self._image_item_at(self._image_layout, pos)
         neuron = geo.neuron_at(self._layout, pos.x(), pos.y())
         if neuron is not None:
             return neuron
         edge = geo.edge_at(self._layout, pos.x(), pos.y(), self._hit_widths())
         return None if edge is None else geo.edge_ref(self._layout, edge)
 
+    def _image_item_at(self, image: images.ImageLayout,
+                       pos: QPointF) -> ParameterRef | tuple[int, int] | None:
+        """With image inputs: the sample's pixels, the tiles, then layers 2..L."""
+        item = images.item_at(image, pos.x(), pos.y())
+        if item is not None:
+            return item
+        neuron = geo.neuron_at(image.base, pos.x(), pos.y())
+        if neuron is not None and neuron[0] >= 1:
+            return neuron
+        edge = images.edge_at(image, pos.x(), pos.y(), self._hit_widths())
+        return None if edge is None else geo.edge_ref(image.base, edge)
+
     def edge_midpoint(self, ref: ParameterRef) -> QPointF:
-        """A point near the middle of the weight's edge where a click picks exactly it."""
+        """A point near the middle of the weight's edge where a click picks exactly it (with
+        image inputs, a layer-1 weight's pixel in its neuron's weight image)."""
         layout = self._require_layout()
+        if self._image_layout is not None and ref.layer == 1:
+            point = images.weight_point(self._image_layout, ref)
+            if point is None:
+                raise ValueError(f"{ref.symbol}: its neuron's weight image is hidden")
+            return point
         edge = layout.edge_index(ref.layer, ref.row, ref.column)
         return QPointF(*geo.click_point(layout, edge, self._hit_widths()))
 
     def neuron_center(self, layer: int, index: int) -> QPointF:
         layout = self._require_layout()
+        if self._image_layout is not None and layer <= 1:
+            point = images.neuron_point(self._image_layout, layer, index)
+            if point is not None:
+                return point
         return QPointF(float(layout.neuron_x[layer][index]), float(layout.neuron_y[layer][index]))
 
     def edge_widths(self) -> NDArray[np.float64]:
@@ -251,14 +297,47 @@ class NetworkCanvas(QWidget):
         if snapshot is None:
             return
         size = (float(self.width()), float(self.height()))
-        if self._layout is None or (self._layout.width, self._layout.height) != size:
-            self._layout = geo.compute_layout(snapshot.sizes, *size)
         source = snapshot.params if self._mode == "weight" else snapshot.gradient
+        visible = None
+        if self._image_inputs(snapshot):
+            self._layout = self._refresh_image_layout(snapshot, source, size)
+            visible = self._image_layout.visible if self._image_layout is not None else None
+        elif self._layout is None or (self._layout.width, self._layout.height) != size \
+                or self._image_layout is not None:
+            self._image_layout = None
+            self._layout = geo.compute_layout(snapshot.sizes, *size)
+        assert self._layout is not None
         self._bins = geo.bin_edges(self._layout, source[self._layout.weight_index],
-                                   self.edge_budget)
+                                   self.edge_budget, visible)
         self._sorted_lines = np.ascontiguousarray(self._layout.edge_lines[self._bins.order])
         self._scene = None
         self.update()
+
+    def _image_inputs(self, snapshot: Snapshot) -> bool:
+        shape = self._image_shape
+        return (shape is not None and len(snapshot.sizes) >= 2
+                and shape[0] * shape[1] == snapshot.sizes[0])
+
+    def _refresh_image_layout(self, snapshot: Snapshot, source: NDArray[np.float64],
+                              size: tuple[float, float]) -> geo.CanvasLayout:
+        """The image layout for this size, made again when the strongest tiles change."""
+        assert self._image_shape is not None
+        image = self._image_layout
+        first = snapshot.layers[0].weights if self._mode == "weight" \
+            else snapshot.layers[0].weight_gradients
+        strength = images.strongest_rows(first)
+        if image is not None and image.base.sizes == snapshot.sizes \
+                and (image.base.width, image.base.height) == size \
+                and image.shape == self._image_shape and (
+                    not image.hidden_count
+                    or time.monotonic() - self._image_layout_time < images.RESELECT_SECONDS
+                    or np.array_equal(image.shown, np.sort(np.argsort(
+                        -strength, kind="stable")[:len(image.shown)]))):
+            return image.base
+        self._image_layout = images.compute_image_layout(
+            snapshot.sizes, self._image_shape, *size, strength)
+        self._image_layout_time = time.monotonic()
+        return self._image_layout.base
 
     def _neuron_label(self, layer: int, index: int) -> str:
         if layer == 0 and index < len(self._feature_names):
@@ -386,10 +465,17 @@ class NetworkCanvas(QWidget):
         image.fill(self.theme.background)
         assert self._snapshot is not None and self._layout is not None and self._bins is not None
         painter = QPainter(image)
-        paint.paint_scene(painter, paint.Scene(
+        scene = paint.Scene(
             self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
             self._show_values, self._neuron_label, self.font(), self._thumbnails(),
-            self.theme))
+            self.theme)
+        if self._image_layout is not None:
+            layer = self._snapshot.layers[0]
+            images.paint_image_scene(painter, scene, images.image_scene(
+                self._image_layout, self._snapshot.probe.activations[0],
+                layer.weights if self._mode == "weight" else layer.weight_gradients))
+        else:
+            paint.paint_scene(painter, scene)
         painter.end()
         return image
 
@@ -422,10 +508,18 @@ class NetworkCanvas(QWidget):
         x0, y0, x1, y1 = layout.edge_lines[edge]
         length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
         ux, uy = (x1 - x0) / length * layout.radius, (y1 - y0) / length * layout.radius
+        if self._image_layout is not None and ref.layer == 2:  # out of the block of tiles
+            start = self._image_layout.edge_start(ref.column)
+            if start is None:
+                return None
+            return QLineF(start.x(), start.y(), x1 - ux, y1 - uy), float(bins.width[edge])
         return QLineF(x0 + ux, y0 + uy, x1 - ux, y1 - uy), float(bins.width[edge])
 
     def _paint_edge_outline(self, painter: QPainter, ref: ParameterRef, color: QColor,
                             extra: float) -> None:
+        if self._image_layout is not None and ref.layer == 1:
+            images.paint_weight_outline(painter, self._image_layout, ref, color, extra / 2 + 1)
+            return
         found = self._edge_segment(ref)
         if found is None or self._bins is None or self._layout is None:
             return
@@ -442,6 +536,9 @@ class NetworkCanvas(QWidget):
         layout = self._layout
         if layout is None or not 0 <= layer < len(layout.sizes) \
                 or not 0 <= index < layout.sizes[layer]:
+            return
+        if self._image_layout is not None and layer <= 1:
+            images.paint_neuron_outline(painter, self._image_layout, layer, index, color, width)
             return
         painter.setPen(QPen(color, width))
         painter.setBrush(Qt.BrushStyle.NoBrush)

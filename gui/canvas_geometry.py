@@ -9,7 +9,7 @@ lines up with `W^m.ravel()`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -101,7 +101,15 @@ def compute_layout(sizes: tuple[int, ...], width: float, height: float) -> Canva
     column_x = np.round(column_x)
     neuron_x = tuple(np.full(n, column_x[m]) for m, n in enumerate(sizes))
     neuron_y = tuple(np.round(middle + (np.arange(n) - 0.5 * (n - 1)) * spacing) for n in sizes)
+    return layout_from_positions(sizes, width, height, radius, spacing, column_x, neuron_x,
+                                 neuron_y)
 
+
+def layout_from_positions(
+    sizes: tuple[int, ...], width: float, height: float, radius: float, spacing: float,
+    column_x: Array, neuron_x: tuple[Array, ...], neuron_y: tuple[Array, ...],
+) -> CanvasLayout:
+    """The layout with neurons at these centres: edges from source to target centre."""
     lines, layers, rows, columns, flat, biases = [], [], [], [], [], [np.empty(0, np.intp)]
     offset = 0
     for m in range(1, len(sizes)):
@@ -154,14 +162,19 @@ def finite_max_abs(values: Array) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET) -> EdgeBins:
+def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET,
+              visible: NDArray[np.bool_] | None = None) -> EdgeBins:
     """Colour level and width (linear in |value| / max |value|) of every edge, binned.
 
     max |value| is taken over the finite values; +-Inf get the extreme colour and width,
     NaN the NAN_LEVEL grey and the thinnest width. Past `budget` edges, each layer keeps only
     its strongest edges, in proportion to its size (NaN counts as the weakest).
+    `visible`: edges that may be drawn at all (None: every edge); the others are never drawn
+    and count for neither the scale nor the budget (image inputs draw layer 1 as images).
     """
     values = np.asarray(values, dtype=np.float64)
+    if visible is not None and not visible.all():
+        return _visible_bins(layout, values, budget, visible)
     magnitude = np.abs(values)
     finite = np.isfinite(values)
     if finite.all():
@@ -201,6 +214,21 @@ def bin_edges(layout: CanvasLayout, values: Array, budget: int = EDGE_BUDGET) ->
         for a, b in zip(starts, stops, strict=True) if b > a
     )
     return EdgeBins(max_abs, color_level, width, drawn, order, bins)
+
+
+def _visible_bins(layout: CanvasLayout, values: Array, budget: int,
+                  visible: NDArray[np.bool_]) -> EdgeBins:
+    """bin_edges over the visible edges alone (the rest: never drawn, thinnest, level 0)."""
+    index = np.flatnonzero(visible)
+    offsets = np.searchsorted(index, layout.layer_offsets).astype(np.intp)
+    part = bin_edges(replace(layout, layer_offsets=offsets), values[index], budget)
+    color_level = np.zeros(values.size, dtype=np.intp)
+    color_level[index] = part.color_level
+    width = np.full(values.size, MIN_EDGE_WIDTH)
+    width[index] = part.width
+    drawn = np.zeros(values.size, dtype=bool)
+    drawn[index] = part.drawn
+    return EdgeBins(part.max_abs, color_level, width, drawn, index[part.order], part.bins)
 
 
 def neuron_at(layout: CanvasLayout, x: float, y: float) -> tuple[int, int] | None:

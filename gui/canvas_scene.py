@@ -233,6 +233,12 @@ def paint_edges(painter: QPainter, scene: Scene) -> None:
             xa, xb = layout.column_x[m - 1], layout.column_x[m]
             painter.drawPolygon(QPolygonF([QPointF(xa, a[0]), QPointF(xb, b[0]),
                                            QPointF(xb, b[-1]), QPointF(xa, a[-1])]))
+    paint_edge_lines(painter, scene)
+
+
+def paint_edge_lines(painter: QPainter, scene: Scene) -> None:
+    """The drawn edges: one drawLines call per (width, colour) bin."""
+    bins = scene.bins
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, len(bins.order) <= AA_EDGE_LIMIT)
     lines = scene.sorted_lines
     base = lines.ctypes.data

@@ -17,6 +17,7 @@ MIDDLE = (232, 234, 235)
 POSITIVE = (8, 119, 189)
 CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
     NEGATIVE, POSITIVE, (46, 160, 67), (170, 68, 153), (204, 51, 51), (102, 102, 102),
+    (23, 167, 184), (166, 166, 28), (140, 86, 75), (227, 119, 194),  # ten for digits
 )
 # Text: secondary (muted) text, and a verdict that is right or wrong.
 MUTED_TEXT = "#6c757d"

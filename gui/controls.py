@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from engine.config import MAX_LAYER_SIZE, HiddenLayer, TrainingConfig
+from engine.config import MAX_LAYER_SIZE, HiddenLayer, TrainingConfig, suited_to_dataset
 from engine.datasets import DATASET_INFO, DATASET_NAMES
 from engine.features import FEATURES, RAW_FEATURES, RAW_WIDTH
 from engine.initializers import INITIALIZERS
@@ -367,7 +367,7 @@ class ControlsPanel(QWidget):
         name = self.dataset_combo.code()
         generated = name in DATASET_INFO and name != "xor"
         self.samples_spin.setEnabled(generated)
-        self.noise_spin.setEnabled(generated)
+        self.noise_spin.setEnabled(generated and DATASET_INFO[name].noise_applies)
 
     def _on_dataset_chosen(self, name: str) -> None:
         if self._updating:
@@ -377,6 +377,10 @@ class ControlsPanel(QWidget):
             self._updating = True
             self.samples_spin.setValue(info.default_samples)
             self.noise_spin.setValue(info.default_noise)
+            suited = suited_to_dataset(self.config(), name)
+            if suited != self.config():  # e.g. digits: softmax, a test split, 32 hidden
+                self.set_config(suited)
+                self._updating = True
             self._updating = False
         self._update_data_widgets()
         self.structure_changed.emit()

@@ -2,9 +2,11 @@
 
 Two inputs: the decision surface (or the regression surface) over snapshot.grid with the
 train points filled and the test points hollow. One input: the data as (x, target) with a
-fitted curve supplied by `set_curve`. Any other width: a message. Instead of the output, the
-surface can show a map: fixed values (`show_map`) or one neuron's activation over the plane,
-following every snapshot (`show_neuron_map`).
+fitted curve supplied by `set_curve`. Instead of the output, the surface can show a map:
+fixed values (`show_map`) or one neuron's activation over the plane, following every snapshot
+(`show_neuron_map`). More inputs: image data as a gallery of samples, mistakes first
+(gui/sample_gallery.py), other data as a PCA projection (gui/projection_view.py); clicking a
+sample there emits `sample_chosen` (the window makes it the canvas's sample).
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.data import Dataset
 from engine.notation import feature_name
@@ -30,6 +39,8 @@ from gui.plot_style import (
     reset_axis_text_space,
     style_plot,
 )
+from gui.projection_view import ProjectionView
+from gui.sample_gallery import SampleGallery
 
 Array = NDArray[np.float64]
 
@@ -43,8 +54,11 @@ class DataView(QWidget):
     """Decision/regression surface with the data points on top.
 
     Items are created once: `surface` (ImageItem), `train_points`, `test_points`
-    (ScatterPlotItems), `curve` (PlotDataItem for 1-input regression).
+    (ScatterPlotItems), `curve` (PlotDataItem for 1-input regression); `gallery` and
+    `projection` for more inputs.
     """
+
+    sample_chosen = Signal(int)  # a training row, clicked in the gallery or projection
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +107,7 @@ class DataView(QWidget):
         self.plot.addItem(self.test_points)
         # The class key sits above the plot, so it never covers data points.
         self.legend = QLabel(objectName="classLegend", textFormat=Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)  # ten class names must not widen the dock
 
         self.message_label = QLabel(WIDTH_MESSAGE, alignment=Qt.AlignmentFlag.AlignCenter)
         self.message_label.setWordWrap(True)
@@ -105,9 +120,15 @@ class DataView(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.show_test_checkbox)
 
+        self.gallery = SampleGallery()
+        self.projection = ProjectionView()
+        self.gallery.sample_chosen.connect(self.sample_chosen)
+        self.projection.sample_chosen.connect(self.sample_chosen)
         self._stack = QStackedLayout()
         self._stack.addWidget(self.plot_widget)
         self._stack.addWidget(self.message_label)
+        self._stack.addWidget(self.gallery)
+        self._stack.addWidget(self.projection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 0)
         layout.setSpacing(2)
@@ -133,6 +154,7 @@ class DataView(QWidget):
         self.message_label.setText(f"{WIDTH_MESSAGE}\n(this dataset has {width})")
         self._show_message(width not in (1, 2))
         if width not in (1, 2):
+            self._show_many_inputs(train, test)
             return
         for points, dataset, filled in ((self.train_points, train, True),
                                         (self.test_points, test, False)):
@@ -161,6 +183,17 @@ class DataView(QWidget):
         self._activation_names = snapshot.activation_names
         if self._train is None:
             self._show_message(snapshot.sizes[0] not in (1, 2))
+        page = self._stack.currentWidget()
+        evaluation = snapshot.evaluation  # None on frames drawn without new metrics
+        if page is self.gallery:
+            if evaluation is not None:
+                self.gallery.set_predictions(evaluation.train.predicted)
+            self.gallery.set_current(snapshot.probe.row)
+        elif page is self.projection:
+            if evaluation is not None:
+                self.projection.set_predictions(evaluation.train.predicted,
+                                                evaluation.test.predicted)
+            self.projection.set_current(snapshot.probe.row)
         self._grid = snapshot.grid
         if snapshot.grid is None:
             return
@@ -312,6 +345,21 @@ class DataView(QWidget):
         self._extent = extent
         x_low, x_high, y_low, y_high = extent
         self.plot.setRange(xRange=(x_low, x_high), yRange=(y_low, y_high), padding=0.0)
+
+    def _show_many_inputs(self, train: Dataset, test: Dataset) -> None:
+        """Image data: the gallery; other data with more than two inputs: the projection."""
+        self.legend.setVisible(False)
+        if train.image_shape is not None:
+            self.gallery.set_data(train)
+            self._stack.setCurrentWidget(self.gallery)
+        elif len(train) >= 2:
+            self.projection.set_data(train, test)
+            self._set_legend(train)
+            self._stack.setCurrentWidget(self.projection)
+
+    def shown_page(self) -> QWidget:
+        """What the view shows now: plot_widget, message_label, gallery or projection."""
+        return self._stack.currentWidget()
 
     def _show_message(self, show: bool) -> None:
         self._stack.setCurrentWidget(self.message_label if show else self.plot_widget)

@@ -39,7 +39,7 @@ from engine.network import Network, ParameterRef
 from engine.notation import feature_name
 from engine.seeding import seed_streams
 from engine.session import session_dict
-from engine.snapshot import Snapshot, with_views
+from engine.snapshot import Snapshot
 from engine.trainer import Trainer
 from gui import dialogs
 from gui.app_icon import app_icon
@@ -48,6 +48,7 @@ from gui.controls import ControlsPanel
 from gui.cost_plot import CostPlot
 from gui.data_choice import DataChoiceMixin
 from gui.data_view import DataView
+from gui.evaluation_pacing import SnapshotViews
 from gui.file_dialogs import save_file_name
 from gui.gradcheck_panel import GradientCheckPanel
 from gui.hand_edits import install_hand_edits
@@ -81,6 +82,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
     snapshot_shown = Signal(object)
     selection_changed = Signal(object)
     training_saved = Signal()  # the shown weights were written to a file the person chose
+    evaluation_shown = Signal(object)  # the shown Snapshot again, its evaluation filled in
 
     def __init__(
         self, config: TrainingConfig | None = None, settings: QSettings | None = None
@@ -100,6 +102,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self._fence_token = 0
         self._view_network: Network | None = None  # architecture of the trained network
         self._view_data: DataSplit | None = None  # and its data (for Snapshot grids)
+        self._views = SnapshotViews(lambda: self.playing, self._on_evaluated)
         self._create_views()
         self._create_actions()
         self._create_menus()
@@ -135,6 +138,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self.controls.regenerate_requested.connect(self._on_regenerate)
         self.controls.task_changed.connect(self.set_task)
         self.canvas.parameter_clicked.connect(self.select_parameter)
+        self.data_view.sample_chosen.connect(self.show_sample)
         self.heatmaps.parameter_clicked.connect(self.select_parameter)
         self.gradient_check.parameter_selected.connect(self.select_parameter)
         self.gradient_check.run_requested.connect(self._on_gradient_check)
@@ -148,7 +152,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         install_runs(self)
         install_hand_edits(self)
         self._sessions: SessionController = install_sessions(self)
-        install_metrics_panel(self)
+        self.evaluation_shown.connect(install_metrics_panel(self).set_snapshot)
         install_neuron_maps(self)
         self.help_menu = install_help_menu(self)
         install_keyboard_focus(self)  # last: it sees every feature's buttons
@@ -257,6 +261,10 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         self.speed_control.speed_changed.connect(self._on_speed_changed)
         toolbar.addWidget(self.speed_control)
 
+    def show_sample(self, row: int) -> None:
+        """Make training sample `row` the canvas's sample (as the toolbar's Sample box)."""
+        self.sample_spin.setValue(row)
+
     def add_dock(self, title: str, name: str, widget: QWidget,
                  area: Qt.DockWidgetArea) -> QDockWidget:
         """Put `widget` in a dock (movable, closable, listed under View)."""
@@ -345,12 +353,17 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
     def _with_views(self, snapshot: Snapshot) -> Snapshot:
         """The snapshot with its decision grid and evaluation (left out by the trainer
         process), from the data the window shows; as it is if it belongs to an earlier
-        network (a stale frame of a replaced trainer, never drawn for long)."""
-        network = self._view_network
-        if network is None or self._view_data is None or network.sizes != snapshot.sizes \
-                or network.activations != snapshot.activation_names:
-            return snapshot
-        return with_views(snapshot, network, self._view_data)
+        network (a stale frame of a replaced trainer, never drawn for long). A costly
+        evaluation is paced (gui/evaluation_pacing.py)."""
+        return self._views.complete(snapshot)
+
+    def _on_evaluated(self, drawn: Snapshot, evaluated: Snapshot) -> None:
+        """A snapshot drawn without its (costly) evaluation has it now: show the metrics and
+        predictions (metrics panel, data view) and keep it as `self.snapshot`."""
+        if self.snapshot is drawn:
+            self.snapshot = evaluated
+        self.data_view.set_snapshot(evaluated)
+        self.evaluation_shown.emit(evaluated)
 
     def _on_trainer_died(self, message: str) -> None:
         for loop in self._waiting_loops.values():
@@ -457,6 +470,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         if self._link.alive:
             loop.exec()
         del self._waiting_loops[token]
+        self._views.finish()  # scripts get the shown snapshot with its evaluation
         return self.snapshot
 
     def _on_fenced(self, token: int) -> None:
@@ -497,12 +511,14 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         """Hand the (immutable) data and the architecture of a new trainer to the views."""
         self._view_network = trainer.network.copy()
         self._view_data = trainer.data
+        self._views.set_network(self._view_network, trainer.data)
         self.data_view.set_data(trainer.data.train, trainer.data.test)
         # The trained network's input features (exports rebuild the network with them).
         features = self.network_features = trainer.network.features
         columns = trainer.data.train.feature_names
         self.canvas.set_feature_names(display_names(features) if features
                                       else tuple(map(feature_name, columns)))
+        self.canvas.set_image_shape(None if features else trainer.data.train.image_shape)
         self.controls.set_input_width(trainer.data.train.inputs.shape[1])
         self.sample_spin.blockSignals(True)
         self.sample_spin.setMaximum(max(0, len(trainer.data.train) - 1))

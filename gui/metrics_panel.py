@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QStackedWidget,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 RECALL_HEADER = "recall"
 CELL_WIDTH = 46  # pixels: counts up to 5 digits, and a near-square grid
+MANY_CLASSES = 6  # past this, cells are as narrow as their counts and one set shows at a time
 _STRONG_ALPHA = 150  # above this fill, a cell's text turns white
 
 
@@ -86,6 +88,7 @@ class ConfusionTable(QWidget):
         self.set_name = set_name
         self.caption = QLabel(objectName=f"{set_name.lower()}ConfusionCaption")
         self.table = _read_only_table(f"{set_name.lower()}ConfusionTable")
+        self._digits = 0
         self.table.setToolTip("Rows: true class; columns: predicted class; recall: the "
                               "fraction of each true class predicted right")
         layout = QVBoxLayout(self)
@@ -105,7 +108,7 @@ class ConfusionTable(QWidget):
                           f"<b>{percent(metrics.accuracy)}</b>")
         self.table.setVisible(True)
         names = class_names or tuple(str(k) for k in range(len(counts)))
-        self._set_headers(names)
+        self._set_headers(names, len(str(int(counts.sum(axis=1).max()))))
         largest = int(counts.max())
         for true, row in enumerate(counts):
             for predicted, count in enumerate(row):
@@ -124,10 +127,14 @@ class ConfusionTable(QWidget):
         return np.array([[int(self.table.item(row, column).text()) for column in range(classes)]
                          for row in range(classes)], dtype=np.int64)
 
-    def _set_headers(self, names: tuple[str, ...]) -> None:
+    def _set_headers(self, names: tuple[str, ...], digits: int = 5) -> None:
+        """Headers and cells for these classes; `digits`: of the largest count possible (the
+        largest class), which sets the cell width when there are many classes."""
         columns = [*names, RECALL_HEADER]
-        if self.table.rowCount() == len(names) and self._header_texts() == columns:
+        if self.table.rowCount() == len(names) and self._header_texts() == columns \
+                and self._digits == digits:
             return
+        self._digits = digits
         self.table.clear()
         self.table.setRowCount(len(names))
         self.table.setColumnCount(len(columns))
@@ -135,10 +142,14 @@ class ConfusionTable(QWidget):
         self.table.setVerticalHeaderLabels(list(names))
         metrics = self.table.fontMetrics()
         widest_cell = metrics.horizontalAdvance("100.0%") + 12
+        # Many classes (digits: 10 x 10): cells as narrow as 4-digit counts, so the matrix
+        # fits the dock's default width.
+        narrowest = CELL_WIDTH if len(names) <= MANY_CLASSES \
+            else metrics.horizontalAdvance("0" * digits) + 8
         for column, label in enumerate(columns):
             self.table.setColumnWidth(
-                column, max(CELL_WIDTH, widest_cell if label == RECALL_HEADER else 0,
-                            metrics.horizontalAdvance(label) + 14))
+                column, max(narrowest, widest_cell if label == RECALL_HEADER else 0,
+                            metrics.horizontalAdvance(label) + 8))
         self.table.horizontalHeaderItem(len(names)).setToolTip(
             "Correct / samples of the true class")
         for row in range(len(names)):
@@ -204,9 +215,16 @@ class MetricsPanel(QWidget):
         self.hint.setStyleSheet(f"color: {MUTED_TEXT}")
         self.train_table = ConfusionTable("Train")
         self.test_table = ConfusionTable("Test")
+        # With many classes two matrices do not fit one above the other: one at a time.
+        self.set_tabs = QTabBar(objectName="metricsSetTabs")
+        self.set_tabs.addTab("Train")
+        self.set_tabs.addTab("Test")
+        self.set_tabs.setVisible(False)
+        self.set_tabs.currentChanged.connect(lambda _: self._show_sets())
         classification = QWidget()
         matrices = QVBoxLayout(classification)
         matrices.setContentsMargins(0, 0, 0, 0)
+        matrices.addWidget(self.set_tabs)
         matrices.addWidget(self.train_table)
         matrices.addSpacing(6)
         matrices.addWidget(self.test_table)
@@ -233,6 +251,8 @@ class MetricsPanel(QWidget):
 
     def set_snapshot(self, snapshot: Snapshot) -> None:
         """Follow `snapshot`: draw it now if the panel is on screen, else when it shows."""
+        if snapshot.evaluation is None:  # drawn without new metrics (gui/evaluation_pacing.py)
+            return
         self._latest = snapshot.evaluation
         if self.on_screen():
             self._draw()
@@ -259,11 +279,21 @@ class MetricsPanel(QWidget):
             self.hint.setText("Rows: true class · columns: predicted · at the shown step")
             self.train_table.set_metrics(evaluation.train, evaluation.class_names)
             self.test_table.set_metrics(evaluation.test, evaluation.class_names)
+            self._show_sets()
         else:
             self.pages.setCurrentWidget(self._regression_page)
             self.hint.setText("Regression at the shown step: R² = 1 − SS_res / SS_tot, "
                               "per output, averaged")
             self.regression_table.set_metrics(evaluation.train, evaluation.test)
+
+
+    def _show_sets(self) -> None:
+        """Both matrices, or with many classes the one its tab picks."""
+        evaluation = self._drawn
+        many = evaluation is not None and len(evaluation.class_names) > MANY_CLASSES
+        self.set_tabs.setVisible(many)
+        self.train_table.setVisible(not many or self.set_tabs.currentIndex() == 0)
+        self.test_table.setVisible(not many or self.set_tabs.currentIndex() == 1)
 
 
 def install_metrics_panel(window: MainWindow) -> MetricsPanel:

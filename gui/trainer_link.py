@@ -85,6 +85,8 @@ class TrainerLink(QObject):
         child_end.close()  # only the child holds its end: it sees EOF when we go
         self._alive = True
         self._history = HistoryReceiver()
+        self._playing = False  # as the trainer last said
+        self._pausing = False  # Pause sent while playing; its PlayingChanged(False) not yet in
         self._notifier = QSocketNotifier(self._connection.fileno(), QSocketNotifier.Type.Read,
                                          self)
         self._notifier.activated.connect(self._on_readable)
@@ -127,6 +129,10 @@ class TrainerLink(QObject):
         self.send(protocol.Play())
 
     def pause(self) -> None:
+        """Pause; live frames still on their way (trained before the pause) are not drawn,
+        so the paused state shows as soon as it comes."""
+        if self._playing:
+            self._pausing = True
         self.send(protocol.Pause())
 
     def step(self, count: int = 1) -> None:
@@ -228,7 +234,10 @@ class TrainerLink(QObject):
                 event = replace(event, snapshot=self._history.join(event.snapshot,
                                                                    event.history_start))
             live = isinstance(event, protocol.SnapshotReady)
-            if not (live and _superseded(events, position)):
+            if isinstance(event, protocol.PlayingChanged):
+                self._playing = event.playing
+                self._pausing = self._pausing and event.playing
+            if not (live and (self._pausing or _superseded(events, position))):
                 self._emit(event)
             if live:  # drawn (the slots draw at once) or skipped: room for one more
                 self.send(protocol.FrameDrawn())

@@ -3,6 +3,7 @@ plots. Each has a method taking a path (for scripts and tests) that its dialog c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,9 @@ from PySide6.QtGui import QGuiApplication
 
 from engine.config import HiddenLayer, TrainingConfig, build_trainer, config_for_data
 from engine.csv_data import load_csv
+from engine.data import Dataset
 from engine.errors import DeltascopeError
+from engine.image_shape import shape_from_pixel_names, with_image_shape
 from engine.learnability import output_problems
 from engine.network import Network
 from engine.numpy_code import numpy_code
@@ -20,6 +23,7 @@ from engine.weights_io import export_network, load_weights
 from gui import plot_export
 from gui.background_load import load_in_background
 from gui.file_dialogs import confirm, open_file_name, save_file_name
+from gui.image_shape_prompt import ASK_IMAGE_SHAPE, ask_image_shape, could_be_image
 
 EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
 
@@ -35,13 +39,21 @@ class FileActionsMixin(_Base):
     def _on_open_dataset(self) -> None:
         path = open_file_name(self, self.settings, "Open Dataset", "CSV files (*.csv)")
         if path:
-            self.open_dataset(path)
+            self.open_dataset(path, image_shape=ASK_IMAGE_SHAPE)
 
-    def open_dataset(self, path: str | Path) -> bool:
-        """Load a CSV and train on it; on error show it and change nothing."""
+    def open_dataset(self, path: str | Path, image_shape: str | None = None) -> bool:
+        """Load a CSV and train on it; on error show it and change nothing. `image_shape`
+        ('8x8'): its inputs are an image's pixels (None: as the column names say;
+        ASK_IMAGE_SHAPE: ask when they could be and the names do not say)."""
         try:
             dataset = load_in_background(self, f"Reading {Path(path).name}…",
                                          lambda progress: load_csv(path, progress=progress))
+            if dataset is not None and image_shape == ASK_IMAGE_SHAPE:
+                image_shape = self._ask_image_shape(dataset)
+                if image_shape == ASK_IMAGE_SHAPE:
+                    dataset = None
+            if dataset is not None:
+                dataset = with_image_shape(dataset, image_shape or None, "image shape")
         except DeltascopeError as error:
             self.report("Cannot open dataset", str(error))
             return False
@@ -60,6 +72,15 @@ class FileActionsMixin(_Base):
         self.set_csv_dataset(dataset)
         self.adopt(trainer, config)
         return True
+
+    def _ask_image_shape(self, dataset: Dataset) -> str | None:
+        """The image-shape field (gui/image_shape_prompt.py): the typed shape, None for none,
+        ASK_IMAGE_SHAPE when cancelled."""
+        inputs = dataset.inputs.shape[1]
+        if not could_be_image(inputs) or shape_from_pixel_names(dataset.feature_names):
+            return None
+        answer = ask_image_shape(self, dataset.name, inputs)
+        return ASK_IMAGE_SHAPE if answer is None else (answer or None)
 
     def _on_import_weights(self) -> None:
         path = open_file_name(self, self.settings, "Import Weights", "Weights (*.json *.npz)")
@@ -87,7 +108,11 @@ class FileActionsMixin(_Base):
                                       f"{network.sizes[-1]} outputs, which cannot learn this "
                                       f"data: {found[0]}")
             config = self._config_for_network(network, loaded.loss)
-            trainer = build_trainer(config, self.make_dataset(self._config))
+            adopt_shape = loaded.image_shape is not None and dataset.image_shape is None \
+                and dataset is self._csv_dataset  # the file says the inputs are an image
+            if adopt_shape:
+                dataset = replace(dataset, image_shape=loaded.image_shape)
+            trainer = build_trainer(config, dataset)
             # The file's standardization, not one fitted again to this split.
             trainer.network.standardization = network.standardization
         except DeltascopeError as error:
@@ -96,6 +121,8 @@ class FileActionsMixin(_Base):
         if not self.confirm_discard():
             return False
         trainer.network.params[...] = network.params
+        if adopt_shape:
+            self.set_csv_dataset(dataset)
         self.adopt(trainer, config, saved_params=network.params.copy())
         return True
 
@@ -118,7 +145,8 @@ class FileActionsMixin(_Base):
         if snapshot is None:
             return False
         try:
-            export_network(path, self._snapshot_network(snapshot), snapshot.loss)
+            export_network(path, self._snapshot_network(snapshot), snapshot.loss,
+                           self.make_dataset(self._config).image_shape)
         except (DeltascopeError, OSError) as error:
             self.report("Cannot export weights", str(error))
             return False

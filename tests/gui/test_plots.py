@@ -20,7 +20,7 @@ from engine.snapshot import HistoryArrays, Snapshot, take_snapshot
 from engine.trainer import Trainer
 from gui.colors import MIDDLE, POSITIVE, class_color
 from gui.cost_plot import CostPlot
-from gui.data_view import WIDTH_MESSAGE, DataView
+from gui.data_view import DataView
 from gui.heatmaps import GradientHeatmaps
 
 WidgetT = TypeVar("WidgetT", bound=QWidget)
@@ -371,17 +371,18 @@ def test_one_input_regression_shows_data_and_curve(data_view: DataView) -> None:
     assert data_view.legend.isHidden()  # no classes, no key
 
 
-def test_three_inputs_show_a_message(data_view: DataView) -> None:
+def test_three_inputs_show_a_projection(data_view: DataView) -> None:
     inputs = np.random.default_rng(0).normal(size=(8, 3))
     dataset = Dataset(inputs, inputs[:, :1], "regression", ("a", "b", "c"), ("y",))
     split = split_dataset(dataset, 0.25)
     data_view.set_data(split.train, split.test)
-    assert data_view.message_label.isVisible()
-    assert WIDTH_MESSAGE in data_view.message_label.text()
-    assert not data_view.plot_widget.isVisible()
+    assert data_view.shown_page() is data_view.projection  # PCA of the inputs
+    assert not data_view.message_label.isVisible() and not data_view.plot_widget.isVisible()
+    assert len(data_view.projection.train_points.data) == len(split.train)
     network = Network([3, 2, 1], ["tanh", "linear"])
     data_view.set_snapshot(take_snapshot(Trainer(network, split, loss="mse")))
-    assert data_view.message_label.isVisible()
+    assert data_view.shown_page() is data_view.projection
+    assert data_view.projection.mistake_count() == 0  # regression: nothing to ring
 
 
 def test_screen_points_lie_inside_the_grid(qtbot, data_view: DataView) -> None:  # type: ignore[no-untyped-def]
