@@ -122,14 +122,17 @@ def default_test_ratio(dataset: Dataset, generated: bool) -> float:
 def config_for_data(config: TrainingConfig, dataset: Dataset, generated: bool) -> TrainingConfig:
     """`config` adapted to a newly chosen dataset: the output activation and loss of its task
     and class count, the default test ratio, standardization on for a CSV and off for
-    built-in data, and no input features unless the data is 2-D. (The output count follows
-    from the data and the output activation when the network is built.)"""
+    built-in data, no input features unless the data is 2-D, and what a built-in dataset
+    declares (suited_to_dataset). (The output count follows from the data and the output
+    activation when the network is built.)"""
     output, loss = default_output_for(dataset)
     features = config.features if dataset.inputs.shape[1] == RAW_WIDTH else ()
-    return config.with_changes(dataset=dataset.name if not generated else config.dataset,
-                               output_activation=output, loss=loss,
-                               test_ratio=default_test_ratio(dataset, generated),
-                               standardize=not generated, features=features)
+    adapted = config.with_changes(dataset=dataset.name if not generated else config.dataset,
+                                  output_activation=output, loss=loss,
+                                  test_ratio=default_test_ratio(dataset, generated),
+                                  standardize=not generated, features=features)
+    # A built-in dataset's own settings (digits: its test ratio, hidden size, batch, ...) win.
+    return suited_to_dataset(adapted, adapted.dataset) if generated else adapted
 
 
 def suited_to_dataset(config: TrainingConfig, name: str) -> TrainingConfig:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
-from engine.config import TrainingConfig, config_for_data, suited_to_dataset
+from engine.config import TrainingConfig, config_for_data
 from engine.datasets import DATASET_NAMES, make_dataset
 from engine.errors import DeltascopeError
 from gui.app_icon import app_icon
@@ -46,12 +46,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def initial_config(dataset: str) -> TrainingConfig:
-    """The starting settings for a built-in dataset: output, loss and test ratio fitted to it
-    (config_for_data, as when the dataset is chosen in the window), then what the dataset
-    itself declares (suited_to_dataset: digits' hidden size, batch, learning rate, L2)."""
+    """The starting settings for a built-in dataset: output, loss, test ratio and what the
+    dataset declares (config_for_data, as when the dataset is chosen in the window)."""
     config = TrainingConfig(dataset=dataset, batch_size=0 if dataset == "xor" else 10)
-    return suited_to_dataset(config_for_data(config, make_dataset(dataset), generated=True),
-                             dataset)
+    return config_for_data(config, make_dataset(dataset), generated=True)
 
 
 def display_problem(environment: dict[str, str] | None = None,
