@@ -62,6 +62,7 @@ from gui.neuron_maps import install_neuron_maps
 from gui.runs import install_runs
 from gui.session_actions import SessionController, install_sessions
 from gui.speed_control import DEFAULT_SPEED, SpeedControl
+from gui.stale_tab_bars import install_stale_tab_bar_cleaner
 from gui.status import MessageBanner, StatusLine
 from gui.stepthrough import install_step_through
 from gui.timeline import install_history
@@ -156,6 +157,7 @@ class MainWindow(DataChoiceMixin, FileActionsMixin, QMainWindow):
         install_neuron_maps(self)
         self.help_menu = install_help_menu(self)
         install_keyboard_focus(self)  # last: it sees every feature's buttons
+        install_stale_tab_bar_cleaner(self)
 
     def make_action(self, name: str, text: str, tip: str,
                     shortcut: QKeySequence | str | None = None,

@@ -113,6 +113,7 @@ class TimelinePanel(QWidget):
             scrubbing.addWidget(widget, 1 if widget is self.slider else 0)
         status = QHBoxLayout()
         status.addWidget(self.position_label)
+        status.addSpacing(8)  # never "(latest)10,000 steps kept" in a narrow dock
         status.addStretch(1)
         status.addWidget(self.memory_label)
         status.addSpacing(8)

@@ -12,7 +12,7 @@ import json
 import sys
 
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QTabBar, QWidget
 
 
 def shown_docks(window: QMainWindow) -> list[QDockWidget]:
@@ -41,11 +41,31 @@ def layout_problems(window: QMainWindow, available: QRect) -> list[str]:
             problems.append(f"{name} {rect} not inside the window {inside}")
         if rect.intersects(bar):
             problems.append(f"{name} {rect} overlaps the status bar {bar}")
+    problems += _tab_bar_problems(window, parts)
     names = sorted(parts)
     for number, first in enumerate(names):
         for second in names[number + 1:]:
             if parts[first].intersects(parts[second]):
                 problems.append(f"{first} {parts[first]} overlaps {second} {parts[second]}")
+    return problems
+
+
+def _tab_bar_problems(window: QMainWindow, parts: dict[str, QRect]) -> list[str]:
+    """Dock tab bars Qt left behind float over the docks: a shown tab bar on the window must
+    lie inside it and cover no dock, and no other such bar may list the same tabs."""
+    problems, seen = [], set()
+    for bar in window.findChildren(QTabBar):
+        if (bar.parent() is not window or not bar.isVisible()
+                or not window.rect().intersects(bar.geometry())):  # Qt parks unused ones off it
+            continue
+        tabs = tuple(bar.tabText(index) for index in range(bar.count()))
+        if tabs in seen:
+            problems.append(f"a second tab bar {tabs}")
+        if not window.rect().contains(bar.geometry()):
+            problems.append(f"tab bar {tabs} {bar.geometry()} sticks out of the window")
+        seen.add(tabs)
+        problems += [f"tab bar {tabs} {bar.geometry()} covers {name} {rect}"
+                     for name, rect in parts.items() if bar.geometry().intersects(rect)]
     return problems
 
 
@@ -80,12 +100,40 @@ def _open(settings_path: str, geometry: QRect | None = None) -> dict[str, object
     return report
 
 
+def launch_problems(settings_path: str, seconds: float = 1.0) -> list[str]:
+    """Open the window for XOR as `python main.py` does and let it run for `seconds`: what is
+    wrong with its layout then (a plain process shows what a test process may not: Qt's
+    stale dock tab bars)."""
+    import time
+
+    from PySide6.QtCore import QSettings
+
+    from gui.app import initial_config
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance()
+    window = MainWindow(initial_config("xor"),
+                        settings=QSettings(settings_path, QSettings.Format.IniFormat))
+    window.show()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+    problems = layout_problems(window, window.screen().availableGeometry().united(
+        window.frameGeometry()))
+    window.stop_worker()
+    return problems
+
+
 def main() -> int:
     """On this process's screens: a first run (on the primary screen), then a window saved on
     another screen (if there is one) larger than that screen; print what each looked like as
     JSON."""
     QApplication.instance() or QApplication(sys.argv[:1])
     settings = sys.argv[1]
+    if sys.argv[2:] == ["launch"]:
+        print(json.dumps(launch_problems(settings)))
+        return 0
     report = {"first run": _open(settings)}
     others = [screen for screen in QApplication.screens()
               if screen is not QApplication.primaryScreen()]

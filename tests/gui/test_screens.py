@@ -59,6 +59,18 @@ def first_run_window(qtbot, tmp_path: Path, answers):
         window.deleteLater()
 
 
+def test_no_stale_dock_tab_bar_floats_over_the_docks(tmp_path: Path) -> None:
+    """Launched as `python main.py` does (in a plain process), Qt left "Data | Inspector" and
+    a second "Parameter history | Runs" tab bar drawn over the Gradients and Parameter history
+    docks; gui/stale_tab_bars.py hides them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.gui.layout_check", str(tmp_path / "s.ini"), "launch"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
 @pytest.mark.parametrize("screen", SCREENS)
 def test_window_fits_the_screen_and_adding_layers_keeps_its_size(first_run_window,
                                                                   screen: str) -> None:
