@@ -30,7 +30,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 
 from engine.network import ParameterRef
-from engine.notation import html_to_plain, sym
+from engine.notation import html_to_plain, shown_index, sym
 from gui import canvas_geometry as geo
 from gui import canvas_scene as paint
 from gui.colors import signed_rgb
@@ -416,7 +416,7 @@ def _paint_tile_caption(painter: QPainter, scene: paint.Scene, images: ImageScen
                          Qt.AlignmentFlag.AlignHCenter, text)
     painter.drawText(QRectF(image.input_rect.x() - 8, image.input_rect.bottom() + 4,
                             image.input_rect.width() + 16, 14), Qt.AlignmentFlag.AlignHCenter,
-                     f"sample #{scene.snapshot.probe.row}")
+                     f"sample #{shown_index(scene.snapshot.probe.row)}")
 
 
 def paint_weight_outline(painter: QPainter, image: ImageLayout, ref: ParameterRef,

@@ -95,11 +95,40 @@ class CellImage(pg.ImageItem):
         super().mouseClickEvent(event)
 
 
-def _index_ticks(count: int) -> list[list[tuple[float, str]]]:
-    """Tick labels at cell centres, at most ~8 of them, numbered as engine/notation.py
-    numbers neurons (1-based)."""
-    step = max(1, math.ceil(count / 8))
-    return [[(index + 0.5, str(shown_index(index))) for index in range(0, count, step)]]
+_NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+
+
+class IndexAxis(pg.AxisItem):
+    """Cell-centre ticks numbered as engine/notation.py numbers neurons (1-based), as many as
+    fit the axis's length in pixels (1, 2, 5, 10, ... apart), so labels never run together
+    ("9 17253341" for 64 inputs in a narrow dock)."""
+
+    def __init__(self, orientation: str, count: int) -> None:
+        super().__init__(orientation)
+        self.count = count
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802,N803
+        if self.count <= 0 or size <= 0:
+            return []
+        return [(float(step), [index + 0.5 for index in range(0, self.count, step)])
+                for step in [index_tick_step(self.count, size, self._label_extent())]]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        return [str(shown_index(int(value))) for value in values]
+
+    def _label_extent(self) -> float:
+        """Pixels one label needs along the axis, with a gap."""
+        metrics = QFontMetricsF(self.style.get("tickFont") or self.font())
+        if self.orientation in ("left", "right"):
+            return metrics.height() + 2
+        return metrics.horizontalAdvance(str(self.count)) + 6
+
+
+def index_tick_step(count: int, length: float, label_extent: float) -> int:
+    """The smallest nice step between labelled cells whose labels fit `length` pixels."""
+    fitting = max(1, int(length // max(label_extent, 1.0)))
+    wanted = math.ceil(count / fitting)
+    return next((step for step in _NICE_STEPS if step >= wanted), wanted)
 
 
 def color_bar_ticks(extent: float) -> list[list[tuple[float, str]]]:
@@ -336,7 +365,8 @@ class GradientHeatmaps(QWidget):
         graphics = graphics_layout(palette)
         graphics.ci.layout.setHorizontalSpacing(4)
         graphics.setMinimumHeight(min(96 + 10 * (n_out - 1), 200))
-        weight_plot = graphics.addPlot(row=0, col=0)
+        weight_plot = graphics.addPlot(row=0, col=0, axisItems={
+            "left": IndexAxis("left", n_out), "bottom": IndexAxis("bottom", n_in)})
         bias_plot = graphics.addPlot(row=0, col=1)
         titles = (f"{matrix_gradient('weight', layer)} ({n_out}×{n_in})",
                   matrix_gradient("bias", layer))
@@ -362,8 +392,6 @@ class GradientHeatmaps(QWidget):
             outline.setPen(outline_pen)
             outline.setVisible(False)
             outlines.append(outline)
-        weight_plot.getAxis("left").setTicks(_index_ticks(n_out))
-        weight_plot.getAxis("bottom").setTicks(_index_ticks(n_in))
         graphics.setToolTip(
             f"Rows: neurons of {layer_name(layer)}. Columns: their inputs, the neurons of "
             f"{layer_name(layer - 1)}. Orange < 0 < blue."

@@ -7,6 +7,7 @@ import dataclasses
 import re
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
@@ -171,3 +172,18 @@ def test_a_fixed_width_value_axis_grows_for_scientific_labels(qtbot) -> None:
     texts = _assert_no_collisions(axis, least=3)
     assert all(re.fullmatch(r"−?\d(\.\d)?e−1[34]|0", text) for text in texts), texts
     assert axis.width() > 52
+
+
+@pytest.mark.parametrize(("count", "length"),
+                         [(64, 110), (64, 400), (784, 150), (4, 40), (10, 300)])
+def test_heatmap_index_labels_fit_their_axis(qtbot, count: int, length: int) -> None:
+    """64 inputs in a narrow Gradients dock read "9 17253341 4957" before: now as many
+    1-based labels as fit, each with room for the widest."""
+    from gui.heatmaps import IndexAxis
+
+    axis = IndexAxis("bottom", count)
+    [(step, values)] = axis.tickValues(0, count, length)
+    labels = axis.tickStrings(values, 1.0, step)
+    assert labels[0] == "1" and all(value == int(value) + 0.5 for value in values)
+    assert len(labels) * axis._label_extent() <= max(length, axis._label_extent())
+    assert len(labels) >= min(count, 2) or length < 2 * axis._label_extent()
