@@ -54,7 +54,7 @@ def _open(settings_path: str, geometry: QRect | None = None) -> dict[str, object
     saved); what it looked like."""
     from PySide6.QtCore import QSettings
 
-    from gui.main_window import MainWindow
+    from gui.app.main_window import MainWindow
 
     app = QApplication.instance()
     window = MainWindow(settings=QSettings(settings_path, QSettings.Format.IniFormat))

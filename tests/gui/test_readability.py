@@ -11,14 +11,14 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from engine.config import TrainingConfig
-from engine.network import ParameterRef
-from engine.option_names import OPTION_NAMES
-from engine.snapshot import Snapshot
-from gui.gradcheck_panel import COLUMNS, GradientCheckPanel
-from gui.heatmaps import color_bar_ticks
-from gui.parameter_history import ParameterHistoryPanel
-from gui.plot_style import ReadableAxis, tick_strings
+from engine.core.network import ParameterRef
+from engine.core.option_names import OPTION_NAMES
+from engine.training.config import TrainingConfig
+from engine.training.snapshot import Snapshot
+from gui.base.plot_style import ReadableAxis, tick_strings
+from gui.panels.gradcheck_panel import COLUMNS, GradientCheckPanel
+from gui.panels.parameter_history import ParameterHistoryPanel
+from gui.views.heatmaps import color_bar_ticks
 
 
 def _tick_texts(axis: ReadableAxis) -> list[tuple[QRectF, str]]:

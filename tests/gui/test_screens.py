@@ -16,9 +16,9 @@ from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRect, QSettings, 
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.config import TrainingConfig
-from gui.main_window import MainWindow
-from gui.window_geometry import clamped_geometry, fitted_geometry, place_window
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.app.window_geometry import clamped_geometry, fitted_geometry, place_window
 from tests.gui.layout_check import layout_problems, shown_docks
 
 ROOT = Path(__file__).resolve().parents[2]
