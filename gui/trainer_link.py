@@ -40,6 +40,8 @@ STOP_SECONDS = 1.0
 _PASSING = (protocol.HistoryInfoReady, protocol.RateMeasured, protocol.CheckProgress,
             protocol.PlayingChanged)
 
+ParameterEdit = protocol.ParameterEdit  # what `parameter_set` carries (panels name it)
+
 
 def _context() -> Any:
     """forkserver (preloaded with the trainer's modules) where there is one, else spawn."""

@@ -16,7 +16,6 @@ import numpy as np
 
 from engine.core.errors import ConfigError
 from engine.data.data import Dataset
-from engine.training.trainer import Trainer
 
 # Playground's noise slider shows 0..50 %; our number is that fraction, 0..0.5.
 NOISE_RANGE = (0.0, 0.5)
@@ -149,21 +148,3 @@ def refuse(found: list[str]) -> None:
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise CannotLearnError(f"cannot learn: {found[0]}{more}")
-
-
-def trainer_output_problems(trainer: Trainer) -> list[str]:
-    """`output_problems` of a built Trainer: its network's output and loss on all its data."""
-    data = trainer.data
-    both = data.train if not len(data.test) else Dataset(
-        np.concatenate([data.train.inputs, data.test.inputs]),
-        np.concatenate([data.train.targets, data.test.targets]), data.train.task,
-        data.train.feature_names, data.train.target_names, data.train.class_names,
-        data.train.name)
-    return output_problems(trainer.network.activations[-1], trainer.loss.name,
-                           trainer.network.sizes[-1], both)
-
-
-def trainer_problems(trainer: Trainer) -> list[str]:
-    """`problems` for a built Trainer (its network's output, loss, data and rates)."""
-    rate = trainer.regularization_rate if trainer.regularization != "none" else 0.0
-    return trainer_output_problems(trainer) + rate_problems(trainer.learning_rate, rate)

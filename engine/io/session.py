@@ -38,7 +38,6 @@ from engine.core.standardization import read_standardization
 from engine.data.data import TASKS, Dataset, DataSplit
 from engine.data.datasets import DATASET_NAMES, make_dataset
 from engine.data.image_shape import check_image_shape
-from engine.data.learnability import trainer_problems
 from engine.data.tasks import for_output
 from engine.io.atomic import write_atomically
 from engine.training.config import (
@@ -52,6 +51,7 @@ from engine.training.config import (
     make_network,
 )
 from engine.training.trainer import History, Trainer, TrainerProgress
+from engine.training.trainer_learnability import trainer_problems
 
 Array = NDArray[np.float64]
 

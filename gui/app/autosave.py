@@ -23,7 +23,7 @@ from engine.io.session import write_session
 from gui.base import dialogs
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
 AUTOSAVE_TAG = 2  # ReadSession tag of the autosave (File > Save uses its own)
 INTERVAL_MS = 3 * 60 * 1000
@@ -35,7 +35,7 @@ class Autosaver(QObject):
     written = Signal(str)  # the recovery file's path, after each write
     write_failed = Signal(str)  # one line
 
-    def __init__(self, window: MainWindow, folder: Path, interval_ms: int = INTERVAL_MS) -> None:
+    def __init__(self, window: AppWindowApi, folder: Path, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(window)
         self.setObjectName("autosaver")
         self._window = window
@@ -101,7 +101,7 @@ class Autosaver(QObject):
             self._writer = None
 
 
-def offer_recovery(window: MainWindow, autosaver: Autosaver) -> bool:
+def offer_recovery(window: AppWindowApi, autosaver: Autosaver) -> bool:
     """If an earlier run left a recovery file, ask whether to continue from the newest; True
     if the window now shows it. Either way the orphaned files are deleted afterwards (the
     restored training is autosaved under this process from now on)."""

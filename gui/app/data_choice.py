@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING
 
 from engine.core.errors import DeltascopeError
 from engine.data.datasets import DATASET_INFO
-from engine.data.learnability import rate_problems, trainer_output_problems
+from engine.data.learnability import rate_problems
 from engine.data.tasks import as_task, describe
 from engine.training.config import TrainingConfig, config_for_data
 from engine.training.trainer import Trainer
+from engine.training.trainer_learnability import trainer_output_problems
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
-    _Base = MainWindow
+    _Base = AppWindowApi
 else:
     _Base = object
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
 DISTRIBUTION = "deltascope"
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
@@ -168,7 +168,7 @@ class HelpMenu:
     """Help ▸ Keyboard Shortcuts (F1) and About Deltascope; each opens a window that stays
     until closed (`shown` holds the last one opened)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: AppWindowApi) -> None:
         self._window = window
         self.shown: QDialog | None = None
         menu = window.menuBar().addMenu("&Help")
@@ -192,6 +192,6 @@ class HelpMenu:
         dialog.show()
 
 
-def install_help_menu(window: MainWindow) -> HelpMenu:
+def install_help_menu(window: AppWindowApi) -> HelpMenu:
     """Add the Help menu (last in the menu bar)."""
     return HelpMenu(window)

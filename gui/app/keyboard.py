@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
 Key = Qt.Key
 Modifier = Qt.KeyboardModifier
@@ -97,7 +97,7 @@ class KeyboardFocus(QObject):
     """Keeps the window's shortcuts out of its boxes (see the module docstring); one per
     window (`window.findChild(KeyboardFocus)`)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: AppWindowApi) -> None:
         super().__init__(window)
         self.setObjectName("keyboardFocus")
         self._window = window
@@ -152,7 +152,7 @@ class KeyboardFocus(QObject):
         return False
 
 
-def install_keyboard_focus(window: MainWindow) -> KeyboardFocus:
+def install_keyboard_focus(window: AppWindowApi) -> KeyboardFocus:
     """After every feature has added its buttons: the canvas gets the focus and boxes stop
     swallowing the window's shortcuts."""
     keys = KeyboardFocus(window)

@@ -59,6 +59,7 @@ from gui.panels.gradcheck_panel import GradientCheckPanel
 from gui.panels.hand_edits import install_hand_edits
 from gui.panels.inspector import install_inspector
 from gui.panels.metrics_panel import install_metrics_panel
+from gui.panels.neuron_map_action import install_neuron_maps
 from gui.panels.runs import install_runs
 from gui.panels.stepthrough import install_step_through
 from gui.panels.timeline import install_history
@@ -67,7 +68,6 @@ from gui.views.canvas import NetworkCanvas
 from gui.views.cost_plot import CostPlot
 from gui.views.data_view import DataView
 from gui.views.heatmaps import GradientHeatmaps
-from gui.views.neuron_maps import install_neuron_maps
 
 Button = QMessageBox.StandardButton
 SYNC_TIMEOUT_MS = 10_000

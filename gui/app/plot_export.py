@@ -21,7 +21,7 @@ from engine.io.atomic import write_atomically
 from gui.base import dialogs
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
 GAP = 6  # pixels between parts
 FORMATS = ("png", "svg")
@@ -45,7 +45,7 @@ class Part:
     size: QSize
 
 
-def plot_views(window: MainWindow) -> list[QWidget]:
+def plot_views(window: AppWindowApi) -> list[QWidget]:
     """The visible drawing areas of the plots, left to right (no checkboxes, no labels)."""
     heatmaps = window.heatmaps
     candidates: list[QWidget] = [window.cost_plot.graphics]
@@ -57,7 +57,7 @@ def plot_views(window: MainWindow) -> list[QWidget]:
     return [view for view in candidates if view.isVisible() and not view.size().isEmpty()]
 
 
-def arrange(window: MainWindow, with_canvas: bool) -> tuple[list[Part], QSize]:
+def arrange(window: AppWindowApi, with_canvas: bool) -> tuple[list[Part], QSize]:
     """Canvas on top (full width), the heatmap rows and norms stacked in one column, the
     other plots each in its own column below."""
     views = plot_views(window)
@@ -90,7 +90,7 @@ def arrange(window: MainWindow, with_canvas: bool) -> tuple[list[Part], QSize]:
     return parts, QSize(max(width, 1), max(bottom, 1))
 
 
-def export_plots(window: MainWindow, path: str | Path, with_canvas: bool = True) -> Path:
+def export_plots(window: AppWindowApi, path: str | Path, with_canvas: bool = True) -> Path:
     """Write the plots (and the canvas) to `path`, PNG or SVG by its extension, atomically.
     OSError naming the file if it cannot be written; ValueError for another extension."""
     target = Path(path)

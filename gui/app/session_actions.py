@@ -32,7 +32,7 @@ from gui.panels.pinned_run import runs_from_list, runs_to_list
 from gui.panels.runs import RunsController
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
 RECENT_KEY = "recentSessions"
 MAX_RECENT = 8
@@ -44,7 +44,7 @@ READ_TIMEOUT_S = 30.0  # for the trainer process to read the trainer between ste
 class SessionController(QObject):
     """Save and open sessions for one window (`window.findChild(SessionController)`)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: AppWindowApi) -> None:
         super().__init__(window)
         self.setObjectName("sessionController")
         self._window = window
@@ -218,6 +218,6 @@ class SessionController(QObject):
         return self._window.findChild(RunsController)
 
 
-def install_sessions(window: MainWindow) -> SessionController:
+def install_sessions(window: AppWindowApi) -> SessionController:
     """Add File ▸ Open Session… (Ctrl+Shift+O), Open Recent and Save Session… (Ctrl+S)."""
     return SessionController(window)

@@ -28,9 +28,9 @@ from gui.base.image_shape_prompt import ASK_IMAGE_SHAPE, ask_image_shape, could_
 EXPORT_FILTER = "JSON (*.json);;NumPy (*.npz);;ONNX model (*.onnx)"
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.app.window_api import AppWindowApi
 
-    _Base = MainWindow
+    _Base = AppWindowApi
 else:
     _Base = object
 

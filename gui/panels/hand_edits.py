@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 from engine.core.network import ParameterRef
 from engine.core.notation import html_to_plain, number
 from engine.explain import explain
-from engine.process.trainer_protocol import ParameterEdit
 from engine.training.history import parameter_index
 from gui.panels.inspector import FiniteNumberValidator, InspectorPanel
 from gui.panels.inspector_text import full_precision, parse_value
+from gui.trainer_link import ParameterEdit
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 
 def parameter_symbol(ref: ParameterRef) -> str:
@@ -92,7 +92,7 @@ class HandEdits(QObject):
     """The window's hand edits: the undo stack, the Edit menu and the ways in (canvas
     double-click, inspector value field)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__(window)
         self.window = window
         self.stack = QUndoStack(self)
@@ -164,7 +164,7 @@ def _same_bits(a: float, b: float) -> bool:
     return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
-def _insert_edit_menu(window: MainWindow, edits: HandEdits) -> QMenu:
+def _insert_edit_menu(window: WindowApi, edits: HandEdits) -> QMenu:
     """Edit > Undo / Redo, between File and Train."""
     undo = edits.stack.createUndoAction(window, "Undo")
     undo.setObjectName("actionUndo")
@@ -181,7 +181,7 @@ def _insert_edit_menu(window: MainWindow, edits: HandEdits) -> QMenu:
     return menu
 
 
-def install_hand_edits(window: MainWindow) -> HandEdits:
+def install_hand_edits(window: WindowApi) -> HandEdits:
     """Edit menu with Undo/Redo, double-click on the canvas and the inspector's value field
     (after install_inspector) set weights and biases by hand through the worker."""
     edits = HandEdits(window)

@@ -67,7 +67,7 @@ from gui.panels.inspector_text import (
 from gui.views.canvas import HIGHLIGHT
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 MAX_TERMS = 12  # terms of a hidden layer's sum listed one by one
 MAX_ROWS = 100  # samples listed in the per-sample table
@@ -474,7 +474,7 @@ class InspectorPanel(QWidget):
 # -- the window --------------------------------------------------------------------------
 
 
-def install_inspector(window: MainWindow) -> InspectorPanel:
+def install_inspector(window: WindowApi) -> InspectorPanel:
     """Add the Inspector dock (right, tabbed with the data view) and wire it to the window:
     it follows the shown snapshot and the selection, raises itself when a parameter is
     selected, and highlights factors in the canvas."""
@@ -498,6 +498,6 @@ def install_inspector(window: MainWindow) -> InspectorPanel:
     return panel
 
 
-def _regularization(window: MainWindow) -> tuple[str, float]:
+def _regularization(window: WindowApi) -> tuple[str, float]:
     config = window.controls.config()
     return config.regularization, config.regularization_rate

@@ -32,7 +32,7 @@ from engine.training.snapshot import Snapshot
 from gui.base.colors import MUTED_TEXT, NEGATIVE, POSITIVE
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 RECALL_HEADER = "recall"
 CELL_WIDTH = 46  # pixels: counts up to 5 digits, and a near-square grid
@@ -296,7 +296,7 @@ class MetricsPanel(QWidget):
         self.test_table.setVisible(not many or self.set_tabs.currentIndex() == 1)
 
 
-def install_metrics_panel(window: MainWindow) -> MetricsPanel:
+def install_metrics_panel(window: WindowApi) -> MetricsPanel:
     """Add the Metrics dock, tabified with the Data dock (listed under View); it follows
     every snapshot the window shows."""
     panel = MetricsPanel()

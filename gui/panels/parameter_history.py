@@ -31,7 +31,7 @@ from gui.base.plot_style import (
 )
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 Array = NDArray[np.float64]
 REFRESH_INTERVAL_MS = 250  # at most four series requests a second while training
@@ -43,7 +43,7 @@ def _no_points() -> tuple[NDArray[np.int64], Array, Array]:
     return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
 
 
-def install_parameter_history(window: MainWindow) -> ParameterHistoryPanel:
+def install_parameter_history(window: WindowApi) -> ParameterHistoryPanel:
     """The Parameter history dock, beside the cost plot."""
     panel = ParameterHistoryPanel(window)
     dock = window.add_dock("Parameter history", "parameterHistoryDock", panel,
@@ -55,7 +55,7 @@ def install_parameter_history(window: MainWindow) -> ParameterHistoryPanel:
 class ParameterHistoryPanel(QWidget):
     """Value and gradient ∂C/∂(value) of the selected parameter over the stored steps."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__()
         self.setObjectName("parameterHistory")
         self._window = window

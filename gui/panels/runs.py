@@ -45,7 +45,7 @@ from gui.panels.pinned_run import (
 from gui.views.cost_plot import OVERLAY_COLORS, overlay_color
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -328,7 +328,7 @@ class RunsController(QObject):
     A child of the window: `window.findChild(RunsController)` finds it.
     """
 
-    def __init__(self, window: MainWindow, panel: RunsPanel) -> None:
+    def __init__(self, window: WindowApi, panel: RunsPanel) -> None:
         super().__init__(window)
         self.setObjectName("runsController")
         self._window = window
@@ -401,7 +401,7 @@ class RunsController(QObject):
         self.action.setToolTip(tip)
 
 
-def install_runs(window: MainWindow) -> RunsController:
+def install_runs(window: WindowApi) -> RunsController:
     """Add Train ▸ Pin run (Ctrl+P, also on the toolbar) and the Runs dock beside the cost
     plot; pinned runs are overlaid in the cost plot."""
     return RunsController(window, RunsPanel())

@@ -40,7 +40,7 @@ from gui.base.array_table import ArrayModel, ArrayView
 from gui.base.colors import CORRECT_TEXT, WRONG_TEXT
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 Array = NDArray[np.float64]
 
@@ -229,7 +229,7 @@ class StepThrough(QObject):
 
     finished = Signal(str)
 
-    def __init__(self, window: MainWindow, panel: StepThroughPanel, dock: QDockWidget) -> None:
+    def __init__(self, window: WindowApi, panel: StepThroughPanel, dock: QDockWidget) -> None:
         super().__init__(window)
         self.window = window
         self.panel = panel
@@ -385,7 +385,7 @@ class StepThrough(QObject):
             action.setEnabled(button.isEnabled())
 
 
-def _make_actions(window: MainWindow, walk: StepThrough) -> QAction:
+def _make_actions(window: WindowApi, walk: StepThrough) -> QAction:
     """The menu/toolbar action, and window-wide keys for Next (N), Back (B), Cancel (Esc)."""
     action = window.make_action("actionStepThrough", "Step through",
                                 "Pause and walk the next mini-batch update phase by phase",
@@ -412,7 +412,7 @@ def _make_actions(window: MainWindow, walk: StepThrough) -> QAction:
     return action
 
 
-def install_step_through(window: MainWindow) -> StepThrough:
+def install_step_through(window: WindowApi) -> StepThrough:
     """Add the Step through action, its dock (bottom, beside the cost plot) and keys."""
     panel = StepThroughPanel()
     dock = window.add_dock("Step through", "stepThroughDock", panel,

@@ -31,10 +31,10 @@ from engine.training.snapshot import Snapshot
 from gui.panels.parameter_history import install_parameter_history
 
 if TYPE_CHECKING:
-    from gui.app.main_window import MainWindow
+    from gui.panels.window_api import WindowApi
 
 
-def install_history(window: MainWindow) -> TimelinePanel:
+def install_history(window: WindowApi) -> TimelinePanel:
     """The Timeline dock under the cost plot and the Parameter history dock beside it."""
     panel = TimelinePanel(window)
     dock = window.add_dock("Timeline", "timelineDock", panel,
@@ -77,7 +77,7 @@ class TimelinePanel(QWidget):
     `viewing` is the history Snapshot on view, or None while the views show the latest state.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__()
         self.setObjectName("timeline")
         self._window = window
@@ -126,7 +126,7 @@ class TimelinePanel(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._set_enabled(False)
 
-    def _connect(self, window: MainWindow) -> None:
+    def _connect(self, window: WindowApi) -> None:
         worker = window.worker
         worker.history_info.connect(self._on_history_info)
         worker.history_snapshot_ready.connect(self._on_history_snapshot)

@@ -14,7 +14,6 @@ import math
 import sys
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,10 +21,6 @@ from PySide6.QtGui import QImage
 
 from engine.core.notation import activation_function, plain_at
 from gui.base.colors import signed_rgb
-
-if TYPE_CHECKING:
-    from engine.training.snapshot import Snapshot
-    from gui.app.main_window import MainWindow
 
 Array = NDArray[np.float64]
 
@@ -175,37 +170,3 @@ def neuron_title(layer: int, index: int, activation: str | None, name: str = "")
     if layer == 0 or activation is None:
         return f"{symbol} = {name}" if name else symbol
     return f"{symbol} = {activation_function(activation)}({plain_at('z', layer, index)})"
-
-
-def install_neuron_maps(window: MainWindow) -> None:
-    """View > Neuron Maps (on at first, then as last chosen): thumbnails in the canvas for
-    2-D data, and the hovered neuron's map large in the data view until the mouse leaves it."""
-    action = window.make_action(
-        "actionNeuronMaps", "Neuron Maps",
-        "Show each neuron's activation over the input plane (2-D data); hover one to see it "
-        "large in the Data view", "M", checkable=True)
-    window.remember_checked(action, "neuronMaps", default=True)
-    window.view_menu.addAction(action)
-    canvas, data_view = window.canvas, window.data_view
-    canvas.set_show_maps(action.isChecked())
-
-    def on_toggled(on: bool) -> None:
-        canvas.set_show_maps(on)
-        if not on:
-            data_view.show_map(None)
-
-    def on_hovered(layer: int, index: int) -> None:
-        snapshot = window.snapshot
-        if layer < 0 or not action.isChecked() or snapshot is None or snapshot.grid is None:
-            data_view.show_map(None)
-            return
-        activation = snapshot.activation_names[layer - 1] if layer > 0 else None
-        title = neuron_title(layer, index, activation, canvas.neuron_label(layer, index))
-        data_view.show_neuron_map(layer, index, title)
-
-    def on_snapshot(snapshot: Snapshot) -> None:  # maps exist for 2-D data only
-        action.setEnabled(snapshot.grid is not None)
-
-    action.toggled.connect(on_toggled)
-    canvas.neuron_hovered.connect(on_hovered)
-    window.snapshot_shown.connect(on_snapshot)
