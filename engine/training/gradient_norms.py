@@ -5,10 +5,9 @@ after every training burst, and before every snapshot it sends with the snapshot
 it attaches a frozen copy, a `GradientNorms`, to the snapshot; the norm plot draws that copy.
 
 A series holds at most `capacity` points. When the points would not fit, it halves its
-resolution instead of forgetting the start of the run: it keeps only the steps that are
-multiples of a stride, doubled as often as needed (stride 1, 2, 4, ...), so the whole run is
-always there at one resolution. The newest point is kept whatever its step, so the curve
-reaches the step shown; once a newer point arrives it goes too if it is off the stride.
+resolution (engine/training/thinning.py, the rule the cost history follows too): it keeps
+the steps that are multiples of a stride 1, 2, 4, ..., and the newest point whatever its
+step, so the curve reaches the step shown, until a newer point arrives.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engine.core.network import parameter_slices
+from engine.training.thinning import Thinning
 
 Array = NDArray[np.float64]
 
@@ -51,7 +51,7 @@ class GradientNormSeries:
         self._steps = np.zeros(capacity, dtype=np.int64)
         self._norms = np.zeros((capacity, layers))
         self._count = 0
-        self._stride = 1  # the steps kept are the multiples of this (and the newest one)
+        self._thinning = Thinning(origin=0)  # the steps kept: its multiples (and the newest)
 
     @property
     def layers(self) -> int:
@@ -65,7 +65,7 @@ class GradientNormSeries:
     def clear(self) -> None:
         """Forget every point and go back to full resolution (a new run)."""
         self._count = 0
-        self._stride = 1
+        self._thinning = Thinning(origin=0)
 
     def extend(self, steps: ArrayLike, norms: ArrayLike) -> None:
         """Append points: `steps` (k,) increasing and after `last_step`, `norms` (k, layers)."""
@@ -76,7 +76,7 @@ class GradientNormSeries:
         last = self.last_step
         if (last is not None and steps[0] <= last) or np.any(np.diff(steps) <= 0):
             raise ValueError(f"steps must increase and follow step {last}")
-        if self._count and last % self._stride:
+        if self._count and not self._thinning.keeps(last):
             self._count -= 1  # the newest point was kept off the stride only while newest
         kept = self._on_stride(steps)
         while self._count + np.count_nonzero(kept) > len(self._steps):
@@ -104,15 +104,13 @@ class GradientNormSeries:
 
     def _on_stride(self, steps: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Which of the new `steps` to keep: the multiples of the stride, and the newest."""
-        kept = steps % self._stride == 0
+        kept = self._thinning.on_stride(steps)
         kept[-1] = True
         return kept
 
     def _halve_resolution(self) -> None:
         """Double the stride, keeping only the stored points on it."""
-        self._stride *= 2
-        count = self._count
-        kept = np.flatnonzero(self._steps[:count] % self._stride == 0)
+        kept = self._thinning.halve(self._steps[: self._count], keep_newest=False)
         self._steps[: len(kept)] = self._steps[kept]
         self._norms[: len(kept)] = self._norms[kept]
         self._count = len(kept)

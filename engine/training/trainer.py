@@ -11,7 +11,6 @@ The cost is the data cost; an L1/L2 penalty is reported separately and enters th
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from engine.core.metrics import correct_count, predicted_classes
 from engine.core.network import ForwardPass, Gradients, Network
 from engine.core.optimizers import Optimizer, OptimizerState, make_optimizer
 from engine.data.data import Dataset, DataSplit
+from engine.training.thinning import Thinning
 
 Array = NDArray[np.float64]
 
@@ -154,16 +154,12 @@ class History:
     """Per-epoch records: the six lists hold one entry per kept epoch, at most `capacity`.
 
     Every completed epoch is appended (`append`). When the entries would not fit, the history
-    halves its resolution instead of forgetting the start of the run, as the gradient-norm
-    series of engine/training/gradient_norms.py does: it keeps only the epochs e with e - 1 a
-    multiple
-    of a stride (epochs 1, 1 + s, 1 + 2s, ...), doubled as often as needed (s = 1, 2, 4, ...),
-    so the whole run is always there at one resolution from epoch 1 on. The newest epoch is
-    kept whatever its number, so the records reach the current epoch; once a newer one
-    arrives it goes too if it is off the stride. A History built from lists (a session)
-    takes the stride they were kept at from their spacing, so it goes on exactly as the run
-    that wrote them. The lists change only through `append` (or are replaced by a new
-    History).
+    halves its resolution (engine/training/thinning.py, the rule the gradient norms follow
+    too): it keeps the epochs 1, 1 + s, 1 + 2s, ... for a stride s = 1, 2, 4, ..., and the
+    newest epoch whatever its number, until a newer one arrives. A History built from lists
+    (a session) takes the stride they were kept at from their spacing, so it goes on exactly
+    as the run that wrote them. The lists change only through `append` (or are replaced by a
+    new History).
     """
 
     epochs: list[int] = field(default_factory=list)
@@ -174,7 +170,8 @@ class History:
     test_metric: list[float] = field(default_factory=list)
     capacity: int = field(default_factory=lambda: EPOCH_CAPACITY, compare=False)
 
-    _stride: int = field(default=1, init=False, repr=False, compare=False)
+    _thinning: Thinning = field(default_factory=lambda: Thinning(origin=1), init=False,
+                                repr=False, compare=False)
     # The records as float64 arrays, row by row in the order of the fields. Its first
     # _converted columns hold the lists' first entries as they are now; the arrays handed out
     # cover its first _handed_out columns, which are therefore never written again.
@@ -186,7 +183,7 @@ class History:
     def __post_init__(self) -> None:
         if self.capacity < 2:
             raise ValueError(f"a history needs room for 2 epochs, got {self.capacity}")
-        self._stride = _stride_of(self.epochs)
+        self._thinning = Thinning.of(self.epochs, origin=1)
         self._fit_capacity()  # lists longer than the capacity (an older session's) are thinned
 
     def __len__(self) -> int:
@@ -195,7 +192,7 @@ class History:
     def copy(self) -> History:
         """A History with lists of its own (the numbers are immutable), at the same stride."""
         copied = History(*(list(values) for values in self._lists()), capacity=self.capacity)
-        copied._stride = self._stride
+        copied._thinning = self._thinning.copy()
         return copied
 
     def _lists(self) -> tuple[list[int], list[int], list[float], list[float], list[float],
@@ -209,7 +206,7 @@ class History:
         full-batch training, so it is kept to plain appends (or assignments) but for one
         check and, once in at least capacity / 2 kept epochs, a thinning in O(capacity)."""
         epochs = self.epochs
-        if self._stride > 1 and (epochs[-1] - 1) % self._stride:
+        if self._thinning.stride > 1 and not self._thinning.keeps(epochs[-1]):
             # The newest was kept off the stride only while it was the newest: replace it.
             newest = len(epochs) - 1
             epochs[newest] = epoch
@@ -232,10 +229,7 @@ class History:
     def _fit_capacity(self) -> None:
         """Double the stride until the entries fit, keeping those on it and the newest."""
         while len(self.epochs) > self.capacity:
-            self._stride *= 2
-            newest = len(self.epochs) - 1
-            kept = [index for index, epoch in enumerate(self.epochs)
-                    if (epoch - 1) % self._stride == 0 or index == newest]
+            kept = self._thinning.halve(self.epochs, keep_newest=True).tolist()
             for values in self._lists():
                 values[:] = [values[index] for index in kept]
             unchanged = next((place for place, index in enumerate(kept) if place != index),
@@ -272,18 +266,6 @@ class History:
         replacement = np.empty((6, width))
         replacement[:, : self._converted] = self._buffer[:, : self._converted]
         self._buffer, self._handed_out = replacement, 0
-
-
-def _stride_of(epochs: list[int]) -> int:
-    """The stride a history's epochs were kept at: the one gap between all of them but the
-    newest, starting at epoch 1, when it is a power of two; else 1 (every entry is on it)."""
-    kept = epochs[:-1]
-    gaps = {later - earlier for earlier, later in itertools.pairwise(kept)}
-    if kept and kept[0] == 1 and len(gaps) == 1:
-        gap = gaps.pop()
-        if gap > 1 and gap & (gap - 1) == 0:
-            return gap
-    return 1
 
 
 @dataclass
