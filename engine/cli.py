@@ -4,6 +4,9 @@ Never imports Qt. Every mistake a person can make (a bad file, a bad value, dive
 prints one line `deltascope: error: <message>` on stderr and exits with status 2.
 stdout gets a header line, ~10 per-epoch lines and a final summary; stderr gets a progress
 bar when it is a terminal (otherwise a progress line every 10 s on long runs).
+
+Why this is long: the `train` command's options, their checks and the run's report belong
+together; `check` is engine/check_command.py.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ The rules, also in README "How it fits together":
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grimp
 import pytest
 
@@ -150,3 +153,18 @@ def test_the_checks_find_a_planted_cycle_and_upward_import() -> None:
         "process)",
         "gui.views.a -> gui.panels.p (views may not import panels)",
     ]
+
+
+LONG_MODULE_LINES = 400
+
+
+def test_a_long_module_says_why_it_is_long() -> None:
+    """No module over ~400 lines without a reason at its top ("Why this is long: ...")."""
+    root = Path(__file__).resolve().parents[1]
+    unexplained = []
+    for path in sorted([*(root / "engine").rglob("*.py"), *(root / "gui").rglob("*.py")]):
+        text = path.read_text(encoding="utf-8")
+        docstring = ast.get_docstring(ast.parse(text)) or ""
+        if text.count("\n") > LONG_MODULE_LINES and "Why this is long:" not in docstring:
+            unexplained.append(f"{path.relative_to(root)}: {text.count(chr(10))} lines")
+    assert not unexplained, "long modules without a reason:\n" + "\n".join(unexplained)

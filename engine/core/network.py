@@ -4,6 +4,9 @@ All parameters live in one flat vector `params`; `weights[m]` (shape (N^(m+1), N
 weights into neuron i) and `biases[m]` (shape (N^(m+1),)) are views into it, layer by layer.
 One flat vector makes the optimizer update, rollback, gradient check and history one
 operation each, whatever the depth. Layer index m here is 0-based: weights[0] is W^1.
+
+Why this is long: the forward and backward pass with the flat parameter layout they share;
+activations, losses and features are their own modules.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ Floats are written by `json` as their shortest round-trip `repr`, so every numbe
 exactly; arrays are lists; NaN in the history (no test set) is written as null. Reading
 never unpickles; every field is checked and a problem raises SessionFileError naming the
 field, e.g. "run.deltascope: optimizer.arrays.first_moment has 12 numbers, expected 17".
+
+Why this is long: writing and reading every part of a session (config, data, split, network,
+optimizer, trainer progress, random state, history), each field checked with its own message, is
+one file format and changes together; the field reader is engine/io/session_fields.py.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from engine.data.datasets import DATASET_NAMES, make_dataset
 from engine.data.image_shape import check_image_shape
 from engine.data.tasks import for_output
 from engine.io.atomic import write_atomically
+from engine.io.session_fields import Fields, SessionFileError
 from engine.training.config import (
     INTEGER_LIMITS,
     MAX_BATCH_SIZE,
@@ -50,7 +55,8 @@ from engine.training.config import (
     TrainingConfig,
     make_network,
 )
-from engine.training.trainer import History, Trainer, TrainerProgress
+from engine.training.epoch_history import History
+from engine.training.trainer import Trainer, TrainerProgress
 from engine.training.trainer_learnability import trainer_problems
 
 Array = NDArray[np.float64]
@@ -67,16 +73,11 @@ _TOP_LEVEL = ("format", "version", "config", "dataset", "split", "network", "opt
               "trainer", "rng", "history", "pinned_runs")
 
 
-class SessionFileError(DeltascopeError, ValueError):
-    """A session file (or its data) that cannot be restored; the message names the field."""
-
-
 @dataclass(frozen=True)
 class LoadedSession:
     """What a session file holds: the settings, the full dataset, a Trainer ready to continue,
     the pinned runs as plain data (gui/panels/pinned_run.py `runs_from_list` reads them), and
-    whether
-    the dataset came from a built-in generator."""
+    whether the dataset came from a built-in generator."""
 
     config: TrainingConfig
     dataset: Dataset
@@ -268,7 +269,7 @@ def load_session(path: str | os.PathLike[str]) -> LoadedSession:
 def restore(data: object) -> tuple[TrainingConfig, Dataset, Trainer]:
     """The settings, full dataset and a Trainer ready to continue, from session_dict's values.
     Raises SessionFileError naming the field at the first problem."""
-    session = _Fields(data, "")
+    session = Fields(data, "")
     _check_header(session)
     session.reject_unknown(_TOP_LEVEL)
     if "pinned_runs" in session.data and not isinstance(session.data["pinned_runs"], list):
@@ -282,7 +283,7 @@ def restore(data: object) -> tuple[TrainingConfig, Dataset, Trainer]:
     return config, dataset, trainer
 
 
-def _check_header(session: _Fields) -> None:
+def _check_header(session: Fields) -> None:
     if session.data.get("format") != SESSION_FORMAT:
         raise SessionFileError(f"format: not a Deltascope session (expected format "
                                f"{SESSION_FORMAT!r}, got {session.data.get('format')!r})")
@@ -292,7 +293,7 @@ def _check_header(session: _Fields) -> None:
                                f"reads version {SESSION_VERSION})")
 
 
-def _read_config(fields: _Fields) -> TrainingConfig:
+def _read_config(fields: Fields) -> TrainingConfig:
     """Every TrainingConfig field, each checked against the type of its default."""
     names = [field.name for field in dataclasses.fields(TrainingConfig)]
     fields.reject_unknown(names)
@@ -319,7 +320,7 @@ def _read_config(fields: _Fields) -> TrainingConfig:
     return TrainingConfig(**values)
 
 
-def _read_features(fields: _Fields) -> tuple[str, ...]:
+def _read_features(fields: Fields) -> tuple[str, ...]:
     """The input features (absent in sessions of raw-input runs and older files: none)."""
     if "features" not in fields.data:
         return ()
@@ -330,21 +331,21 @@ def _read_features(fields: _Fields) -> tuple[str, ...]:
         raise SessionFileError(f"{fields.name('features')}: {error}") from None
 
 
-def _read_hidden(fields: _Fields) -> tuple[HiddenLayer, ...]:
+def _read_hidden(fields: Fields) -> tuple[HiddenLayer, ...]:
     layers = fields.list_of("hidden")
     if len(layers) > MAX_HIDDEN_LAYERS:
         raise SessionFileError(f"{fields.name('hidden')} has {len(layers)} layers; at most "
                                f"{MAX_HIDDEN_LAYERS} are allowed")
     hidden = []
     for number, layer in enumerate(layers):
-        layer_fields = _Fields(layer, fields.name(f"hidden[{number}]"))
+        layer_fields = Fields(layer, fields.name(f"hidden[{number}]"))
         layer_fields.reject_unknown(("size", "activation"))
         hidden.append(HiddenLayer(layer_fields.integer("size", 1, MAX_LAYER_SIZE),
                                   layer_fields.text("activation")))
     return tuple(hidden)
 
 
-def _read_dataset(fields: _Fields) -> Dataset:
+def _read_dataset(fields: Fields) -> Dataset:
     source = fields.text("source", choices=("builtin", "data"))
     if source == "builtin":
         return _read_builtin(fields)
@@ -365,7 +366,7 @@ def _read_dataset(fields: _Fields) -> Dataset:
         tuple(fields.texts("class_names")), fields.text("name"), image_shape))
 
 
-def _read_image_shape(fields: _Fields, inputs: int) -> tuple[int, int] | None:
+def _read_image_shape(fields: Fields, inputs: int) -> tuple[int, int] | None:
     """The optional dataset.image_shape [rows, columns] (absent: none)."""
     if "image_shape" not in fields.data:
         return None
@@ -375,7 +376,7 @@ def _read_image_shape(fields: _Fields, inputs: int) -> tuple[int, int] | None:
         raise SessionFileError(f"{fields.name('image_shape')}: {error}") from None
 
 
-def _read_builtin(fields: _Fields) -> Dataset:
+def _read_builtin(fields: Fields) -> Dataset:
     fields.reject_unknown(("source", "name", "samples", "noise", "seed", "sha256"))
     name = fields.text("name", choices=DATASET_NAMES)
     samples = None if fields.require("samples") is None else fields.integer("samples", minimum=1)
@@ -390,7 +391,7 @@ def _read_builtin(fields: _Fields) -> Dataset:
     return dataset
 
 
-def _read_split(fields: _Fields, dataset: Dataset) -> DataSplit:
+def _read_split(fields: Fields, dataset: Dataset) -> DataSplit:
     fields.reject_unknown(("train_rows", "test_rows"))
     train = fields.integers("train_rows", 0, len(dataset))
     test = fields.integers("test_rows", 0, len(dataset))
@@ -401,7 +402,7 @@ def _read_split(fields: _Fields, dataset: Dataset) -> DataSplit:
     return DataSplit(dataset.subset(train), dataset.subset(test))
 
 
-def _read_network(fields: _Fields, config: TrainingConfig, dataset: Dataset) -> Network:
+def _read_network(fields: Fields, config: TrainingConfig, dataset: Dataset) -> Network:
     fields.reject_unknown(("sizes", "activations", "params", "standardization"))
     standardization = None
     if "standardization" in fields.data:
@@ -431,7 +432,7 @@ def _read_network(fields: _Fields, config: TrainingConfig, dataset: Dataset) -> 
     return fields.build(lambda: expected.with_params(params))
 
 
-def _read_trainer(session: _Fields, network: Network, split: DataSplit) -> Trainer:
+def _read_trainer(session: Fields, network: Network, split: DataSplit) -> Trainer:
     settings = session.section("trainer")
     settings.reject_unknown(("loss", "reduction", "learning_rate", "batch_size", "shuffle",
                              "regularization", "regularization_rate", "step", "epoch",
@@ -463,7 +464,7 @@ def _read_trainer(session: _Fields, network: Network, split: DataSplit) -> Train
     return trainer
 
 
-def _read_order(settings: _Fields, train_size: int) -> NDArray[np.intp] | None:
+def _read_order(settings: Fields, train_size: int) -> NDArray[np.intp] | None:
     if settings.require("order") is None:
         return None
     order = settings.integers("order", 0, train_size)
@@ -473,7 +474,7 @@ def _read_order(settings: _Fields, train_size: int) -> NDArray[np.intp] | None:
     return order
 
 
-def _read_optimizer(fields: _Fields, parameter_count: int) -> Optimizer:
+def _read_optimizer(fields: Fields, parameter_count: int) -> Optimizer:
     fields.reject_unknown(("name", "settings", "steps", "arrays"))
     name = fields.text("name", choices=tuple(_OPTIMIZER_ARRAYS))
     hyper = fields.section("settings")
@@ -491,7 +492,7 @@ def _read_optimizer(fields: _Fields, parameter_count: int) -> Optimizer:
     return optimizer
 
 
-def _read_rng(fields: _Fields) -> dict[str, Any]:
+def _read_rng(fields: Fields) -> dict[str, Any]:
     fields.reject_unknown(("shuffle",))
     state = fields.section("shuffle")
     state.reject_unknown(("bit_generator", "state", "has_uint32", "uinteger"))
@@ -505,7 +506,7 @@ def _read_rng(fields: _Fields) -> dict[str, Any]:
     return dict(state.data)
 
 
-def _read_history(fields: _Fields) -> History:
+def _read_history(fields: Fields) -> History:
     fields.reject_unknown(_HISTORY_FIELDS)
     columns: dict[str, list[Any]] = {}
     for name in _HISTORY_FIELDS:
@@ -544,151 +545,3 @@ def _check_history_end(progress: TrainerProgress) -> None:
     if len(history) and history.steps[-1] > progress.step_count:
         raise SessionFileError(f"history.steps ends at step {history.steps[-1]}, after "
                                f"trainer.step {progress.step_count}")
-
-
-class _Fields:
-    """A mapping from the file, read field by field; errors name the dotted field path."""
-
-    def __init__(self, data: object, path: str) -> None:
-        if not isinstance(data, Mapping):
-            what = path or "the file"
-            raise SessionFileError(f"{what} must be a JSON object, got {_kind(data)}")
-        self.data: Mapping[str, Any] = data
-        self.path = path
-
-    def name(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def require(self, key: str) -> Any:
-        if key not in self.data:
-            raise SessionFileError(f"{self.name(key)}: missing")
-        return self.data[key]
-
-    def reject_unknown(self, known: tuple[str, ...] | list[str]) -> None:
-        unknown = sorted(str(key) for key in self.data if key not in known)
-        if unknown:
-            raise SessionFileError(f"{self.name(unknown[0])}: unknown field")
-
-    def section(self, key: str) -> _Fields:
-        return _Fields(self.require(key), self.name(key))
-
-    def build(self, make: Any) -> Any:
-        """make() with the engine's own complaints (ConfigError, DatasetError) put on this
-        section's path."""
-        try:
-            return make()
-        except SessionFileError:
-            raise
-        except DeltascopeError as error:
-            raise SessionFileError(f"{self.path or 'session'}: {error}") from None
-
-    def text(self, key: str, choices: tuple[str, ...] | None = None) -> str:
-        value = self.require(key)
-        if not isinstance(value, str):
-            raise SessionFileError(f"{self.name(key)} must be text, got {_kind(value)}")
-        if choices is not None and value not in choices:
-            raise SessionFileError(f"{self.name(key)} is {value!r}; expected one of "
-                                   f"{', '.join(choices)}")
-        return value
-
-    def boolean(self, key: str) -> bool:
-        value = self.require(key)
-        if not isinstance(value, bool):
-            raise SessionFileError(f"{self.name(key)} must be true or false, got {_kind(value)}")
-        return value
-
-    def integer(self, key: str, minimum: int | None = None, maximum: int = MAX_COUNT) -> int:
-        """A whole number in [minimum, maximum] (every count has an upper bound)."""
-        value = self.require(key)
-        if not _is_integer(value):
-            raise SessionFileError(f"{self.name(key)} must be a whole number, got {_kind(value)}")
-        if (minimum is not None and value < minimum) or value > maximum:
-            bounds = f"at most {maximum}" if minimum is None else f"in [{minimum}, {maximum}]"
-            raise SessionFileError(f"{self.name(key)} must be {bounds}, got {value}")
-        return int(value)
-
-    def number(self, key: str) -> float:
-        value = self.require(key)
-        if not _is_number(value):
-            raise SessionFileError(f"{self.name(key)} must be a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise SessionFileError(f"{self.name(key)} must be finite, got {value}")
-        return float(value)
-
-    def list_of(self, key: str) -> list[Any]:
-        value = self.require(key)
-        if not isinstance(value, list):
-            raise SessionFileError(f"{self.name(key)} must be a list, got {_kind(value)}")
-        return value
-
-    def texts(self, key: str) -> list[str]:
-        values = self.list_of(key)
-        for position, value in enumerate(values):
-            if not isinstance(value, str):
-                raise SessionFileError(f"{self.name(key)}[{position}] must be text, "
-                                       f"got {_kind(value)}")
-        return values
-
-    def numbers(self, key: str, length: int | None, allow_null: bool = False) -> Array:
-        """A list of finite numbers (null as NaN if `allow_null`) of `length` (None: any)."""
-        values = self.list_of(key)
-        return _number_row(values, self.name(key), length, allow_null)
-
-    def integers(self, key: str, minimum: int, limit: int | None) -> NDArray[np.intp]:
-        """A list of whole numbers in [minimum, limit) (limit None: no upper bound)."""
-        values = self.list_of(key)
-        for position, value in enumerate(values):
-            if not _is_integer(value) or value < minimum or (limit is not None and value >= limit):
-                bounds = f">= {minimum}" if limit is None else f"in [{minimum}, {limit - 1}]"
-                raise SessionFileError(f"{self.name(key)}[{position}] must be a whole number "
-                                       f"{bounds}, got {value!r}")
-        return np.array(values, dtype=np.intp).reshape(-1)
-
-    def matrix(self, key: str, columns: int) -> Array:
-        rows = self.list_of(key)
-        name = self.name(key)
-        matrix = np.empty((len(rows), columns), dtype=np.float64)
-        for index, row in enumerate(rows):
-            if not isinstance(row, list):
-                raise SessionFileError(f"{name}[{index}] must be a list, got {_kind(row)}")
-            matrix[index] = _number_row(row, f"{name}[{index}]", columns, False)
-        return matrix
-
-
-def _number_row(values: list[Any], name: str, length: int | None, allow_null: bool) -> Array:
-    if length is not None and len(values) != length:
-        raise SessionFileError(f"{name} has {len(values)} numbers, expected {length}")
-    for position, value in enumerate(values):
-        if value is None and allow_null:
-            continue
-        if not _is_number(value):
-            raise SessionFileError(f"{name}[{position}] must be a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise SessionFileError(f"{name}[{position}] must be finite, got {value}")
-    return np.array([math.nan if value is None else value for value in values],
-                    dtype=np.float64)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_integer(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _kind(value: object) -> str:
-    """How a JSON value is described in messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"text {value!r}" if len(value) <= 40 else "text"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__

@@ -25,6 +25,9 @@ object {"format", "version", "loss", "activations"} (and "features", "standardiz
 
 Loading checks everything and raises WeightsFileError naming the file and, where it
 applies, the layer (1-based) and field; rows and columns in messages are 1-based too.
+
+Why this is long: one file format in its two encodings (JSON and NPZ), written and read with a
+check and message for every field; splitting them would separate the two halves of each rule.
 """
 
 from __future__ import annotations

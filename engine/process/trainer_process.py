@@ -1,10 +1,10 @@
 """The trainer process: a TrainerService (engine/process/trainer_service.py) behind a pipe.
 
-Why a process: Python runs one thread at a time, so a window drawing 30 frames a second in
-the same interpreter takes that time from training (measured with the old training thread:
-1-4 frames a second at 0.8x training speed, and Pause taking seconds on a busy machine). A
-child process has its own interpreter and core; the price is that commands and snapshots must
-be plain data (engine/process/trainer_protocol.py, sent as bytes by engine/process/wire.py, never
+Why a process: Python runs one thread at a time, so a window drawing 30 frames a second in the
+same interpreter takes that time from training (measured with the old training thread: 1-4
+frames a second at 0.8x training speed, and Pause taking seconds on a busy machine). A child
+process has its own interpreter and core; the price is that commands and snapshots must be plain
+data (engine/process/trainer_protocol.py, sent as bytes by engine/process/wire.py, never
 pickled).
 
 `serve(connection)` is the child's main function. It reads commands between training bursts

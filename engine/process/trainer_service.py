@@ -1,12 +1,11 @@
 """The trainer's side of the window link: carries out commands, trains, sends events.
 
 A TrainerService owns the Trainer, its step history (engine/training/history.py) and its
-gradient-norm
-series. `handle` carries out one command of engine/process/trainer_protocol.py; `train` runs while
-playing, for at most a few milliseconds, so commands are looked at between bursts. Events go
-out through the `send` callable given at construction. There is no Qt and no process here:
-engine/process/trainer_process.py runs a service in the trainer process, and tests drive one
-directly.
+gradient-norm series. `handle` carries out one command of engine/process/trainer_protocol.py;
+`train` runs while playing, for at most a few milliseconds, so commands are looked at between
+bursts. Events go out through the `send` callable given at construction. There is no Qt and no
+process here: engine/process/trainer_process.py runs a service in the trainer process, and tests
+drive one directly.
 
 Frames while playing: a live snapshot goes out at most FRAME_RATE times a second (fewer when
 a frame costs more than FRAME_SHARE of the trainer's time, never fewer than MIN_FRAME_RATE),
@@ -21,6 +20,9 @@ on the window's side: they cost more than a hundred steps of a wide network). Ev
 snapshot carries each layer's gradient norm over the run (Snapshot.gradient_norms), read from
 the history with each frame and whenever half the ring is new, so no step is overwritten
 unread.
+
+Why this is long: one class carries out every command of the protocol against the trainer it
+owns; the messages themselves are engine/process/trainer_protocol.py.
 """
 
 from __future__ import annotations

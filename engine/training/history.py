@@ -353,8 +353,8 @@ def rebuild_snapshot(trainer: Trainer, stored: StoredStep, probe_row: int = 0,
 
 def epoch_position(snapshot: Snapshot) -> float:
     """Where a snapshot's moment lies on the cost plot's epoch axis: its completed epochs plus
-    the fraction of the next epoch done, when the snapshot's history holds the ends of both
-    (a thinned history, engine/training/trainer.py's History, may not: then the completed
+    the fraction of the next epoch done, when the snapshot's history holds the ends of both (a
+    thinned history, engine/training/epoch_history.py's History, may not: then the completed
     epochs)."""
     epoch, history = snapshot.epoch, snapshot.history
     start = _epoch_end(history.epochs, history.steps, epoch)

@@ -1,13 +1,12 @@
 """Sending the per-epoch history of snapshots in parts: only what changed since the last one.
 
 A full-batch run records thousands of epochs a second, up to 100,000 kept
-(engine/training/trainer.py
-History): sent whole with every frame, that is megabytes 30 times a second. The history only
-grows at its end, except when it thins (every other entry goes) or replaces its newest entry,
-so the sender keeps the arrays it sent last and sends the entries from the first one that
-differs (`HistorySender`; a new trainer should get a new sender); the receiver keeps what it
-received and puts the parts back together (`HistoryReceiver`). Both see every snapshot, in
-order.
+(engine/training/epoch_history.py History): sent whole with every frame, that is megabytes 30
+times a second. The history only grows at its end, except when it thins (every other entry goes)
+or replaces its newest entry, so the sender keeps the arrays it sent last and sends the entries
+from the first one that differs (`HistorySender`; a new trainer should get a new sender); the
+receiver keeps what it received and puts the parts back together (`HistoryReceiver`). Both see
+every snapshot, in order.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class ProbeState:
 
 @dataclass(frozen=True)
 class HistoryArrays:
-    """Per-epoch records (one entry per kept epoch: see engine.training.trainer.History)."""
+    """Per-epoch records (one entry per kept epoch: see engine.training.epoch_history.History)."""
 
     epochs: Array
     steps: Array

@@ -4,6 +4,11 @@ The window never trains: it builds a Trainer from a TrainingConfig (for its data
 weights), hands it as a session dict to the trainer process (gui/trainer_link.py), and draws
 the Snapshots that come back, adding each one's decision grid and evaluation on its own core
 (engine/training/snapshot.py `with_views`).
+
+Why this is long: it is the one place that wires the views, the panels and the trainer link
+together (construction, the trainer process, snapshots in, training controls, closing); its file
+and data-choice work already live in gui/app/window_files.py and gui/app/data_choice.py, and
+every feature installs itself from gui/panels.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 It edits a TrainingConfig and says what kind of change was made: `hyperparameters_changed`
 (applied at the next step, no reset) or `structure_changed` (data, input features,
 architecture, init or seed: the window asks before discarding trained weights, then resets).
+
+Why this is long: one form of every training setting; its parts read and write one
+TrainingConfig together.
 """
 
 from __future__ import annotations

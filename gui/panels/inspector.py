@@ -1,12 +1,16 @@
 """The inspector dock: one weight's or bias's gradient, factor by factor, with the numbers of
 the shown snapshot (engine/explain/explain.py does the math, engine/explain/hand_check.py judges
-typed values,
-gui/panels/inspector_text.py writes the text; this module lays it out and wires it up).
+typed values, gui/panels/inspector_text.py writes the text; this module lays it out and wires it
+up).
 
 Click a factor to see where it lives in the canvas; type a hand-computed value under "Check
 my numbers" to learn which factor differs and which known mistake would give it. The value
 field under the header sets the parameter by hand (Enter applies; gui/panels/hand_edits.py carries
 it out through the worker, undoably).
+
+Why this is long: one dock whose factor rows, hand-check field and links to the canvas share the
+shown parameter and snapshot; the math is engine/explain and the text
+gui/panels/inspector_text.py.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Pinned runs (at most MAX_RUNS) are overlaid in the cost plot and listed in the Runs dock
 with the settings that made them and their final metrics; they can be hidden, renamed and
 deleted there. A PinnedRun (gui/panels/pinned_run.py) is plain data a session file can hold.
+
+Why this is long: the Runs dock's table model, its view and the controller that pins runs and
+overlays them in the cost plot are one feature.
 """
 
 from __future__ import annotations

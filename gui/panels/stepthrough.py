@@ -6,6 +6,9 @@ shows its numbers in tables while the canvas and the heatmaps highlight where th
 "Apply step" makes exactly one ordinary Step and checks that the parameters it produced
 are bit for bit the new values the walk showed. Cancel changes nothing. Resuming training,
 or any change to the network or its data, ends the walk (stale).
+
+Why this is long: the step-through dock, its tables and its canvas highlights follow one walk
+through the phases of engine/explain/stepthrough.py.
 """
 
 from __future__ import annotations

@@ -1,12 +1,11 @@
 """The timeline: scrub back through the last N training steps while paused.
 
 A slider spans the steps the worker keeps (engine/training/history.py) up to the latest state.
-Moving
-it while paused asks the worker to rebuild that step's Snapshot, which every view then shows
-(read-only: a banner says so) and the cost plot marks. Latest, Play, Step, Reset or anything
-else that sends a new snapshot returns the views to the latest state; training always goes on
-from the latest state, never from the step on view. The memory the history reserves and N
-(settable) are shown beside the slider.
+Moving it while paused asks the worker to rebuild that step's Snapshot, which every view then
+shows (read-only: a banner says so) and the cost plot marks. Latest, Play, Step, Reset or
+anything else that sends a new snapshot returns the views to the latest state; training always
+goes on from the latest state, never from the step on view. The memory the history reserves and
+N (settable) are shown beside the slider.
 """
 
 from __future__ import annotations

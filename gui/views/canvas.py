@@ -8,6 +8,10 @@ snapshot with a 2-D grid, and neurons large enough) each neuron is drawn as a th
 activation over the input plane; the thumbnails are coloured once per snapshot and size.
 With image inputs (`set_image_shape`) the input column is the sample's image and layer 1's
 neurons are images of their weights (gui/views/canvas_images.py).
+
+Why this is long: one widget's state and interaction (hover, clicks, selection, highlights,
+zoom, the cached picture); its geometry, painting and image layers are already
+gui/views/canvas_geometry.py, canvas_scene.py and canvas_images.py.
 """
 
 from __future__ import annotations

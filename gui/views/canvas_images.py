@@ -17,6 +17,10 @@ one edge per layer-1 weight says nothing. Instead:
   tiles do not jump about between frames.
 
 Layers 2..L are drawn as everywhere else (circles, edges binned by gui/views/canvas_geometry.py).
+
+Why this is long: the whole image-input variant of the canvas (input image, weight images, their
+layout and hit-testing) in one place, so the circle-drawing path in canvas_scene.py stays free
+of it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ square showing its activation over the 2-D input plane (thumbnails from gui/view
 
 Everything here draws one snapshot into a QPainter; the widget (gui/views/canvas.py) caches the
 result and paints hover, selection and highlights over it.
+
+Why this is long: every painted element of the canvas (headers, edges, neurons, biases, labels,
+legend) shares one layout and palette.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Also holds the two small styling helpers the other plot views share, so every plot takes its
 colours from the Qt palette (light or dark theme alike).
+
+Why this is long: one pyqtgraph widget whose curves, pinned-run overlays, legend and hover
+read-out share the plot's state and ranges.
 """
 
 from __future__ import annotations

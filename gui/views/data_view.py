@@ -1,13 +1,12 @@
 """The data in input space, behind it what the network makes of that space.
 
-Two inputs: the decision surface (or the regression surface) over snapshot.grid with the
-train points filled and the test points hollow. One input: the data as (x, target) with a
-fitted curve supplied by `set_curve`. Instead of the output, the surface can show a map:
-fixed values (`show_map`) or one neuron's activation over the plane, following every snapshot
+Two inputs: the decision surface (or the regression surface) over snapshot.grid with the train
+points filled and the test points hollow. One input: the data as (x, target) with a fitted curve
+supplied by `set_curve`. Instead of the output, the surface can show a map: fixed values
+(`show_map`) or one neuron's activation over the plane, following every snapshot
 (`show_neuron_map`). More inputs: image data as a gallery of samples, mistakes first
 (gui/views/sample_gallery.py), other data as a PCA projection (gui/views/projection_view.py);
-clicking a
-sample there emits `sample_chosen` (the window makes it the canvas's sample).
+clicking a sample there emits `sample_chosen` (the window makes it the canvas's sample).
 """
 
 from __future__ import annotations

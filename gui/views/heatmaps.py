@@ -5,6 +5,9 @@ m-1), exactly as W^m is laid out in shared/MATH.md; row 0 is at the top. The nor
 the series a live snapshot carries (Snapshot.gradient_norms: a point per step the worker's
 history held, thinned evenly on long runs), drawn as they are: a diverging run's Inf or NaN
 norms leave gaps.
+
+Why this is long: one dock of per-layer heatmap rows and the norm plot that share selection,
+colour levels and scrolling.
 """
 
 from __future__ import annotations

@@ -270,7 +270,7 @@ def test_epoch_position_places_a_step_within_its_epoch() -> None:
 def test_epoch_position_in_a_thinned_history_is_exact_where_the_epoch_ends_are_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("engine.training.trainer.EPOCH_CAPACITY", 4)
+    monkeypatch.setattr("engine.training.epoch_history.EPOCH_CAPACITY", 4)
     trainer = make_trainer(CIRCLE)  # 5 steps an epoch
     history = history_for(trainer, 50)
     for _ in range(50):

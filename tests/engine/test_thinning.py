@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.training.epoch_history import History
 from engine.training.gradient_norms import GradientNormSeries
 from engine.training.thinning import Thinning
-from engine.training.trainer import History
 
 
 def test_halving_keeps_the_keys_on_the_doubled_stride_from_the_origin() -> None:

@@ -20,7 +20,8 @@ from engine.core.network import Network, ParameterRef
 from engine.core.optimizers import Optimizer, OptimizerState
 from engine.core.seeding import seed_streams
 from engine.data.data import Dataset, DataSplit
-from engine.training.trainer import EPOCH_CAPACITY, BatchResult, History, Trainer
+from engine.training.epoch_history import EPOCH_CAPACITY, History
+from engine.training.trainer import BatchResult, Trainer
 
 Array = NDArray[np.float64]
 
@@ -612,7 +613,7 @@ def test_a_long_run_keeps_at_most_capacity_epochs_at_one_resolution(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     unbounded = make_trainer(blobs_split(), optimizer="adam", learning_rate=0.05)
-    monkeypatch.setattr("engine.training.trainer.EPOCH_CAPACITY", 10)
+    monkeypatch.setattr("engine.training.epoch_history.EPOCH_CAPACITY", 10)
     bounded = make_trainer(blobs_split(), optimizer="adam", learning_rate=0.05)
     assert bounded.history.capacity == 10 and unbounded.history.capacity == EPOCH_CAPACITY
     for epoch in range(1, 400):  # full batch: one step an epoch
