@@ -50,7 +50,7 @@ from engine.core.initializers import initialize  # noqa: E402
 from engine.core.network import Network  # noqa: E402
 from engine.core.optimizers import make_optimizer  # noqa: E402
 from engine.core.seeding import seed_streams  # noqa: E402
-from engine.data.data import Dataset, split_dataset  # noqa: E402
+from engine.data.dataset import Dataset, split_dataset  # noqa: E402
 from engine.training.trainer import Trainer  # noqa: E402
 
 try:  # PyTorch is a benchmark reference only, never a dependency of Deltascope

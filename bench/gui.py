@@ -76,7 +76,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.gui_canvas import TARGET_MS, snapshots, time_case  # noqa: E402
 from engine.core.seeding import seed_streams  # noqa: E402
-from engine.data.data import Dataset  # noqa: E402
+from engine.data.dataset import Dataset  # noqa: E402
 from engine.data.datasets import make_dataset  # noqa: E402
 
 # The trainer process sizes its history with this; the headless loop must keep the same.

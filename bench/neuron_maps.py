@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from bench.gui_canvas import snapshots  # noqa: E402
 from engine.core.initializers import initialize  # noqa: E402
 from engine.core.network import Network  # noqa: E402
-from engine.data.data import Dataset, split_dataset  # noqa: E402
+from engine.data.dataset import Dataset, split_dataset  # noqa: E402
 from engine.training.snapshot import Snapshot, grid_outputs, take_snapshot  # noqa: E402
 from engine.training.trainer import Trainer  # noqa: E402
 from gui.views.canvas import NetworkCanvas  # noqa: E402

@@ -32,7 +32,7 @@ from engine.core.optimizers import OPTIMIZERS
 from engine.core.seeding import seed_streams
 from engine.core.standardization import Standardization
 from engine.data.csv_data import load_csv
-from engine.data.data import Dataset, split_dataset
+from engine.data.dataset import Dataset, split_dataset
 from engine.data.datasets import DATASET_INFO, make_dataset
 from engine.data.image_shape import with_image_shape
 from engine.data.learnability import (

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.core.errors import DatasetError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.tasks import as_task, classes_from_values, is_whole_number_labels
 
 Array = NDArray[np.float64]

@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.core.errors import DatasetError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.digits import DIGITS_SAMPLES, make_digits
 from engine.data.learnability import noise_problems, samples_problems
 

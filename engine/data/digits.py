@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.core.errors import DatasetError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.image_shape import pixel_names
 
 DIGITS_PATH = Path(__file__).resolve().parents[2] / "assets" / "datasets" / "digits.csv.gz"

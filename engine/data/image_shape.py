@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from engine.core.errors import ConfigError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 
 ImageShape = tuple[int, int]
 

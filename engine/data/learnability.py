@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from engine.core.errors import ConfigError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 
 # Playground's noise slider shows 0..50 %; our number is that fraction, 0..0.5.
 NOISE_RANGE = (0.0, 0.5)

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from engine.core.errors import DatasetError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 
 Array = NDArray[np.float64]
 

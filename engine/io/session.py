@@ -39,7 +39,7 @@ from engine.core.network import Network
 from engine.core.optimizers import Optimizer, OptimizerState, make_optimizer
 from engine.core.seeding import seed_streams
 from engine.core.standardization import read_standardization
-from engine.data.data import TASKS, Dataset, DataSplit
+from engine.data.dataset import TASKS, Dataset, DataSplit
 from engine.data.datasets import DATASET_NAMES, make_dataset
 from engine.data.image_shape import check_image_shape
 from engine.data.tasks import for_output

@@ -37,7 +37,7 @@ import numpy as np
 
 from engine.core.errors import DeltascopeError, DivergenceError
 from engine.core.network import parameter_count
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.explain.gradcheck import GradientCheckCancelled, check_gradients
 from engine.io.session import SessionFileError, encode_session, restore, session_dict
 from engine.process import trainer_protocol as protocol

@@ -16,7 +16,7 @@ from engine.core.network import Network
 from engine.core.optimizers import make_optimizer
 from engine.core.seeding import seed_streams
 from engine.core.standardization import Standardization
-from engine.data.data import Dataset, split_dataset
+from engine.data.dataset import Dataset, split_dataset
 from engine.data.tasks import for_output
 from engine.training.trainer import Trainer
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from engine.core.losses import Loss, reduction_scale
 from engine.core.metrics import confusion_from_labels, predicted_classes, r_squared, rmse
 from engine.core.network import Network
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.training.trainer import QUIET_FLOATING_POINT
 
 Array = NDArray[np.float64]

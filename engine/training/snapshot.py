@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from engine.core.network import ForwardPass, Gradients, Network, parameter_views
-from engine.data.data import DataSplit
+from engine.data.dataset import DataSplit
 from engine.training.evaluation import DataEvaluation, evaluate_split
 from engine.training.gradient_norms import GradientNorms
 from engine.training.trainer import QUIET_FLOATING_POINT, BatchResult, Trainer

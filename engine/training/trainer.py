@@ -28,7 +28,7 @@ from engine.core.losses import REDUCTIONS, reduction_scale
 from engine.core.metrics import correct_count, predicted_classes
 from engine.core.network import ForwardPass, Gradients, Network
 from engine.core.optimizers import Optimizer, OptimizerState, make_optimizer
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.training.epoch_history import History
 
 Array = NDArray[np.float64]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.learnability import output_problems, rate_problems
 from engine.training.trainer import Trainer
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 
 from engine.core.network import Network
-from engine.data.data import DataSplit
+from engine.data.dataset import DataSplit
 from engine.training.snapshot import Snapshot, with_views
 
 CHEAP_SECONDS = 0.004  # an evaluation this fast is done for every frame

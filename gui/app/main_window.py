@@ -40,7 +40,7 @@ from engine.core.features import display_names
 from engine.core.network import Network, ParameterRef
 from engine.core.notation import feature_name
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.data.datasets import make_dataset
 from engine.io.session import session_dict
 from engine.training.config import TrainingConfig, build_trainer

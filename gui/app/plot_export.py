@@ -49,7 +49,7 @@ def plot_views(window: AppWindowApi) -> list[QWidget]:
     """The visible drawing areas of the plots, left to right (no checkboxes, no labels)."""
     heatmaps = window.heatmaps
     candidates: list[QWidget] = [window.cost_plot.graphics]
-    candidates += [row.graphics for row in heatmaps._rows]
+    candidates += heatmaps.layer_views()
     candidates += [heatmaps.norm_graphics, window.data_view.plot_widget]
     history = window.findChild(QWidget, "parameterHistory")  # gui/panels/parameter_history.py
     if history is not None:
@@ -61,7 +61,7 @@ def arrange(window: AppWindowApi, with_canvas: bool) -> tuple[list[Part], QSize]
     """Canvas on top (full width), the heatmap rows and norms stacked in one column, the
     other plots each in its own column below."""
     views = plot_views(window)
-    heatmap_views = {id(row.graphics) for row in window.heatmaps._rows}
+    heatmap_views = {id(view) for view in window.heatmaps.layer_views()}
     heatmap_views.add(id(window.heatmaps.norm_graphics))
     columns: list[list[QWidget]] = []
     for view in views:

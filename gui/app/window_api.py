@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QPalette
 
 from engine.core.network import Network
 from engine.core.standardization import Standardization
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.training.config import TrainingConfig
 from engine.training.trainer import Trainer
 from gui.panels.window_api import WindowApi

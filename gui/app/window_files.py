@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from engine.core.errors import DeltascopeError
 from engine.core.network import Network
 from engine.data.csv_data import load_csv
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.image_shape import shape_from_pixel_names, with_image_shape
 from engine.data.learnability import output_problems
 from engine.data.tasks import for_output

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.core.notation import feature_name
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.training.snapshot import GridOutputs, Snapshot
 from gui.base.colors import CLASS_COLORS, POSITIVE, class_color, diverging_colormap
 from gui.base.plot_style import (

@@ -223,6 +223,10 @@ class GradientHeatmaps(QWidget):
 
     # -- public API ------------------------------------------------------------------------
 
+    def layer_views(self) -> list[pg.GraphicsLayoutWidget]:
+        """Each layer's heatmap row, layer 1 first (plot export draws them)."""
+        return [row.graphics for row in self._rows]
+
     def set_snapshot(self, snapshot: Snapshot) -> None:
         """Show the snapshot's gradients and, if it carries them, its gradient norms (a past
         step from the history carries none: the curves keep the run as they show it);

@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from gui.base.colors import WRONG_TEXT, class_color
 from gui.base.plot_style import background, foreground, style_plot
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from gui.base.colors import MUTED_TEXT, WRONG_TEXT
 from gui.views.canvas_images import rgb_image
 

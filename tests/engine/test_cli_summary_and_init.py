@@ -14,7 +14,7 @@ from engine.core.initializers import initialize
 from engine.core.metrics import r_squared
 from engine.core.network import Network
 from engine.core.seeding import seed_streams
-from engine.data.data import split_dataset
+from engine.data.dataset import split_dataset
 from engine.data.datasets import make_dataset
 from engine.io.weights_io import load_weights
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.core.errors import DatasetError
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.datasets import DATASET_INFO, DATASET_NAMES, DatasetInfo, make_dataset
 
 GENERATED = [name for name in DATASET_NAMES if name != "xor"]

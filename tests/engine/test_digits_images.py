@@ -15,7 +15,7 @@ from engine.cli import main
 from engine.core.errors import ConfigError, DatasetError
 from engine.core.network import Network
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.datasets import DATASET_INFO, make_dataset
 from engine.data.digits import DIGITS_PATH, make_digits, read_digits
 from engine.data.image_shape import parse_image_shape, pixel_names, shape_from_pixel_names

@@ -13,7 +13,7 @@ from engine.core.activations import HIDDEN_ACTIVATIONS, sigmoid
 from engine.core.errors import ConfigError
 from engine.core.initializers import initialize
 from engine.core.network import Network, ParameterRef, parameter_index
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.explain.explain import (
     DELTA,
     GRADIENT,

@@ -24,7 +24,7 @@ from engine.core.features import (
 )
 from engine.core.network import Network
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.datasets import make_dataset
 from engine.explain.gradcheck import check_gradients
 from engine.io.numpy_code import numpy_code

@@ -19,7 +19,7 @@ from engine.core.metrics import (
 )
 from engine.core.network import Network
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.training.evaluation import evaluate_split
 from engine.training.snapshot import take_snapshot
 from engine.training.trainer import Trainer

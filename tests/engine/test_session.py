@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.datasets import make_dataset
 from engine.io.session import (
     SESSION_VERSION,

@@ -13,7 +13,7 @@ from engine.core.errors import DivergenceError
 from engine.core.initializers import initialize
 from engine.core.network import Network
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.training.snapshot import Snapshot, take_snapshot
 from engine.training.trainer import Trainer
 

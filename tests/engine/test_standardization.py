@@ -12,7 +12,7 @@ import pytest
 from engine.cli import main
 from engine.core.network import Network
 from engine.core.standardization import Standardization
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.io.numpy_code import numpy_code
 from engine.io.session import SessionFileError, load_session, save_session
 from engine.io.weights_io import WeightsFileError, load_weights, save_weights

@@ -19,7 +19,7 @@ from engine.core.metrics import predicted_classes
 from engine.core.network import Network, ParameterRef
 from engine.core.optimizers import Optimizer, OptimizerState
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset, DataSplit
+from engine.data.dataset import Dataset, DataSplit
 from engine.training.epoch_history import EPOCH_CAPACITY, History
 from engine.training.trainer import BatchResult, Trainer
 

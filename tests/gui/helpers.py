@@ -6,7 +6,7 @@ from PySide6.QtGui import QAction
 
 from engine.core.network import Network, ParameterRef
 from engine.core.seeding import seed_streams
-from engine.data.data import Dataset
+from engine.data.dataset import Dataset
 from engine.data.datasets import make_dataset
 from engine.training.config import TrainingConfig, build_trainer
 from engine.training.snapshot import Snapshot

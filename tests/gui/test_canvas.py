@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from engine.core.initializers import initialize
 from engine.core.network import Network, ParameterRef
-from engine.data.data import Dataset, split_dataset
+from engine.data.dataset import Dataset, split_dataset
 from engine.training.snapshot import Snapshot, take_snapshot
 from engine.training.trainer import Trainer
 from gui.base.colors import signed_rgb

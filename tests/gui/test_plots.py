@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 from engine.core.initializers import initialize
 from engine.core.network import Network, ParameterRef
 from engine.core.notation import scientific
-from engine.data.data import Dataset, split_dataset
+from engine.data.dataset import Dataset, split_dataset
 from engine.training.gradient_norms import GradientNormSeries
 from engine.training.snapshot import HistoryArrays, Snapshot, take_snapshot
 from engine.training.trainer import Trainer
