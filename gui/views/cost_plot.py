@@ -1,7 +1,7 @@
 """The cost over epochs (train and test) with the metric below it, on a shared epoch axis.
 
-Also holds the two small styling helpers the other plot views share, so every plot takes its
-colours from the Qt palette (light or dark theme alike).
+Pinned runs (gui/panels/runs.py) are overlaid in their own colours; like every plot it takes
+its colours from the Qt palette through gui/base/plot_style.py (light or dark theme alike).
 
 Why this is long: one pyqtgraph widget whose curves, pinned-run overlays, legend and hover
 read-out share the plot's state and ranges.
