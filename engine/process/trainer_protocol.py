@@ -18,8 +18,8 @@ from engine.explain.gradcheck import GradientCheckResult, LayerCheck
 from engine.process.wire import register
 from engine.training.evaluation import DataEvaluation, SetMetrics
 from engine.training.gradient_norms import GradientNorms
-from engine.training.history import HistoryInfo, ParameterSeries
 from engine.training.snapshot import GridOutputs, HistoryArrays, LayerState, ProbeState, Snapshot
+from engine.training.step_history import HistoryInfo, ParameterSeries
 
 # -- commands (window -> trainer) -----------------------------------------------------------
 

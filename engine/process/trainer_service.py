@@ -1,6 +1,6 @@
 """The trainer's side of the window link: carries out commands, trains, sends events.
 
-A TrainerService owns the Trainer, its step history (engine/training/history.py) and its
+A TrainerService owns the Trainer, its step history (engine/training/step_history.py) and its
 gradient-norm series. `handle` carries out one command of engine/process/trainer_protocol.py;
 `train` runs while playing, for at most a few milliseconds, so commands are looked at between
 bursts. Events go out through the `send` callable given at construction. There is no Qt and no
@@ -43,9 +43,9 @@ from engine.io.session import SessionFileError, encode_session, restore, session
 from engine.process import trainer_protocol as protocol
 from engine.training.config import TrainingConfig, apply_hyperparameters
 from engine.training.gradient_norms import GradientNormSeries
-from engine.training.history import StepHistory, default_capacity, rebuild_snapshot
 from engine.training.history_delta import HistorySender
 from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import StepHistory, default_capacity, rebuild_snapshot
 from engine.training.trainer import Trainer
 
 FRAME_RATE = 30.0

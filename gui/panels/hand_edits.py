@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from engine.core.network import ParameterRef
 from engine.core.notation import html_to_plain, number
 from engine.explain import explain
-from engine.training.history import parameter_index
+from engine.training.step_history import parameter_index
 from gui.panels.inspector import FiniteNumberValidator, InspectorPanel
 from gui.panels.inspector_text import full_precision, parse_value
 from gui.trainer_link import ParameterEdit

@@ -1,9 +1,9 @@
 """The selected weight or bias over the stored steps: its value above, its gradient below.
 
-The series comes from the worker's step history (engine/training/history.py), asked for when the
-selection changes and, while training runs, at most a few times a second; the latest state
-is appended as the last point. A dashed line marks the step the views show (the latest one,
-or the one scrubbed to on the timeline).
+The series comes from the worker's step history (engine/training/step_history.py), asked for
+when the selection changes and, while training runs, at most a few times a second; the latest
+state is appended as the last point. A dashed line marks the step the views show (the latest
+one, or the one scrubbed to on the timeline).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from engine.core.errors import ConfigError
 from engine.core.network import ParameterRef
 from engine.core.notation import gradient_of
-from engine.training.history import ParameterSeries, parameter_index
 from engine.training.snapshot import Snapshot
+from engine.training.step_history import ParameterSeries, parameter_index
 from gui.base.colors import NEGATIVE, POSITIVE
 from gui.base.plot_style import (
     fit_x,

@@ -1,6 +1,6 @@
 """The timeline: scrub back through the last N training steps while paused.
 
-A slider spans the steps the worker keeps (engine/training/history.py) up to the latest state.
+A slider spans the steps the worker keeps (engine/training/step_history.py) up to the latest state.
 Moving it while paused asks the worker to rebuild that step's Snapshot, which every view then
 shows (read-only: a banner says so) and the cost plot marks. Latest, Play, Step, Reset or
 anything else that sends a new snapshot returns the views to the latest state; training always
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.training.history import MIN_CAPACITY, HistoryInfo, epoch_position
 from engine.training.snapshot import Snapshot
+from engine.training.step_history import MIN_CAPACITY, HistoryInfo, epoch_position
 from gui.panels.parameter_history import install_parameter_history
 
 if TYPE_CHECKING:

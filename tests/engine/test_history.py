@@ -10,7 +10,8 @@ from engine.core.network import Network, ParameterRef, parameter_count
 from engine.core.seeding import seed_streams
 from engine.data.datasets import make_dataset
 from engine.training.config import HiddenLayer, TrainingConfig, apply_hyperparameters, build_trainer
-from engine.training.history import (
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import (
     DEFAULT_BUDGET_BYTES,
     HISTORY_MESSAGE,
     MAX_DEFAULT_CAPACITY,
@@ -21,7 +22,6 @@ from engine.training.history import (
     parameter_index,
     rebuild_snapshot,
 )
-from engine.training.snapshot import Snapshot, take_snapshot
 from engine.training.trainer import Trainer
 from tests.engine.test_snapshot import arrays_in
 

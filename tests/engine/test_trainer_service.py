@@ -16,8 +16,8 @@ from engine.io.session import encode_session, restore, session_dict
 from engine.process import trainer_protocol as protocol
 from engine.process.trainer_service import FRAME_RATE, MAX_FRAMES_IN_FLIGHT, TrainerService
 from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.training.history import default_capacity
 from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import default_capacity
 from engine.training.trainer import Trainer
 
 DEFAULT = TrainingConfig()

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QDockWidget
 
 from engine.core.network import ParameterRef, parameter_count
 from engine.training.config import HiddenLayer, TrainingConfig
-from engine.training.history import bytes_per_step, epoch_position
 from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import bytes_per_step, epoch_position
 from gui.app.main_window import MainWindow
 from gui.panels.parameter_history import ParameterHistoryPanel
 from gui.panels.timeline import TimelinePanel, format_bytes
