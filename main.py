@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
         from engine.check_command import main as check_main
 
         return check_main(argv[1:])
-    from gui.app import main as gui_main
+    from gui.app.launch import main as gui_main
 
     return gui_main(argv)
 

@@ -3,7 +3,7 @@
     python -m bench.csv_load               # 1,000,000 rows x 10 columns (about 95 MB)
     python -m bench.csv_load --rows 2000000
 
-Writes a random CSV to a temporary folder, then loads it with engine.csv_data.load_csv in a
+Writes a random CSV to a temporary folder, then loads it with engine.data.csv_data.load_csv in a
 fresh process and reports that process's peak RSS growth over its baseline (Linux
 ru_maxrss) divided by rows x columns x 8 bytes. Target: at most about 3x.
 """
@@ -23,7 +23,7 @@ PROBE = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
 import numpy
-from engine.csv_data import load_csv
+from engine.data.csv_data import load_csv
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 dataset = load_csv({path!r})

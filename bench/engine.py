@@ -46,12 +46,12 @@ from numpy.typing import NDArray
 if __package__ in (None, ""):  # run as a script: python bench/engine.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.data import Dataset, split_dataset  # noqa: E402
-from engine.initializers import initialize  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.optimizers import make_optimizer  # noqa: E402
-from engine.seeding import seed_streams  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
+from engine.core.initializers import initialize  # noqa: E402
+from engine.core.network import Network  # noqa: E402
+from engine.core.optimizers import make_optimizer  # noqa: E402
+from engine.core.seeding import seed_streams  # noqa: E402
+from engine.data.dataset import Dataset, split_dataset  # noqa: E402
+from engine.training.trainer import Trainer  # noqa: E402
 
 try:  # PyTorch is a benchmark reference only, never a dependency of Deltascope
     import torch

@@ -8,7 +8,7 @@ thread is busy, and the canvas redraw time:
     python -m bench.gui --cases 1,4     # only XOR and the 6 x 64 network
     python -m bench.gui --cases 5,6     # the wide ones: digits 64-32-10, 784-128-64-10
 
-Training runs in a child process (engine/trainer_process.py), so the window and the trainer
+Training runs in a child process (engine/process/trainer_process.py), so the window and the trainer
 no longer share one interpreter. For each case, measured in this one run:
 
 1. headless steps/s: a Trainer stepping in a plain loop in this process, each step kept in a
@@ -25,7 +25,7 @@ no longer share one interpreter. For each case, measured in this one run:
    of `--trials` (20) pauses, each after 0.2 s of playing again (target: 50 ms; 100 ms for
    6 x 64 and the wide networks).
 
-The wide cases have image inputs, so the canvas draws weight images (gui/canvas_images.py):
+The wide cases have image inputs, so the canvas draws weight images (gui/views/canvas_images.py):
 digits 64-32-10 (batch 32, the window's digits settings) and 784-128-64-10 (batch 64) on
 2,048 random 28 x 28 "images" with 10 random classes (a quarter held out for testing).
 
@@ -75,21 +75,21 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.gui_canvas import TARGET_MS, snapshots, time_case  # noqa: E402
-from engine.config import (  # noqa: E402
+from engine.core.seeding import seed_streams  # noqa: E402
+from engine.data.dataset import Dataset  # noqa: E402
+from engine.data.datasets import make_dataset  # noqa: E402
+
+# The trainer process sizes its history with this; the headless loop must keep the same.
+from engine.process.trainer_service import _new_history  # noqa: E402
+from engine.training.config import (  # noqa: E402
     HiddenLayer,
     TrainingConfig,
     build_trainer,
     suited_to_dataset,
 )
-from engine.data import Dataset  # noqa: E402
-from engine.datasets import make_dataset  # noqa: E402
-from engine.seeding import seed_streams  # noqa: E402
-from engine.snapshot import Snapshot  # noqa: E402
-
-# The trainer process sizes its history with this; the headless loop must keep the same.
-from engine.trainer_service import _new_history  # noqa: E402
-from gui.canvas import NetworkCanvas  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
+from engine.training.snapshot import Snapshot  # noqa: E402
+from gui.app.main_window import MainWindow  # noqa: E402
+from gui.views.canvas import NetworkCanvas  # noqa: E402
 
 WARM_UP = 1.0  # seconds of training before any rate is measured
 REPLAY_SECONDS = 0.2  # playing between two timed pauses

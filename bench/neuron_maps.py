@@ -30,12 +30,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.gui_canvas import snapshots  # noqa: E402
-from engine.data import Dataset, split_dataset  # noqa: E402
-from engine.initializers import initialize  # noqa: E402
-from engine.network import Network  # noqa: E402
-from engine.snapshot import Snapshot, grid_outputs, take_snapshot  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
-from gui.canvas import NetworkCanvas  # noqa: E402
+from engine.core.initializers import initialize  # noqa: E402
+from engine.core.network import Network  # noqa: E402
+from engine.data.dataset import Dataset, split_dataset  # noqa: E402
+from engine.training.snapshot import Snapshot, grid_outputs, take_snapshot  # noqa: E402
+from engine.training.trainer import Trainer  # noqa: E402
+from gui.views.canvas import NetworkCanvas  # noqa: E402
 
 TARGET_MS = 16.0
 RESOLUTION = 60

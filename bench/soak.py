@@ -51,8 +51,8 @@ def main() -> int:
     parser.add_argument("--dataset", default="spiral")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from gui.app import initial_config
-    from gui.main_window import MainWindow
+    from gui.app.launch import initial_config
+    from gui.app.main_window import MainWindow
 
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"deltascope-soak-{os.getpid()}"
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)

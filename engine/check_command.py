@@ -4,7 +4,7 @@ The data and network flags of `train` (engine/cli.py), plus `--weights FILE` to 
 saved network (else a fresh one from the seed). `--steps N` / `--epochs N` train first
 (default: none), then every parameter's backprop gradient on the next batch (`--batch-size
 0`: the whole training set) is compared with central finite differences and their error
-estimate (engine/gradcheck.py). Prints one line per layer with its worst |difference| and
+estimate (engine/explain/gradcheck.py). Prints one line per layer with its worst |difference| and
 the estimate; exits 0 when everything agrees, 1 when something disagrees, 2 on bad input
 (one line on stderr, as `train`).
 """
@@ -20,9 +20,14 @@ import numpy as np
 
 from engine.cli import build_parser as build_train_parser
 from engine.cli import prepare_trainer
-from engine.errors import ConfigError, DeltascopeError
-from engine.gradcheck import PASS_THRESHOLD, TOLERANCE_FACTOR, GradientCheckResult, check_gradients
-from engine.trainer import Trainer
+from engine.core.errors import ConfigError, DeltascopeError
+from engine.explain.gradcheck import (
+    PASS_THRESHOLD,
+    TOLERANCE_FACTOR,
+    GradientCheckResult,
+    check_gradients,
+)
+from engine.training.trainer import Trainer
 
 AGREE, DISAGREE, BAD_INPUT = 0, 1, 2
 

@@ -4,6 +4,9 @@ Never imports Qt. Every mistake a person can make (a bad file, a bad value, dive
 prints one line `deltascope: error: <message>` on stderr and exits with status 2.
 stdout gets a header line, ~10 per-epoch lines and a final summary; stderr gets a progress
 bar when it is a terminal (otherwise a progress line every 10 s on long runs).
+
+Why this is long: the `train` command's options, their checks and the run's report belong
+together; `check` is engine/check_command.py.
 """
 
 from __future__ import annotations
@@ -18,22 +21,21 @@ from typing import TextIO
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS
-from engine.config import (
-    CSV_TEST_RATIO,
-    SMALL_DATASET,
-    default_output_for,
-    default_test_ratio,
-    network_features,
-)
-from engine.csv_data import load_csv
-from engine.data import Dataset, split_dataset
-from engine.datasets import DATASET_INFO, make_dataset
-from engine.errors import ConfigError, DeltascopeError
-from engine.features import FEATURE_IDS, check_raw_width, parse_features
-from engine.image_shape import with_image_shape
-from engine.initializers import INITIALIZERS, initialize
-from engine.learnability import (
+from engine.core.activations import ACTIVATIONS
+from engine.core.errors import ConfigError, DeltascopeError
+from engine.core.features import FEATURE_IDS, check_raw_width, parse_features
+from engine.core.initializers import INITIALIZERS, initialize
+from engine.core.losses import LOSSES, REDUCTIONS
+from engine.core.metrics import r_squared
+from engine.core.network import Network
+from engine.core.optimizers import OPTIMIZERS
+from engine.core.seeding import seed_streams
+from engine.core.standardization import Standardization
+from engine.data.csv_data import load_csv
+from engine.data.dataset import Dataset, split_dataset
+from engine.data.datasets import DATASET_INFO, make_dataset
+from engine.data.image_shape import with_image_shape
+from engine.data.learnability import (
     CannotLearnError,
     loss_for_output,
     noise_problems,
@@ -41,16 +43,17 @@ from engine.learnability import (
     rate_problems,
     refuse,
 )
-from engine.losses import LOSSES, REDUCTIONS
-from engine.metrics import r_squared
-from engine.network import Network
-from engine.onnx_export import ONNX_EXTENSION, require_onnx
-from engine.optimizers import OPTIMIZERS
-from engine.seeding import seed_streams
-from engine.standardization import Standardization
-from engine.tasks import TASK_CHOICES, describe, for_output
-from engine.trainer import REGULARIZATIONS, Trainer
-from engine.weights_io import EXTENSIONS, export_network, load_weights
+from engine.data.tasks import TASK_CHOICES, describe, for_output
+from engine.io.onnx_export import ONNX_EXTENSION, require_onnx
+from engine.io.weights_io import EXTENSIONS, export_network, load_weights
+from engine.training.config import (
+    CSV_TEST_RATIO,
+    SMALL_DATASET,
+    default_output_for,
+    default_test_ratio,
+    network_features,
+)
+from engine.training.trainer import REGULARIZATIONS, Trainer
 
 DEFAULT_LEARNING_RATE = 0.03
 DEFAULT_EPOCHS = 1000
@@ -217,12 +220,12 @@ def _build_network(
 ) -> tuple[Network, str | None]:
     """The network to train (uninitialized, without standardization, unless it comes from
     --weights) and, when it comes from --weights, that file's loss. `dataset` is encoded for
-    the output activation (engine/tasks.py for_output)."""
+    the output activation (engine/data/tasks.py for_output)."""
     inputs, outputs = dataset.inputs.shape[1], dataset.targets.shape[1]
     if args.weights is not None:
         loaded = load_weights(args.weights)
         network = loaded.network
-        if network.input_width != inputs:  # outputs: engine/learnability.py, in _run
+        if network.input_width != inputs:  # outputs: engine/data/learnability.py, in _run
             raise ConfigError(
                 f"{args.weights}: the network takes {network.input_width} inputs and gives "
                 f"{network.sizes[-1]} outputs, but the data has {inputs} feature and "

@@ -1,7 +1,7 @@
 """The window's side of the trainer process: commands out, Qt signals in.
 
-TrainerLink starts engine/trainer_process.py in a child process and talks to it over a pipe
-with the messages of engine/trainer_protocol.py. Its methods send commands and return at
+TrainerLink starts engine/process/trainer_process.py in a child process and talks to it over a pipe
+with the messages of engine/process/trainer_protocol.py. Its methods send commands and return at
 once; what the trainer sends back arrives through a QSocketNotifier in the GUI thread and
 goes out as the signals below, in the order the trainer sent it. When several live snapshots
 are waiting, only the newest is shown (the others are acknowledged unseen), so a window that
@@ -29,23 +29,25 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
-from engine import trainer_protocol as protocol
-from engine.history_delta import HistoryReceiver
-from engine.session import encode_session
-from engine.snapshot import Snapshot
-from engine.wire import WireError, decode, encode
+from engine.io.session import encode_session
+from engine.process import trainer_protocol as protocol
+from engine.process.wire import WireError, decode, encode
+from engine.training.history_delta import HistoryReceiver
+from engine.training.snapshot import Snapshot
 
 STOP_SECONDS = 1.0
 # Events that may sit between two live snapshots without making the earlier one worth drawing.
 _PASSING = (protocol.HistoryInfoReady, protocol.RateMeasured, protocol.CheckProgress,
             protocol.PlayingChanged)
 
+ParameterEdit = protocol.ParameterEdit  # what `parameter_set` carries (panels name it)
+
 
 def _context() -> Any:
     """forkserver (preloaded with the trainer's modules) where there is one, else spawn."""
     if sys.platform.startswith("linux"):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["engine.trainer_process"])
+        context.set_forkserver_preload(["engine.process.trainer_process"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -77,7 +79,7 @@ class TrainerLink(QObject):
     def _start(self) -> None:
         context = _context()
         self._connection, child_end = context.Pipe(duplex=True)
-        from engine.trainer_process import main
+        from engine.process.trainer_process import main
 
         self._process = context.Process(target=main, args=(child_end,), daemon=True,
                                         name="deltascope-trainer")
@@ -117,7 +119,8 @@ class TrainerLink(QObject):
     # -- commands ---------------------------------------------------------------------------
 
     def send(self, command: object) -> None:
-        """Send one command of engine/trainer_protocol.py (dropped once the process ended)."""
+        """Send one command of engine/process/trainer_protocol.py (dropped once the process
+        ended)."""
         if not self._alive:
             return
         try:

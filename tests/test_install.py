@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import main
-from gui.app import program_name
-from gui.app_icon import ICON_SIZES, ICON_SVG, icon_png
+from gui.app.app_icon import ICON_SIZES, ICON_SVG, icon_png
+from gui.app.launch import program_name
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.network import Network
+from engine.core.network import Network
 
 
 def random_network(hidden: str, output: str, seed: int = 0) -> Network:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import network as network_module
 from engine.check_command import main
 from engine.cli import main as train_main
-from engine.network import Network
+from engine.core import network as network_module
+from engine.core.network import Network
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.csv_data import load_csv
-from engine.network import Network
-from engine.weights_io import load_weights, save_weights
+from engine.core.network import Network
+from engine.data.csv_data import load_csv
+from engine.io.weights_io import load_weights, save_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 

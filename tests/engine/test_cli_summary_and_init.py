@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.data import split_dataset
-from engine.datasets import make_dataset
-from engine.initializers import initialize
-from engine.metrics import r_squared
-from engine.network import Network
-from engine.seeding import seed_streams
-from engine.weights_io import load_weights
+from engine.core.initializers import initialize
+from engine.core.metrics import r_squared
+from engine.core.network import Network
+from engine.core.seeding import seed_streams
+from engine.data.dataset import split_dataset
+from engine.data.datasets import make_dataset
+from engine.io.weights_io import load_weights
 
 
 def test_regression_summary_prints_r_squared_beside_rmse(

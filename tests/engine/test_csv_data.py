@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.csv_data import load_csv
-from engine.errors import DatasetError
+from engine.core.errors import DatasetError
+from engine.data.csv_data import load_csv
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "datasets"
 
@@ -304,7 +304,7 @@ def test_a_semicolon_separated_file_gets_a_hint(tmp_path: Path) -> None:
 
 
 def test_loading_reports_progress_and_can_be_cancelled(tmp_path: Path) -> None:
-    from engine.csv_data import LoadCancelled
+    from engine.data.csv_data import LoadCancelled
 
     rows = "\n".join(f"{index},{index % 7},{index % 2}" for index in range(20_000))
     path = write(tmp_path, "a,b,label\n" + rows + "\n")

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from engine.data import Dataset
-from engine.datasets import DATASET_INFO, DATASET_NAMES, DatasetInfo, make_dataset
-from engine.errors import DatasetError
+from engine.core.errors import DatasetError
+from engine.data.dataset import Dataset
+from engine.data.datasets import DATASET_INFO, DATASET_NAMES, DatasetInfo, make_dataset
 
 GENERATED = [name for name in DATASET_NAMES if name != "xor"]
 NOISY = [name for name in GENERATED if name != "digits"]  # digits: fixed images, no noise

@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.config import TrainingConfig, build_trainer, suited_to_dataset
-from engine.data import Dataset
-from engine.datasets import DATASET_INFO, make_dataset
-from engine.digits import DIGITS_PATH, make_digits, read_digits
-from engine.errors import ConfigError, DatasetError
-from engine.image_shape import parse_image_shape, pixel_names, shape_from_pixel_names
-from engine.network import Network
-from engine.seeding import seed_streams
-from engine.session import load_session, save_session
-from engine.weights_io import load_weights, save_weights
+from engine.core.errors import ConfigError, DatasetError
+from engine.core.network import Network
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset
+from engine.data.datasets import DATASET_INFO, make_dataset
+from engine.data.digits import DIGITS_PATH, make_digits, read_digits
+from engine.data.image_shape import parse_image_shape, pixel_names, shape_from_pixel_names
+from engine.io.session import load_session, save_session
+from engine.io.weights_io import load_weights, save_weights
+from engine.training.config import TrainingConfig, build_trainer, suited_to_dataset
 
 
 def test_digits_is_1797_images_of_8x8_pixels_in_10_classes() -> None:

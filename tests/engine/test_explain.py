@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from engine.activations import HIDDEN_ACTIVATIONS, sigmoid
-from engine.data import Dataset, DataSplit
-from engine.errors import ConfigError
-from engine.explain import (
+from engine.core.activations import HIDDEN_ACTIVATIONS, sigmoid
+from engine.core.errors import ConfigError
+from engine.core.initializers import initialize
+from engine.core.network import Network, ParameterRef, parameter_index
+from engine.data.dataset import Dataset, DataSplit
+from engine.explain.explain import (
     DELTA,
     GRADIENT,
     LOSS_SLOPE,
@@ -21,11 +23,9 @@ from engine.explain import (
     UPSTREAM,
     explain,
 )
-from engine.hand_check import TypedValueError, diagnose, parse_typed
-from engine.initializers import initialize
-from engine.network import Network, ParameterRef, parameter_index
-from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
+from engine.explain.hand_check import TypedValueError, diagnose, parse_typed
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.trainer import Trainer
 
 Array = NDArray[np.float64]
 

@@ -14,26 +14,26 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.config import HiddenLayer, TrainingConfig, build_trainer, make_network
-from engine.data import Dataset
-from engine.datasets import make_dataset
-from engine.errors import ConfigError, WeightsFileError
-from engine.features import (
+from engine.core.errors import ConfigError, WeightsFileError
+from engine.core.features import (
     FEATURE_IDS,
     apply_features,
     canonical_features,
     display_names,
     parse_features,
 )
-from engine.gradcheck import check_gradients
-from engine.network import Network
-from engine.numpy_code import numpy_code
-from engine.onnx_export import onnx_bytes
-from engine.seeding import seed_streams
-from engine.session import SessionFileError, load_session, restore, save_session, session_dict
-from engine.snapshot import take_snapshot
-from engine.trainer import Trainer
-from engine.weights_io import load_weights, save_weights
+from engine.core.network import Network
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset
+from engine.data.datasets import make_dataset
+from engine.explain.gradcheck import check_gradients
+from engine.io.numpy_code import numpy_code
+from engine.io.onnx_export import onnx_bytes
+from engine.io.session import SessionFileError, load_session, restore, save_session, session_dict
+from engine.io.weights_io import load_weights, save_weights
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer, make_network
+from engine.training.snapshot import take_snapshot
+from engine.training.trainer import Trainer
 
 ALL = FEATURE_IDS
 SQUARES = ("x1^2", "x2^2")

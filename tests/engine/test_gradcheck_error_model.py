@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.activations import HIDDEN_ACTIVATIONS
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.gradcheck import check_gradients
-from engine.network import Network, ParameterRef, parameter_views
-from engine.trainer import Trainer
+from engine.core.activations import HIDDEN_ACTIVATIONS
+from engine.core.network import Network, ParameterRef, parameter_views
+from engine.data.datasets import make_dataset
+from engine.explain.gradcheck import check_gradients
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.training.trainer import Trainer
 from tests.engine.test_gradients import PAIRINGS, case_seed, random_case
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.activations import get_activation
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.gradcheck import check_gradients
-from engine.trainer import Trainer
+from engine.core.activations import get_activation
+from engine.data.datasets import make_dataset
+from engine.explain.gradcheck import check_gradients
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.training.trainer import Trainer
 
 Array = np.ndarray
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.config import TrainingConfig
-from engine.gradient_norms import GradientNormSeries, weight_slices
-from engine.network import parameter_count, parameter_views
-from engine.snapshot import take_snapshot
+from engine.core.network import parameter_count, parameter_views
+from engine.training.config import TrainingConfig
+from engine.training.gradient_norms import GradientNormSeries, weight_slices
+from engine.training.snapshot import take_snapshot
 from tests.engine.test_history import CIRCLE, XOR, history_for, make_trainer
 
 

@@ -24,9 +24,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-import engine.activations as activations_module
-from engine.activations import HIDDEN_ACTIVATIONS, sigmoid
-from engine.gradcheck import (
+import engine.core.activations as activations_module
+from engine.core.activations import HIDDEN_ACTIVATIONS, sigmoid
+from engine.core.losses import Loss
+from engine.core.network import Gradients, Network, parameter_count, parameter_views
+from engine.explain.gradcheck import (
     PASS_THRESHOLD,
     GradientCheckCancelled,
     GradientCheckResult,
@@ -34,8 +36,6 @@ from engine.gradcheck import (
     numeric_gradient,
     relative_error,
 )
-from engine.losses import Loss
-from engine.network import Gradients, Network, parameter_count, parameter_views
 
 Array = NDArray[np.float64]
 

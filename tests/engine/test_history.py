@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.config import HiddenLayer, TrainingConfig, apply_hyperparameters, build_trainer
-from engine.datasets import make_dataset
-from engine.errors import DivergenceError
-from engine.history import (
+from engine.core.errors import DivergenceError
+from engine.core.network import Network, ParameterRef, parameter_count
+from engine.core.seeding import seed_streams
+from engine.data.datasets import make_dataset
+from engine.training.config import HiddenLayer, TrainingConfig, apply_hyperparameters, build_trainer
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import (
     DEFAULT_BUDGET_BYTES,
     HISTORY_MESSAGE,
     MAX_DEFAULT_CAPACITY,
@@ -19,10 +22,7 @@ from engine.history import (
     parameter_index,
     rebuild_snapshot,
 )
-from engine.network import Network, ParameterRef, parameter_count
-from engine.seeding import seed_streams
-from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
+from engine.training.trainer import Trainer
 from tests.engine.test_snapshot import arrays_in
 
 XOR = TrainingConfig(dataset="xor", optimizer="adam", learning_rate=0.05)
@@ -270,7 +270,7 @@ def test_epoch_position_places_a_step_within_its_epoch() -> None:
 def test_epoch_position_in_a_thinned_history_is_exact_where_the_epoch_ends_are_kept(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 4)
+    monkeypatch.setattr("engine.training.epoch_history.EPOCH_CAPACITY", 4)
     trainer = make_trainer(CIRCLE)  # 5 steps an epoch
     history = history_for(trainer, 50)
     for _ in range(50):

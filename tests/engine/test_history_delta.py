@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.config import TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.history_delta import HistoryReceiver, HistorySender
-from engine.snapshot import take_snapshot
+from engine.data.datasets import make_dataset
+from engine.training.config import TrainingConfig, build_trainer
+from engine.training.history_delta import HistoryReceiver, HistorySender
+from engine.training.snapshot import take_snapshot
 
 
 def test_parts_rebuild_every_history_exactly_and_send_little() -> None:

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.config import TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.learnability import output_problems, problems, rate_problems
-from engine.network import Network
-from engine.session import SessionFileError, load_session, save_session
-from engine.weights_io import save_weights
+from engine.core.network import Network
+from engine.data.datasets import make_dataset
+from engine.data.learnability import output_problems, problems, rate_problems
+from engine.io.session import SessionFileError, load_session, save_session
+from engine.io.weights_io import save_weights
+from engine.training.config import TrainingConfig, build_trainer
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -112,7 +112,7 @@ def test_session_that_cannot_learn_is_refused_on_opening(tmp_path: Path) -> None
 
 
 def _data_rng(seed: int) -> np.random.Generator:
-    from engine.seeding import seed_streams
+    from engine.core.seeding import seed_streams
 
     return seed_streams(seed).data
 

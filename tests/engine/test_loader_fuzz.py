@@ -14,13 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.config import TrainingConfig, build_trainer
-from engine.csv_data import load_csv
-from engine.datasets import make_dataset
-from engine.errors import DeltascopeError
-from engine.seeding import seed_streams
-from engine.session import load_session, session_dict
-from engine.weights_io import load_weights, save_weights
+from engine.core.errors import DeltascopeError
+from engine.core.seeding import seed_streams
+from engine.data.csv_data import load_csv
+from engine.data.datasets import make_dataset
+from engine.io.session import load_session, session_dict
+from engine.io.weights_io import load_weights, save_weights
+from engine.training.config import TrainingConfig, build_trainer
 
 MAX_PEAK_BYTES = 64 * 2**20
 FUZZ = settings(max_examples=200, deadline=2000,

@@ -8,10 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from engine.data import Dataset, DataSplit
-from engine.evaluation import evaluate_split
-from engine.initializers import initialize
-from engine.metrics import (
+from engine.core.initializers import initialize
+from engine.core.metrics import (
     accuracy,
     confusion_matrix,
     correct_count,
@@ -19,10 +17,12 @@ from engine.metrics import (
     r_squared,
     rmse,
 )
-from engine.network import Network
-from engine.seeding import seed_streams
-from engine.snapshot import take_snapshot
-from engine.trainer import Trainer
+from engine.core.network import Network
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset, DataSplit
+from engine.training.evaluation import evaluate_split
+from engine.training.snapshot import take_snapshot
+from engine.training.trainer import Trainer
 
 
 def test_predicted_classes_threshold_and_argmax() -> None:

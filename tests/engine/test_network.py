@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from engine.activations import (
+from engine.core.activations import (
     ACTIVATIONS,
     HIDDEN_ACTIVATIONS,
     LEAKY_SLOPE,
@@ -22,9 +22,9 @@ from engine.activations import (
     sigmoid,
     softmax,
 )
-from engine.errors import ConfigError
-from engine.losses import LOSSES, Loss, reduction_scale
-from engine.network import ForwardPass, Gradients, Network, ParameterRef, parameter_count
+from engine.core.errors import ConfigError
+from engine.core.losses import LOSSES, Loss, reduction_scale
+from engine.core.network import ForwardPass, Gradients, Network, ParameterRef, parameter_count
 
 Array = NDArray[np.float64]
 
@@ -514,7 +514,7 @@ def test_hand_written_init_takes_exactly_the_fields_and_stays_frozen(cls: type) 
 
 
 def test_parameter_symbols_are_written_as_the_inspector_writes_them() -> None:
-    from engine.network import ParameterRef
+    from engine.core.network import ParameterRef
 
     assert ParameterRef(2, "weight", 0, 3).symbol == "W²₁,₄"  # shown 1-based (README: Notation)
     assert ParameterRef(1, "bias", 12).symbol == "b¹₁₃"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.history import StepHistory, rebuild_snapshot
-from engine.network import Network, parameter_count
-from engine.snapshot import GridOutputs, grid_outputs, take_snapshot
+from engine.core.network import Network, parameter_count
+from engine.training.config import HiddenLayer, TrainingConfig
+from engine.training.snapshot import GridOutputs, grid_outputs, take_snapshot
+from engine.training.step_history import StepHistory, rebuild_snapshot
 from tests.engine.test_history import make_trainer
 
 CIRCLE = TrainingConfig(dataset="circle", samples=80, test_ratio=0.25, batch_size=10,

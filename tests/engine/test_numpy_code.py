@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from engine.errors import ConfigError
-from engine.network import Network
-from engine.numpy_code import numpy_code
+from engine.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from engine.core.errors import ConfigError
+from engine.core.network import Network
+from engine.io.numpy_code import numpy_code
 from tests.engine.random_networks import random_network, sample_inputs
 
 TOLERANCE = 1e-12

@@ -10,12 +10,12 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from engine.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.cli import main
-from engine.errors import WeightsFileError
-from engine.network import Network
-from engine.onnx_export import MISSING_ONNX, onnx_bytes, onnx_model, save_onnx
-from engine.weights_io import load_weights
+from engine.core.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from engine.core.errors import WeightsFileError
+from engine.core.network import Network
+from engine.io.onnx_export import MISSING_ONNX, onnx_bytes, onnx_model, save_onnx
+from engine.io.weights_io import load_weights
 from tests.engine.random_networks import random_network, sample_inputs
 
 TOLERANCE = 1e-9

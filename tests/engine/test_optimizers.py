@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from engine.errors import ConfigError
-from engine.optimizers import OPTIMIZERS, Adam, Momentum, Optimizer, make_optimizer
+from engine.core.errors import ConfigError
+from engine.core.optimizers import OPTIMIZERS, Adam, Momentum, Optimizer, make_optimizer
 
 Array = NDArray[np.float64]
 

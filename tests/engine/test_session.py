@@ -12,11 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.data import Dataset
-from engine.datasets import make_dataset
-from engine.seeding import seed_streams
-from engine.session import (
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset
+from engine.data.datasets import make_dataset
+from engine.io.session import (
     SESSION_VERSION,
     SessionFileError,
     load_session,
@@ -24,7 +23,8 @@ from engine.session import (
     save_session,
     session_dict,
 )
-from engine.trainer import Trainer
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.training.trainer import Trainer
 
 MOONS = TrainingConfig(dataset="moons", samples=60, noise=0.1, test_ratio=0.25,
                        hidden=(HiddenLayer(5, "tanh"), HiddenLayer(3, "relu")),
@@ -132,7 +132,7 @@ def test_a_fresh_trainer_round_trips_before_its_first_step() -> None:
 def test_a_thinned_history_saves_loads_and_continues_bit_identically(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 8)
+    monkeypatch.setattr("engine.training.epoch_history.EPOCH_CAPACITY", 8)
     config = MOONS.with_changes(optimizer="momentum", batch_size=7)  # 7 steps an epoch
     dataset = builtin(config)
     never_stopped = train(build_trainer(config, dataset), 7 * 40 + 3)
@@ -159,7 +159,7 @@ def test_an_older_full_history_loads_thinned_to_the_capacity(
     save_session(path, config, dataset, never_stopped)  # one entry per epoch, as before
     assert json.loads(path.read_text(encoding="utf-8"))["history"]["epochs"] == list(
         range(1, 31))
-    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 8)
+    monkeypatch.setattr("engine.training.epoch_history.EPOCH_CAPACITY", 8)
     loaded = load_session(path).trainer
     assert loaded.history.epochs == [1, 9, 17, 25, 30]
     assert loaded.history.train_cost == [never_stopped.history.train_cost[epoch - 1]

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from engine.data import Dataset, DataSplit
-from engine.errors import DivergenceError
-from engine.initializers import initialize
-from engine.network import Network
-from engine.seeding import seed_streams
-from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
+from engine.core.errors import DivergenceError
+from engine.core.initializers import initialize
+from engine.core.network import Network
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset, DataSplit
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.trainer import Trainer
 
 Array = NDArray[np.float64]
 

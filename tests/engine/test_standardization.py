@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.config import TrainingConfig, build_trainer
-from engine.data import Dataset
-from engine.network import Network
-from engine.numpy_code import numpy_code
-from engine.session import SessionFileError, load_session, save_session
-from engine.standardization import Standardization
-from engine.weights_io import WeightsFileError, load_weights, save_weights
+from engine.core.network import Network
+from engine.core.standardization import Standardization
+from engine.data.dataset import Dataset
+from engine.io.numpy_code import numpy_code
+from engine.io.session import SessionFileError, load_session, save_session
+from engine.io.weights_io import WeightsFileError, load_weights, save_weights
+from engine.training.config import TrainingConfig, build_trainer
 
 
 def raw_dataset(rows: int = 60) -> Dataset:
@@ -97,7 +97,7 @@ def test_numpy_code_takes_raw_inputs() -> None:
 
 def test_onnx_takes_raw_inputs(tmp_path: Path) -> None:
     onnxruntime = pytest.importorskip("onnxruntime")
-    from engine.onnx_export import save_onnx
+    from engine.io.onnx_export import save_onnx
 
     _, dataset, trainer = standardized_trainer()
     path = tmp_path / "model.onnx"
@@ -126,7 +126,7 @@ def test_sessions_carry_it_and_old_sessions_have_none(tmp_path: Path) -> None:
 
 
 def test_standardization_rejects_bad_vectors() -> None:
-    from engine.errors import ConfigError
+    from engine.core.errors import ConfigError
 
     with pytest.raises(ConfigError):
         Standardization(np.array([0.0]), np.array([0.0]))

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.network import ParameterRef, parameter_views
-from engine.seeding import seed_streams
-from engine.snapshot import Snapshot, take_snapshot
-from engine.stepthrough import PHASE_KINDS, Phase, phase_count, phases, resulting_params
-from engine.trainer import Trainer
+from engine.core.network import ParameterRef, parameter_views
+from engine.core.seeding import seed_streams
+from engine.data.datasets import make_dataset
+from engine.explain.stepthrough import PHASE_KINDS, Phase, phase_count, phases, resulting_params
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.trainer import Trainer
 
 DEEP = (HiddenLayer(5, "tanh"), HiddenLayer(3, "relu"))
 

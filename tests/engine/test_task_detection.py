@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from engine.cli import main
-from engine.config import TrainingConfig, build_trainer
-from engine.csv_data import load_csv
-from engine.datasets import make_dataset
-from engine.errors import DatasetError
-from engine.tasks import as_task, describe, for_output
+from engine.core.errors import DatasetError
+from engine.data.csv_data import load_csv
+from engine.data.datasets import make_dataset
+from engine.data.tasks import as_task, describe, for_output
+from engine.training.config import TrainingConfig, build_trainer
 
 
 def write_csv(path: Path, header: str, rows: list[tuple[object, ...]]) -> Path:

@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from engine.data import Dataset, DataSplit
-from engine.errors import ConfigError, DivergenceError
-from engine.initializers import initialize
-from engine.metrics import predicted_classes
-from engine.network import Network, ParameterRef
-from engine.optimizers import Optimizer, OptimizerState
-from engine.seeding import seed_streams
-from engine.trainer import EPOCH_CAPACITY, BatchResult, History, Trainer
+from engine.core.errors import ConfigError, DivergenceError
+from engine.core.initializers import initialize
+from engine.core.metrics import predicted_classes
+from engine.core.network import Network, ParameterRef
+from engine.core.optimizers import Optimizer, OptimizerState
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset, DataSplit
+from engine.training.epoch_history import EPOCH_CAPACITY, History
+from engine.training.trainer import BatchResult, Trainer
 
 Array = NDArray[np.float64]
 
@@ -612,7 +613,7 @@ def test_a_long_run_keeps_at_most_capacity_epochs_at_one_resolution(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     unbounded = make_trainer(blobs_split(), optimizer="adam", learning_rate=0.05)
-    monkeypatch.setattr("engine.trainer.EPOCH_CAPACITY", 10)
+    monkeypatch.setattr("engine.training.epoch_history.EPOCH_CAPACITY", 10)
     bounded = make_trainer(blobs_split(), optimizer="adam", learning_rate=0.05)
     assert bounded.history.capacity == 10 and unbounded.history.capacity == EPOCH_CAPACITY
     for epoch in range(1, 400):  # full batch: one step an epoch

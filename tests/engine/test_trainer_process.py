@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from multiprocessing import Pipe
 
-from engine import trainer_protocol as protocol
-from engine.trainer_process import _Inbox, serve
-from engine.wire import decode, encode
+from engine.process import trainer_protocol as protocol
+from engine.process.trainer_process import _Inbox, serve
+from engine.process.wire import decode, encode
 from tests.engine.test_trainer_service import _new_trainer
 
 

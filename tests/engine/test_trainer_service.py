@@ -1,5 +1,5 @@
 """The trainer's side of the window link, driven directly (no Qt, no process): every command
-of engine/trainer_protocol.py on its own, and what it sends back."""
+of engine/process/trainer_protocol.py on its own, and what it sends back."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import time
 import numpy as np
 import pytest
 
-from engine import trainer_protocol as protocol
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.history import default_capacity
-from engine.network import ParameterRef, parameter_count, parameter_views
-from engine.seeding import seed_streams
-from engine.session import encode_session, restore, session_dict
-from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
-from engine.trainer_service import FRAME_RATE, MAX_FRAMES_IN_FLIGHT, TrainerService
+from engine.core.network import ParameterRef, parameter_count, parameter_views
+from engine.core.seeding import seed_streams
+from engine.data.datasets import make_dataset
+from engine.io.session import encode_session, restore, session_dict
+from engine.process import trainer_protocol as protocol
+from engine.process.trainer_service import FRAME_RATE, MAX_FRAMES_IN_FLIGHT, TrainerService
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import default_capacity
+from engine.training.trainer import Trainer
 
 DEFAULT = TrainingConfig()
 

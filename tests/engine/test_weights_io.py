@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine import atomic
-from engine.atomic import write_atomically
-from engine.errors import ConfigError, WeightsFileError
-from engine.network import Network, parameter_count
-from engine.weights_io import load_weights, save_weights
+from engine.core.errors import ConfigError, WeightsFileError
+from engine.core.network import Network, parameter_count
+from engine.io import atomic
+from engine.io.atomic import write_atomically
+from engine.io.weights_io import load_weights, save_weights
 
 ARCHITECTURES = [
     ([2, 1], ["sigmoid"], "bce"),

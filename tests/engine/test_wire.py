@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import trainer_protocol as protocol
-from engine.config import TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.gradcheck import check_gradients
-from engine.network import ParameterRef
-from engine.snapshot import take_snapshot
-from engine.wire import WireError, decode, encode
+from engine.core.network import ParameterRef
+from engine.data.datasets import make_dataset
+from engine.explain.gradcheck import check_gradients
+from engine.process import trainer_protocol as protocol
+from engine.process.wire import WireError, decode, encode
+from engine.training.config import TrainingConfig, build_trainer
+from engine.training.snapshot import take_snapshot
 
 
 def _same(first: object, second: object) -> bool:

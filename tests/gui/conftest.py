@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, QThread
 
-from engine.config import TrainingConfig
-from gui import dialogs
+from engine.training.config import TrainingConfig
+from gui.base import dialogs
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def _is_running(thread: QThread) -> bool:
 @pytest.fixture(autouse=True)
 def no_blocking_value_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
     """A real value dialog would block the test run: asking without an answer fails."""
-    from gui import hand_edits
+    from gui.panels import hand_edits
 
     def refuse(*args: object, **kwargs: object) -> float | None:
         raise AssertionError(f"unexpected value dialog: {args[1:3]}")
@@ -79,7 +79,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[dialogs.Button]:
 @pytest.fixture
 def make_window(qtbot, tmp_path: Path, answers):
     """Build MainWindows with settings in a temp file; each is stopped after the test."""
-    from gui.main_window import MainWindow
+    from gui.app.main_window import MainWindow
 
     windows: list[MainWindow] = []
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtGui import QAction
 
-from engine.config import TrainingConfig, build_trainer
-from engine.data import Dataset
-from engine.datasets import make_dataset
-from engine.network import Network, ParameterRef
-from engine.seeding import seed_streams
-from engine.snapshot import Snapshot
-from engine.trainer import Trainer
-from gui.main_window import MainWindow
+from engine.core.network import Network, ParameterRef
+from engine.core.seeding import seed_streams
+from engine.data.dataset import Dataset
+from engine.data.datasets import make_dataset
+from engine.training.config import TrainingConfig, build_trainer
+from engine.training.snapshot import Snapshot
+from engine.training.trainer import Trainer
+from gui.app.main_window import MainWindow
 
 
 def find_action(window: MainWindow, name: str) -> QAction:

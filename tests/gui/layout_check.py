@@ -74,7 +74,7 @@ def _open(settings_path: str, geometry: QRect | None = None) -> dict[str, object
     saved); what it looked like."""
     from PySide6.QtCore import QSettings
 
-    from gui.main_window import MainWindow
+    from gui.app.main_window import MainWindow
 
     app = QApplication.instance()
     window = MainWindow(settings=QSettings(settings_path, QSettings.Format.IniFormat))
@@ -108,8 +108,8 @@ def launch_problems(settings_path: str, seconds: float = 1.0) -> list[str]:
 
     from PySide6.QtCore import QSettings
 
-    from gui.app import initial_config
-    from gui.main_window import MainWindow
+    from gui.app.launch import initial_config
+    from gui.app.main_window import MainWindow
 
     app = QApplication.instance()
     window = MainWindow(initial_config("xor"),

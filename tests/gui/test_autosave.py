@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.config import TrainingConfig
-from engine.session import load_session
-from gui.autosave import Autosaver, offer_recovery
-from gui.dialogs import Button
+from engine.io.session import load_session
+from engine.training.config import TrainingConfig
+from gui.app.autosave import Autosaver, offer_recovery
+from gui.base.dialogs import Button
 
 XOR = TrainingConfig(dataset="xor")
 

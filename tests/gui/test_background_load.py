@@ -9,8 +9,8 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QProgressDialog, QPushButton
 
-from engine.config import TrainingConfig
-from gui import window_files
+from engine.training.config import TrainingConfig
+from gui.app import window_files
 
 ROWS = 150_000
 

@@ -10,15 +10,15 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
-from engine.data import Dataset, split_dataset
-from engine.initializers import initialize
-from engine.network import Network, ParameterRef
-from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
-from gui import canvas_geometry as geo
-from gui.canvas import NetworkCanvas
-from gui.canvas_scene import EDGE_PALETTE, FILL_LEVELS, NAN_FILL, NAN_RGB, fill_levels
-from gui.colors import signed_rgb
+from engine.core.initializers import initialize
+from engine.core.network import Network, ParameterRef
+from engine.data.dataset import Dataset, split_dataset
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.trainer import Trainer
+from gui.base.colors import signed_rgb
+from gui.views import canvas_geometry as geo
+from gui.views.canvas import NetworkCanvas
+from gui.views.canvas_scene import EDGE_PALETTE, FILL_LEVELS, NAN_FILL, NAN_RGB, fill_levels
 
 
 def make_trainer(sizes: list[int]) -> Trainer:

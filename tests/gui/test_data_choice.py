@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.numpy_code import numpy_code
-from engine.weights_io import load_weights
-from gui import dialogs
-from gui.app import initial_config
+from engine.io.numpy_code import numpy_code
+from engine.io.weights_io import load_weights
+from gui.app.launch import initial_config
+from gui.base import dialogs
 from tests.gui.helpers import find_action
 
 
@@ -181,7 +181,7 @@ def test_imported_weights_bring_their_standardization(make_window, tmp_path: Pat
 
 
 def test_step_through_does_not_apply_a_step_that_cannot_learn(make_window) -> None:
-    from gui.stepthrough import StepThrough
+    from gui.panels.stepthrough import StepThrough
 
     window = make_window(initial_config("xor"))
     window.controls.loss_combo.set_code("cross_entropy")
@@ -196,8 +196,8 @@ def test_step_through_does_not_apply_a_step_that_cannot_learn(make_window) -> No
 def test_imported_weights_that_cannot_learn_are_explained(
     make_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.network import Network
-    from engine.weights_io import save_weights
+    from engine.core.network import Network
+    from engine.io.weights_io import save_weights
 
     shown: list[str] = []
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))

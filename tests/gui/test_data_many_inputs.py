@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
-from engine.config import TrainingConfig, suited_to_dataset
-from gui.main_window import MainWindow
-from gui.projection_view import principal_plane
+from engine.training.config import TrainingConfig, suited_to_dataset
+from gui.app.main_window import MainWindow
+from gui.views.projection_view import principal_plane
 
 DIGITS = suited_to_dataset(TrainingConfig(dataset="digits", samples=300), "digits")
 

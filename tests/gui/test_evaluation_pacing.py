@@ -3,7 +3,7 @@ time while playing, and always when paused."""
 
 from __future__ import annotations
 
-from gui.evaluation_pacing import EVALUATION_SHARE, EvaluationPacer
+from gui.app.evaluation_pacing import EVALUATION_SHARE, EvaluationPacer
 
 
 class Clock:
@@ -34,9 +34,9 @@ def test_cheap_evaluations_happen_every_frame_and_costly_ones_keep_their_share()
 
 def test_a_costly_evaluation_is_drawn_first_and_filled_in_right_after(
         qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from engine.config import TrainingConfig, suited_to_dataset
-    from gui import evaluation_pacing
-    from gui.metrics_panel import MetricsPanel
+    from engine.training.config import TrainingConfig, suited_to_dataset
+    from gui.app import evaluation_pacing
+    from gui.panels.metrics_panel import MetricsPanel
 
     monkeypatch.setattr(evaluation_pacing, "CHEAP_SECONDS", -1.0)  # every evaluation costly
     window = make_window(suited_to_dataset(TrainingConfig(dataset="digits", samples=200),
@@ -58,7 +58,7 @@ def test_a_costly_evaluation_is_drawn_first_and_filled_in_right_after(
 
 def test_live_frames_still_coming_after_pause_are_not_drawn(
         qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    from engine import trainer_protocol as protocol
+    from engine.process import trainer_protocol as protocol
 
     window = make_window()
     snapshot = window.step(3)

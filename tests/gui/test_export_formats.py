@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from engine.network import Network
+from engine.core.network import Network
 
 XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 

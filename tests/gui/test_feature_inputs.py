@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.explain import UPSTREAM, explain
-from engine.features import FEATURE_IDS, apply_features
-from engine.network import ParameterRef
-from engine.weights_io import load_weights
-from gui.dialogs import Button
-from gui.main_window import MainWindow
-from gui.session_actions import SessionController
+from engine.core.features import FEATURE_IDS, apply_features
+from engine.core.network import ParameterRef
+from engine.explain.explain import UPSTREAM, explain
+from engine.io.weights_io import load_weights
+from engine.training.config import HiddenLayer, TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.app.session_actions import SessionController
+from gui.base.dialogs import Button
 from tests.gui.helpers import trained
 
 CIRCLE = TrainingConfig(dataset="circle", samples=120, noise=0.0, batch_size=16,

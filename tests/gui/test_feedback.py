@@ -10,9 +10,9 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from engine.config import TrainingConfig
-from gui import file_dialogs
-from gui.main_window import MainWindow
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.base import file_dialogs
 from tests.gui.helpers import find_action
 
 XOR = TrainingConfig(dataset="xor", test_ratio=0.0, batch_size=0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 
-from gui.freeze_watchdog import FreezeWatchdog
+from gui.app.freeze_watchdog import FreezeWatchdog
 
 
 def block_gui_thread_in_a_named_function(seconds: float) -> None:

@@ -10,15 +10,15 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu
 
-from engine.config import TrainingConfig
-from engine.network import ParameterRef
-from engine.notation import number
-from engine.snapshot import Snapshot, take_snapshot
-from engine.trainer import Trainer
-from gui import hand_edits
-from gui.canvas_geometry import format_value
-from gui.inspector import InspectorPanel
-from gui.main_window import MainWindow
+from engine.core.network import ParameterRef
+from engine.core.notation import number
+from engine.training.config import TrainingConfig
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.trainer import Trainer
+from gui.app.main_window import MainWindow
+from gui.panels import hand_edits
+from gui.panels.inspector import InspectorPanel
+from gui.views.canvas_geometry import format_value
 from tests.gui.helpers import find_action, flat_index, trained
 
 CONFIG = TrainingConfig(dataset="xor", optimizer="adam", learning_rate=0.05)

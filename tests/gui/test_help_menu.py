@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QTableWidget
 
-from engine.config import TrainingConfig
-from gui.help_menu import readme_location
+from engine.training.config import TrainingConfig
+from gui.app.help_menu import readme_location
 from tests.gui.helpers import find_action
 
 XOR = TrainingConfig(dataset="xor", test_ratio=0.0, batch_size=0)

@@ -7,14 +7,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.history import bytes_per_step, epoch_position
-from engine.network import ParameterRef, parameter_count
-from engine.snapshot import Snapshot, take_snapshot
-from gui.canvas_geometry import format_value
-from gui.main_window import MainWindow
-from gui.parameter_history import ParameterHistoryPanel
-from gui.timeline import TimelinePanel, format_bytes
+from engine.core.network import ParameterRef, parameter_count
+from engine.training.config import HiddenLayer, TrainingConfig
+from engine.training.snapshot import Snapshot, take_snapshot
+from engine.training.step_history import bytes_per_step, epoch_position
+from gui.app.main_window import MainWindow
+from gui.panels.parameter_history import ParameterHistoryPanel
+from gui.panels.timeline import TimelinePanel, format_bytes
+from gui.views.canvas_geometry import format_value
 from tests.gui.helpers import find_action, trained
 
 # Mini-batches, so each stored step has its own batch rows to rebuild.

@@ -11,19 +11,19 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDockWidget
 
-from engine.config import HiddenLayer, TrainingConfig, suited_to_dataset
-from engine.image_shape import pixel_names
-from engine.network import Network, ParameterRef
-from engine.notation import number
-from engine.weights_io import load_weights, save_weights
-from gui import window_files
-from gui.canvas import NetworkCanvas
-from gui.canvas_images import image_scene, tile_caption
-from gui.colors import signed_rgb
-from gui.image_shape_prompt import ASK_IMAGE_SHAPE
-from gui.inspector import InspectorPanel
-from gui.main_window import MainWindow
-from gui.metrics_panel import MetricsPanel, percent
+from engine.core.network import Network, ParameterRef
+from engine.core.notation import number
+from engine.data.image_shape import pixel_names
+from engine.io.weights_io import load_weights, save_weights
+from engine.training.config import HiddenLayer, TrainingConfig, suited_to_dataset
+from gui.app import window_files
+from gui.app.main_window import MainWindow
+from gui.base.colors import signed_rgb
+from gui.base.image_shape_prompt import ASK_IMAGE_SHAPE
+from gui.panels.inspector import InspectorPanel
+from gui.panels.metrics_panel import MetricsPanel, percent
+from gui.views.canvas import NetworkCanvas
+from gui.views.canvas_images import image_scene, tile_caption
 
 DIGITS = suited_to_dataset(TrainingConfig(dataset="digits", samples=300), "digits")
 

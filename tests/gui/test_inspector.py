@@ -7,13 +7,13 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from engine.config import TrainingConfig
-from engine.explain import GRADIENT, LOSS_SLOPE, SIGMA_PRIME, UPSTREAM, explain
-from engine.network import ParameterRef
-from engine.notation import number
-from gui.canvas import HIGHLIGHT
-from gui.inspector import InspectorPanel
-from gui.main_window import MainWindow
+from engine.core.network import ParameterRef
+from engine.core.notation import number
+from engine.explain.explain import GRADIENT, LOSS_SLOPE, SIGMA_PRIME, UPSTREAM, explain
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.panels.inspector import InspectorPanel
+from gui.views.canvas import HIGHLIGHT
 from tests.gui.helpers import flat_index
 
 HIDDEN_WEIGHT = ParameterRef(1, "weight", 2, 1)

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
-from engine.config import TrainingConfig
-from gui.main_window import MainWindow
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
 from tests.gui.helpers import find_action
 
 XOR = TrainingConfig(dataset="xor", test_ratio=0.0, batch_size=0)

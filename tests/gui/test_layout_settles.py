@@ -15,8 +15,8 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 
-from engine.config import TrainingConfig
-from gui.main_window import MainWindow
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
 
 FINE = range(600, 1601, 7)  # the freeze needed a window about 930-1070 px wide
 COARSE = range(600, 1601, 14)

@@ -11,13 +11,13 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDockWidget, QMessageBox
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.network import ParameterRef
-from gui.canvas_geometry import format_value
-from gui.dialogs import Button
-from gui.gradcheck_panel import PASS_COLOR
-from gui.main_window import MainWindow
+from engine.core.network import ParameterRef
+from engine.data.datasets import make_dataset
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from gui.app.main_window import MainWindow
+from gui.base.dialogs import Button
+from gui.panels.gradcheck_panel import PASS_COLOR
+from gui.views.canvas_geometry import format_value
 
 XOR = TrainingConfig(dataset="xor", learning_rate=0.05, optimizer="adam")
 
@@ -277,8 +277,8 @@ def test_sample_picker_changes_probe(make_window, qtbot) -> None:
 
 
 def test_gradient_check_in_window_matches_engine(make_window, qtbot) -> None:
-    from engine.gradcheck import check_gradients
-    from engine.network import Network
+    from engine.core.network import Network
+    from engine.explain.gradcheck import check_gradients
 
     window = make_window(XOR)
     paused = window.step(30)

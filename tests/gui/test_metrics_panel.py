@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QDockWidget
 
-from engine.config import HiddenLayer, TrainingConfig
-from gui.metrics_panel import MetricsPanel, number, percent
+from engine.training.config import HiddenLayer, TrainingConfig
+from gui.panels.metrics_panel import MetricsPanel, number, percent
 
 SPIRAL3 = TrainingConfig(dataset="spiral3", samples=150, test_ratio=0.2,
                          hidden=(HiddenLayer(8, "tanh"),), output_activation="softmax",

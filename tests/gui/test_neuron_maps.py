@@ -10,14 +10,14 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.snapshot import Snapshot, take_snapshot
-from gui import canvas_geometry as geo
-from gui.canvas import NetworkCanvas
-from gui.colors import signed_rgb
-from gui.data_view import DataView
-from gui.main_window import MainWindow
-from gui.neuron_maps import (
+from engine.training.config import HiddenLayer, TrainingConfig
+from engine.training.snapshot import Snapshot, take_snapshot
+from gui.app.main_window import MainWindow
+from gui.base.colors import signed_rgb
+from gui.views import canvas_geometry as geo
+from gui.views.canvas import NetworkCanvas
+from gui.views.data_view import DataView
+from gui.views.neuron_maps import (
     LOOKUP,
     NAN_ARGB,
     SHADES,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.app import display_problem
+from gui.app.launch import display_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.network import Network, ParameterRef
-from engine.notation import html_to_plain
-from engine.numpy_code import numpy_code
-from gui.heatmaps import hover_text
-from gui.main_window import MainWindow
-from gui.stepthrough import StepThrough
+from engine.core.network import Network, ParameterRef
+from engine.core.notation import html_to_plain
+from engine.io.numpy_code import numpy_code
+from engine.training.config import HiddenLayer, TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.panels.stepthrough import StepThrough
+from gui.views.heatmaps import hover_text
 from tests.gui.helpers import find_action
 
 # What was ruled out, and why (the README's Notation section has the chosen forms).

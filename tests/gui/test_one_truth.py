@@ -12,17 +12,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import HiddenLayer, TrainingConfig, build_trainer
-from engine.datasets import make_dataset
-from engine.network import ParameterRef
-from engine.seeding import seed_streams
-from engine.snapshot import Snapshot
-from gui import hand_edits
-from gui.dialogs import Button
-from gui.gradcheck_panel import STALE_TEXT, GradientCheckPanel
-from gui.main_window import MainWindow
-from gui.metrics_panel import MetricsPanel, percent
-from gui.stepthrough import IDLE_TEXT, StepThroughPanel
+from engine.core.network import ParameterRef
+from engine.core.seeding import seed_streams
+from engine.data.datasets import make_dataset
+from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+from engine.training.snapshot import Snapshot
+from gui.app.main_window import MainWindow
+from gui.base.dialogs import Button
+from gui.panels import hand_edits
+from gui.panels.gradcheck_panel import STALE_TEXT, GradientCheckPanel
+from gui.panels.metrics_panel import MetricsPanel, percent
+from gui.panels.stepthrough import IDLE_TEXT, StepThroughPanel
 from tests.gui.helpers import find_action
 
 # mini-batches and a test set: the last epoch's running figures differ from those at the
@@ -199,7 +199,7 @@ def test_a_check_started_while_playing_is_of_the_state_shown(make_window, qtbot)
 
 def test_the_timeline_clears_a_check_of_another_step_and_latest_brings_it_back(
         make_window, qtbot) -> None:
-    from gui.timeline import TimelinePanel
+    from gui.panels.timeline import TimelinePanel
 
     window = make_window(CONFIG)
     latest = window.step(20)

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from engine.config import TrainingConfig
-from gui.canvas_scene import theme_from_palette
-from gui.main_window import MainWindow
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.views.canvas_scene import theme_from_palette
 
 
 def dark_palette() -> QPalette:

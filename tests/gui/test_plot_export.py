@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGraphicsView
 
-from engine.config import TrainingConfig
-from gui import plot_export
+from engine.training.config import TrainingConfig
+from gui.app import plot_export
 
 
 def test_png_holds_the_canvas_and_the_visible_plots_only(make_window, tmp_path: Path) -> None:

@@ -11,17 +11,17 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
-from engine.data import Dataset, split_dataset
-from engine.gradient_norms import GradientNormSeries
-from engine.initializers import initialize
-from engine.network import Network, ParameterRef
-from engine.notation import scientific
-from engine.snapshot import HistoryArrays, Snapshot, take_snapshot
-from engine.trainer import Trainer
-from gui.colors import MIDDLE, POSITIVE, class_color
-from gui.cost_plot import CostPlot
-from gui.data_view import DataView
-from gui.heatmaps import GradientHeatmaps
+from engine.core.initializers import initialize
+from engine.core.network import Network, ParameterRef
+from engine.core.notation import scientific
+from engine.data.dataset import Dataset, split_dataset
+from engine.training.gradient_norms import GradientNormSeries
+from engine.training.snapshot import HistoryArrays, Snapshot, take_snapshot
+from engine.training.trainer import Trainer
+from gui.base.colors import MIDDLE, POSITIVE, class_color
+from gui.views.cost_plot import CostPlot
+from gui.views.data_view import DataView
+from gui.views.heatmaps import GradientHeatmaps
 
 WidgetT = TypeVar("WidgetT", bound=QWidget)
 

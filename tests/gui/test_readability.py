@@ -12,14 +12,14 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from engine.config import TrainingConfig
-from engine.network import ParameterRef
-from engine.option_names import OPTION_NAMES
-from engine.snapshot import Snapshot
-from gui.gradcheck_panel import COLUMNS, GradientCheckPanel
-from gui.heatmaps import color_bar_ticks
-from gui.parameter_history import ParameterHistoryPanel
-from gui.plot_style import ReadableAxis, tick_strings
+from engine.core.network import ParameterRef
+from engine.core.option_names import OPTION_NAMES
+from engine.training.config import TrainingConfig
+from engine.training.snapshot import Snapshot
+from gui.base.plot_style import ReadableAxis, tick_strings
+from gui.panels.gradcheck_panel import COLUMNS, GradientCheckPanel
+from gui.panels.parameter_history import ParameterHistoryPanel
+from gui.views.heatmaps import color_bar_ticks
 
 
 def _tick_texts(axis: ReadableAxis) -> list[tuple[QRectF, str]]:
@@ -179,7 +179,7 @@ def test_a_fixed_width_value_axis_grows_for_scientific_labels(qtbot) -> None:
 def test_heatmap_index_labels_fit_their_axis(qtbot, count: int, length: int) -> None:
     """64 inputs in a narrow Gradients dock read "9 17253341 4957" before: now as many
     1-based labels as fit, each with room for the widest."""
-    from gui.heatmaps import IndexAxis
+    from gui.views.heatmaps import IndexAxis
 
     axis = IndexAxis("bottom", count)
     [(step, values)] = axis.tickValues(0, count, length)

@@ -18,12 +18,11 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.snapshot import HistoryArrays
-from gui.cost_plot import OVERLAY_COLORS, TEST_COLOR, TRAIN_COLOR, CostPlot, OverlayCurves
-from gui.dialogs import Button
-from gui.main_window import MainWindow
-from gui.pinned_run import (
+from engine.training.config import HiddenLayer, TrainingConfig
+from engine.training.snapshot import HistoryArrays
+from gui.app.main_window import MainWindow
+from gui.base.dialogs import Button
+from gui.panels.pinned_run import (
     MAX_RUNS,
     PinnedRun,
     RunFormatError,
@@ -31,7 +30,8 @@ from gui.pinned_run import (
     runs_from_list,
     runs_to_list,
 )
-from gui.runs import RunsController, RunsModel
+from gui.panels.runs import RunsController, RunsModel
+from gui.views.cost_plot import OVERLAY_COLORS, TEST_COLOR, TRAIN_COLOR, CostPlot, OverlayCurves
 from tests.gui.helpers import find_action
 
 # Full batch: one step is one epoch.

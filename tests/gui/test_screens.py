@@ -16,9 +16,9 @@ from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRect, QSettings, 
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from engine.config import TrainingConfig
-from gui.main_window import MainWindow
-from gui.window_geometry import clamped_geometry, fitted_geometry, place_window
+from engine.training.config import TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.app.window_geometry import clamped_geometry, fitted_geometry, place_window
 from tests.gui.layout_check import layout_problems, shown_docks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ def first_run_window(qtbot, tmp_path: Path, answers):
 def test_no_stale_dock_tab_bar_floats_over_the_docks(tmp_path: Path) -> None:
     """Launched as `python main.py` does (in a plain process), Qt left "Data | Inspector" and
     a second "Parameter history | Runs" tab bar drawn over the Gradients and Parameter history
-    docks; gui/stale_tab_bars.py hides them."""
+    docks; gui/app/stale_tab_bars.py hides them."""
     result = subprocess.run(
         [sys.executable, "-m", "tests.gui.layout_check", str(tmp_path / "s.ini"), "launch"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,

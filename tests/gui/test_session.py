@@ -10,13 +10,13 @@ import numpy as np
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.csv_data import load_csv
-from engine.session import load_session
-from gui.dialogs import Button
-from gui.main_window import MainWindow
-from gui.runs import RunsController
-from gui.session_actions import MAX_RECENT, SessionController
+from engine.data.csv_data import load_csv
+from engine.io.session import load_session
+from engine.training.config import HiddenLayer, TrainingConfig
+from gui.app.main_window import MainWindow
+from gui.app.session_actions import MAX_RECENT, SessionController
+from gui.base.dialogs import Button
+from gui.panels.runs import RunsController
 from tests.gui.helpers import find_action, trained
 
 MOONS = TrainingConfig(dataset="moons", samples=60, noise=0.1, test_ratio=0.25,

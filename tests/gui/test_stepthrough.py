@@ -10,14 +10,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from engine.config import HiddenLayer, TrainingConfig
-from engine.network import ParameterRef
-from engine.snapshot import Snapshot
-from engine.stepthrough import phases, resulting_params
-from gui import stepthrough as stepthrough_module
-from gui.array_table import MAX_TABLE_WIDTH, ArrayModel
-from gui.main_window import MainWindow
-from gui.stepthrough import StepThrough
+from engine.core.network import ParameterRef
+from engine.explain.stepthrough import phases, resulting_params
+from engine.training.config import HiddenLayer, TrainingConfig
+from engine.training.snapshot import Snapshot
+from gui.app.main_window import MainWindow
+from gui.base.array_table import MAX_TABLE_WIDTH, ArrayModel
+from gui.panels import stepthrough as stepthrough_module
+from gui.panels.stepthrough import StepThrough
 from tests.gui.helpers import find_action
 
 # Three layers (13 phases), mini-batches of 6 from 40 samples, Adam: a realistic update.

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.config import TrainingConfig
-from engine.weights_io import load_weights
-from gui.speed_control import SPEEDS
-from gui.timeline import TimelinePanel
+from engine.io.weights_io import load_weights
+from engine.training.config import TrainingConfig
+from gui.base.speed_control import SPEEDS
+from gui.panels.timeline import TimelinePanel
 from tests.gui.helpers import find_action
 
 XOR = TrainingConfig(dataset="xor", test_ratio=0.0, batch_size=0)
@@ -106,8 +106,8 @@ def test_a_window_killed_with_sigkill_leaves_no_trainer_process(tmp_path: Path) 
 
         if __name__ == "__main__":
             app = QApplication([])
-            from gui.main_window import MainWindow
-            from engine.config import TrainingConfig
+            from gui.app.main_window import MainWindow
+            from engine.training.config import TrainingConfig
             window = MainWindow(TrainingConfig(), QSettings({str(tmp_path / "s.ini")!r},
                                                             QSettings.Format.IniFormat))
             window.show()

@@ -1,0 +1,578 @@
+"""The network canvas: the multilayer perceptron drawn from a Snapshot, clickable and hoverable.
+
+Edges are sorted into (width, colour) bins and each bin is one QPainter.drawLines call over a
+NumPy array of line coordinates (no item per edge, no list of QLineF per frame). The static
+picture is rendered once per snapshot into a cached image; hover, selection and highlights
+are painted over it, so moving the mouse never redraws 20k edges. With neuron maps on (and a
+snapshot with a 2-D grid, and neurons large enough) each neuron is drawn as a thumbnail of its
+activation over the input plane; the thumbnails are coloured once per snapshot and size.
+With image inputs (`set_image_shape`) the input column is the sample's image and layer 1's
+neurons are images of their weights (gui/views/canvas_images.py).
+
+Why this is long: one widget's state and interaction (hover, clicks, selection, highlights,
+zoom, the cached picture); its geometry, painting and image layers are already
+gui/views/canvas_geometry.py, canvas_scene.py and canvas_images.py.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from engine.core.network import ParameterRef
+from engine.core.notation import bias_name, gradient_of, shown_index
+from engine.training.snapshot import GridOutputs, Snapshot
+from gui.base.colors import HIGHLIGHT
+from gui.views import canvas_geometry as geo
+from gui.views import canvas_images as images
+from gui.views import canvas_scene as paint
+from gui.views import neuron_maps
+from gui.views.canvas_scene import EDGE_COLORS, EDGE_PALETTE, theme_from_palette
+
+
+class NetworkCanvas(QWidget):
+    """Neurons in columns, weights as edges; click a weight or a neuron (its bias) to pick it."""
+
+    parameter_clicked = Signal(object)  # ParameterRef
+    parameter_double_clicked = Signal(object)  # ParameterRef (a neuron stands for its bias)
+    neuron_hovered = Signal(int, int)  # layer, index; -1, -1 when leaving a neuron
+    edge_budget = geo.EDGE_BUDGET  # most edges drawn; past it each layer's strongest
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkCanvas")
+        self.setMouseTracking(True)
+        self.setMinimumSize(360, 260)
+        self._snapshot: Snapshot | None = None
+        self._layout: geo.CanvasLayout | None = None
+        self._bins: geo.EdgeBins | None = None
+        self._sorted_lines = np.zeros((0, 4))
+        self._scene: QImage | None = None  # valid picture of the current state, or None
+        self._scene_image: QImage | None = None  # its buffer, kept between frames
+        self._mode = "weight"
+        self._show_values = True
+        self._show_maps = False
+        # (grid, layout, side in device px, one column image per layer): the last thumbnails
+        self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, int,
+                                     tuple[QImage, ...]] | None = None
+        self._feature_names: tuple[str, ...] = ()
+        self._image_shape: tuple[int, int] | None = None
+        self._image_layout: images.ImageLayout | None = None  # with image inputs
+        self._image_layout_time = 0.0  # when its strongest tiles were picked
+        self._selection: ParameterRef | None = None
+        self._highlight_neurons: list[tuple[int, int]] = []
+        self._highlight_edges: list[ParameterRef] = []
+        self._hovered: ParameterRef | tuple[int, int] | None = None
+        self._hover_pos = QPointF()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def set_snapshot(self, snapshot: Snapshot) -> None:
+        """Show this snapshot (the card of a hovered item follows it)."""
+        architecture_changed = self._snapshot is None or snapshot.sizes != self._snapshot.sizes
+        self._snapshot = snapshot
+        if architecture_changed:
+            self._layout = None
+            self._selection = self._valid(self._selection)
+            self._highlight_neurons, self._highlight_edges = [], []
+            self._hovered = None
+        self._refresh()
+
+    def set_color_mode(self, mode: str) -> None:
+        """'weight' (edges show w) or 'gradient' (edges show dC/dw, squares dC/db)."""
+        if mode not in ("weight", "gradient"):
+            raise ValueError(f"unknown colour mode {mode!r} (known: weight, gradient)")
+        if mode != self._mode:
+            self._mode = mode
+            self._refresh()
+
+    def color_mode(self) -> str:
+        return self._mode
+
+    def set_show_values(self, show: bool) -> None:
+        """Print activations inside large neurons and bias values beside them."""
+        self._show_values = bool(show)
+        self._scene = None
+        self.update()
+
+    def set_show_maps(self, show: bool) -> None:
+        """Draw each neuron as its map over the 2-D input plane (when the snapshot has one
+        and neurons are at least MIN_MAP_RADIUS large), else as a circle."""
+        self._show_maps = bool(show)
+        self._scene = None
+        self.update()
+
+    def shows_maps(self) -> bool:
+        """Whether the neurons are drawn as map thumbnails now."""
+        snapshot, layout = self._snapshot, self._layout
+        if not self._show_maps or snapshot is None or layout is None or snapshot.grid is None \
+                or self._image_layout is not None:
+            return False
+        return (len(snapshot.grid.activations) == len(snapshot.sizes)
+                and layout.radius >= geo.MIN_MAP_RADIUS)
+
+    def thumbnail(self, layer: int, index: int) -> QImage | None:
+        """The map thumbnail drawn for neuron (layer, index), in device pixels (top row = the
+        largest y of the plane), or None when the canvas draws circles."""
+        thumbnails = self._thumbnails()
+        if thumbnails is None or self._layout is None:
+            return None
+        image = thumbnails[layer]
+        side = image.width()
+        top = int(paint.map_tops(self._layout, layer, self.devicePixelRatioF())[index])
+        return image.copy(0, top, side, side)
+
+    def map_rect(self, layer: int, index: int) -> QRectF:
+        """Where neuron (layer, index)'s map thumbnail is (or would be) drawn, widget px."""
+        return paint.map_rect(self._require_layout(), layer, index)
+
+    def neuron_label(self, layer: int, index: int) -> str:
+        """The neuron's name as the canvas writes it (a feature name for an input)."""
+        return self._neuron_label(layer, index)
+
+    def set_feature_names(self, names: tuple[str, ...] | list[str]) -> None:
+        """Label the input neurons with the dataset's feature names instead of x_j."""
+        self._feature_names = tuple(names)
+        self._scene = None
+        self.update()
+
+    def set_image_shape(self, shape: tuple[int, int] | None) -> None:
+        """The inputs are an image of this shape (rows, columns): draw the sample as an image
+        and layer 1's neurons as weight images; None: circles and edges everywhere."""
+        self._image_shape = None if shape is None else (int(shape[0]), int(shape[1]))
+        self._layout = None
+        self._refresh()
+        self._scene = None
+        self.update()
+
+    def image_layout(self) -> images.ImageLayout | None:
+        """Where the sample image and the weight images are (None unless drawn so)."""
+        return self._image_layout
+
+    def set_selection(self, ref: ParameterRef | None) -> None:
+        """Outline a selected weight (edge) or bias (halo around its neuron); None clears."""
+        self._selection = self._valid(ref)
+        self.update()
+
+    def selection(self) -> ParameterRef | None:
+        return self._selection
+
+    def set_highlights(self, neurons: list[tuple[int, int]], edges: list[ParameterRef]) -> None:
+        """Transient highlights (inspector, step-through), drawn in purple."""
+        self._highlight_neurons = list(neurons)
+        self._highlight_edges = [ref for ref in edges if self._valid(ref) is not None]
+        self.update()
+
+    def clear_highlights(self) -> None:
+        self.set_highlights([], [])
+
+    def item_at(self, pos: QPointF) -> ParameterRef | tuple[int, int] | None:
+        """The neuron (layer, index) or weight under a widget point; neurons win over edges."""
+        if self._layout is None or self._bins is None:
+            return None
+        if self._image_layout is not None:
+            return self._image_item_at(self._image_layout, pos)
+        neuron = geo.neuron_at(self._layout, pos.x(), pos.y())
+        if neuron is not None:
+            return neuron
+        edge = geo.edge_at(self._layout, pos.x(), pos.y(), self._hit_widths())
+        return None if edge is None else geo.edge_ref(self._layout, edge)
+
+    def _image_item_at(self, image: images.ImageLayout,
+                       pos: QPointF) -> ParameterRef | tuple[int, int] | None:
+        """With image inputs: the sample's pixels, the tiles, then layers 2..L."""
+        item = images.item_at(image, pos.x(), pos.y())
+        if item is not None:
+            return item
+        neuron = geo.neuron_at(image.base, pos.x(), pos.y())
+        if neuron is not None and neuron[0] >= 1:
+            return neuron
+        edge = images.edge_at(image, pos.x(), pos.y(), self._hit_widths())
+        return None if edge is None else geo.edge_ref(image.base, edge)
+
+    def edge_midpoint(self, ref: ParameterRef) -> QPointF:
+        """A point near the middle of the weight's edge where a click picks exactly it (with
+        image inputs, a layer-1 weight's pixel in its neuron's weight image)."""
+        layout = self._require_layout()
+        if self._image_layout is not None and ref.layer == 1:
+            point = images.weight_point(self._image_layout, ref)
+            if point is None:
+                raise ValueError(f"{ref.symbol}: its neuron's weight image is hidden")
+            return point
+        edge = layout.edge_index(ref.layer, ref.row, ref.column)
+        return QPointF(*geo.click_point(layout, edge, self._hit_widths()))
+
+    def neuron_center(self, layer: int, index: int) -> QPointF:
+        layout = self._require_layout()
+        if self._image_layout is not None and layer <= 1:
+            point = images.neuron_point(self._image_layout, layer, index)
+            if point is not None:
+                return point
+        return QPointF(float(layout.neuron_x[layer][index]), float(layout.neuron_y[layer][index]))
+
+    def edge_widths(self) -> NDArray[np.float64]:
+        """Pen width (px) of every edge, in edge order (layer by layer, W^m row-major)."""
+        widths = self._require_bins().width.copy()
+        widths.flags.writeable = False
+        return widths
+
+    def edge_colors(self) -> NDArray[np.uint8]:
+        """RGB of every edge, in edge order."""
+        colors = EDGE_PALETTE[self._require_bins().color_level + geo.COLOR_LEVELS]
+        colors.flags.writeable = False
+        return colors
+
+    def drawn_edges(self) -> NDArray[np.bool_]:
+        """Which edges are drawn (all, unless the network is past the edge budget)."""
+        return self._require_bins().drawn.copy()
+
+    def hover_text(self) -> str:
+        """The hover card's text for the hovered item ('' when nothing is hovered)."""
+        snapshot, item = self._snapshot, self._hovered
+        if snapshot is None or item is None:
+            return ""
+        if isinstance(item, ParameterRef):
+            layer = snapshot.layers[item.layer - 1]
+            source = self._neuron_label(item.layer - 1, item.column)
+            target = self._neuron_label(item.layer, item.row)
+            return (f"{item.symbol} = {geo.format_value(layer.weights[item.row, item.column])}"
+                    f"   ({source} \u2192 {target})\n"
+                    f"{gradient_of(item.symbol)} = "
+                    f"{geo.format_value(layer.weight_gradients[item.row, item.column])}")
+        m, i = item
+        probe = snapshot.probe
+        name = self._neuron_label(m, i)
+        sample = f"(sample #{shown_index(probe.row)})"
+        if m == 0:
+            return f"{name} = {geo.format_value(probe.activations[0][i])}   {sample}"
+        layer = snapshot.layers[m - 1]
+        return (f"{name}   {sample}\n"
+                f"z = {geo.format_value(probe.pre_activations[m - 1][i])}   "
+                f"a = {geo.format_value(probe.activations[m][i])}\n"
+                f"{bias_name(m, i)} = {geo.format_value(layer.biases[i])}   "
+                f"{gradient_of(bias_name(m, i))} = {geo.format_value(layer.bias_gradients[i])}")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(900, 600)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def _valid(self, ref: ParameterRef | None) -> ParameterRef | None:
+        sizes = () if self._snapshot is None else self._snapshot.sizes
+        if ref is None or not 1 <= ref.layer < len(sizes) or not 0 <= ref.row < sizes[ref.layer]:
+            return None
+        if ref.kind == "weight" and not 0 <= ref.column < sizes[ref.layer - 1]:
+            return None
+        return ref
+
+    def _require_layout(self) -> geo.CanvasLayout:
+        if self._layout is None:
+            self._refresh()
+        if self._layout is None:
+            raise RuntimeError("the canvas has no snapshot yet")
+        return self._layout
+
+    def _require_bins(self) -> geo.EdgeBins:
+        self._require_layout()
+        assert self._bins is not None
+        return self._bins
+
+    def _hit_widths(self) -> NDArray[np.float64]:
+        bins = self._require_bins()
+        return np.where(bins.drawn, bins.width, 0.0)
+
+    def _refresh(self) -> None:
+        """Recompute the layout if needed and the edge bins; the scene is redrawn on paint."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        size = (float(self.width()), float(self.height()))
+        source = snapshot.params if self._mode == "weight" else snapshot.gradient
+        visible = None
+        if self._image_inputs(snapshot):
+            self._layout = self._refresh_image_layout(snapshot, source, size)
+            visible = self._image_layout.visible if self._image_layout is not None else None
+        elif self._layout is None or (self._layout.width, self._layout.height) != size \
+                or self._image_layout is not None:
+            self._image_layout = None
+            self._layout = geo.compute_layout(snapshot.sizes, *size)
+        assert self._layout is not None
+        self._bins = geo.bin_edges(self._layout, source[self._layout.weight_index],
+                                   self.edge_budget, visible)
+        self._sorted_lines = np.ascontiguousarray(self._layout.edge_lines[self._bins.order])
+        self._scene = None
+        self.update()
+
+    def _image_inputs(self, snapshot: Snapshot) -> bool:
+        shape = self._image_shape
+        return (shape is not None and len(snapshot.sizes) >= 2
+                and shape[0] * shape[1] == snapshot.sizes[0])
+
+    def _refresh_image_layout(self, snapshot: Snapshot, source: NDArray[np.float64],
+                              size: tuple[float, float]) -> geo.CanvasLayout:
+        """The image layout for this size, made again when the strongest tiles change."""
+        assert self._image_shape is not None
+        image = self._image_layout
+        first = snapshot.layers[0].weights if self._mode == "weight" \
+            else snapshot.layers[0].weight_gradients
+        strength = images.strongest_rows(first)
+        if image is not None and image.base.sizes == snapshot.sizes \
+                and (image.base.width, image.base.height) == size \
+                and image.shape == self._image_shape and (
+                    not image.hidden_count
+                    or time.monotonic() - self._image_layout_time < images.RESELECT_SECONDS
+                    or np.array_equal(image.shown, np.sort(np.argsort(
+                        -strength, kind="stable")[:len(image.shown)]))):
+            return image.base
+        self._image_layout = images.compute_image_layout(
+            snapshot.sizes, self._image_shape, *size, strength)
+        self._image_layout_time = time.monotonic()
+        return self._image_layout.base
+
+    def _neuron_label(self, layer: int, index: int) -> str:
+        if layer == 0 and index < len(self._feature_names):
+            return self._feature_names[index]
+        sizes = self._snapshot.sizes if self._snapshot is not None else ()
+        return geo.neuron_name(sizes, layer, index)
+
+    # -- events --------------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> paint.CanvasTheme:
+        """The colours the canvas paints with, from its palette (light or dark)."""
+        return theme_from_palette(self.palette())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        """A new system or application palette: repaint the cached picture in its colours."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._scene = None
+            self.update()
+        super().changeEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._refresh()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        self._on_hover(event.position())
+
+    def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        self._on_hover(None)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        item = self._parameter_at(event.position())
+        if item is not None:
+            self.set_selection(item)
+            self.parameter_clicked.emit(item)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        item = self._parameter_at(event.position())
+        if item is not None:
+            self.parameter_double_clicked.emit(item)
+
+    def _parameter_at(self, pos: QPointF) -> ParameterRef | None:
+        """The weight under `pos`, or the bias of the neuron there (inputs have none)."""
+        item = self.item_at(pos)
+        if isinstance(item, tuple):
+            return ParameterRef(item[0], "bias", item[1]) if item[0] >= 1 else None
+        return item
+
+    def _on_hover(self, pos: QPointF | None) -> None:
+        item = None if pos is None else self.item_at(pos)
+        was_neuron = isinstance(self._hovered, tuple)
+        changed = item != self._hovered
+        self._hovered = item
+        if pos is not None:
+            self._hover_pos = QPointF(pos)
+        if changed and isinstance(item, tuple):
+            self.neuron_hovered.emit(*item)
+        elif changed and was_neuron:
+            self.neuron_hovered.emit(-1, -1)
+        if changed or item is not None:
+            self.update()
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
+        """The cached scene, then highlights, selection, hover and the hover card."""
+        if self._snapshot is None or self._layout is None:
+            painter.fillRect(self.rect(), self.theme.background)
+            painter.setPen(self.theme.muted)
+            painter.setFont(paint.font(self.font(), 14))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No network yet")
+            return
+        if self._scene is None:
+            self._scene = self._render_scene()
+        painter.drawImage(0, 0, self._scene)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for ref in self._highlight_edges:
+            self._paint_edge_outline(painter, ref, HIGHLIGHT, 3.0)
+        for layer, index in self._highlight_neurons:
+            self._paint_ring(painter, layer, index, HIGHLIGHT, 3.0)
+        if self._selection is not None:
+            if self._selection.kind == "weight":
+                self._paint_edge_outline(painter, self._selection, self.theme.ink, 4.0)
+            else:
+                self._paint_ring(painter, self._selection.layer, self._selection.row,
+                                self.theme.ink, 2.5)
+        if isinstance(self._hovered, ParameterRef):
+            self._paint_edge_outline(painter, self._hovered, self.theme.muted, 3.0)
+        elif self._hovered is not None:
+            self._paint_ring(painter, *self._hovered, self.theme.muted, 1.5)
+        if self._hovered is not None:
+            self._paint_card(painter)
+
+    def paint_picture(self, painter: QPainter) -> None:
+        """The canvas's picture (as shown, without hover or selection) onto any painter, for
+        vector export (gui/app/plot_export.py): edges and text stay paths and text."""
+        painter.fillRect(QRectF(0, 0, self.width(), self.height()), self.theme.background)
+        if self._snapshot is None or self._layout is None or self._bins is None:
+            return
+        paint.paint_scene(painter, paint.Scene(
+            self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
+            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
+            self.theme))
+
+    def _render_scene(self) -> QImage:
+        """The static picture for the current snapshot, into the reused scene image."""
+        ratio = self.devicePixelRatioF()
+        size = self.size() * ratio
+        if self._scene_image is None or self._scene_image.size() != size:
+            self._scene_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+            self._scene_image.setDevicePixelRatio(ratio)
+        image = self._scene_image
+        image.fill(self.theme.background)
+        assert self._snapshot is not None and self._layout is not None and self._bins is not None
+        painter = QPainter(image)
+        scene = paint.Scene(
+            self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
+            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
+            self.theme)
+        if self._image_layout is not None:
+            layer = self._snapshot.layers[0]
+            images.paint_image_scene(painter, scene, images.image_scene(
+                self._image_layout, self._snapshot.probe.activations[0],
+                layer.weights if self._mode == "weight" else layer.weight_gradients))
+        else:
+            paint.paint_scene(painter, scene)
+        painter.end()
+        return image
+
+    def _thumbnails(self) -> tuple[QImage, ...] | None:
+        """Every layer's column of thumbnails for the current snapshot and size (cached; a
+        new size gives a new side), or None when the canvas draws circles."""
+        if not self.shows_maps():
+            return None
+        snapshot, layout = self._snapshot, self._layout
+        assert snapshot is not None and snapshot.grid is not None and layout is not None
+        grid, ratio = snapshot.grid, self.devicePixelRatioF()
+        side = round(layout.map_side * ratio)
+        cache = self._thumbnail_cache
+        if cache is not None and cache[0] is grid and cache[1] is layout and cache[2] == side:
+            return cache[3]
+        images = neuron_maps.thumbnail_columns(
+            grid.activations, (None, *snapshot.activation_names), side,
+            [paint.map_tops(layout, m, ratio) for m in range(len(layout.sizes))])
+        for image in images:
+            image.setDevicePixelRatio(ratio)
+        self._thumbnail_cache = (grid, layout, side, tuple(images))
+        return self._thumbnail_cache[3]
+
+    def _edge_segment(self, ref: ParameterRef) -> tuple[QLineF, float] | None:
+        """The visible part of a weight's edge (circle to circle) and its pen width."""
+        layout, bins = self._layout, self._bins
+        if layout is None or bins is None or self._valid(ref) is None:
+            return None
+        edge = layout.edge_index(ref.layer, ref.row, ref.column)
+        x0, y0, x1, y1 = layout.edge_lines[edge]
+        length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
+        ux, uy = (x1 - x0) / length * layout.radius, (y1 - y0) / length * layout.radius
+        if self._image_layout is not None and ref.layer == 2:  # out of the block of tiles
+            start = self._image_layout.edge_start(ref.column)
+            if start is None:
+                return None
+            return QLineF(start.x(), start.y(), x1 - ux, y1 - uy), float(bins.width[edge])
+        return QLineF(x0 + ux, y0 + uy, x1 - ux, y1 - uy), float(bins.width[edge])
+
+    def _paint_edge_outline(self, painter: QPainter, ref: ParameterRef, color: QColor,
+                            extra: float) -> None:
+        if self._image_layout is not None and ref.layer == 1:
+            images.paint_weight_outline(painter, self._image_layout, ref, color, extra / 2 + 1)
+            return
+        found = self._edge_segment(ref)
+        if found is None or self._bins is None or self._layout is None:
+            return
+        line, width = found
+        painter.setPen(paint.pen(color, width + extra, Qt.PenCapStyle.RoundCap))
+        painter.drawLine(line)
+        level = self._bins.color_level[self._layout.edge_index(ref.layer, ref.row, ref.column)]
+        painter.setPen(paint.pen(EDGE_COLORS[level + geo.COLOR_LEVELS], max(width, 1.5),
+                                 Qt.PenCapStyle.RoundCap))
+        painter.drawLine(line)
+
+    def _paint_ring(self, painter: QPainter, layer: int, index: int, color: QColor,
+                    width: float) -> None:
+        layout = self._layout
+        if layout is None or not 0 <= layer < len(layout.sizes) \
+                or not 0 <= index < layout.sizes[layer]:
+            return
+        if self._image_layout is not None and layer <= 1:
+            images.paint_neuron_outline(painter, self._image_layout, layer, index, color, width)
+            return
+        painter.setPen(QPen(color, width))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        reach = layout.radius + 2.0 + width / 2
+        if self.shows_maps():  # a rounded square around the thumbnail
+            corner = paint.map_corner(layout) + 2.0 + width / 2
+            box = QRectF(self.neuron_center(layer, index) - QPointF(reach, reach),
+                         QSizeF(2 * reach, 2 * reach))
+            painter.drawRoundedRect(box, corner, corner)
+            return
+        painter.drawEllipse(self.neuron_center(layer, index), reach, reach)
+
+    def _paint_card(self, painter: QPainter) -> None:
+        text = self.hover_text()
+        font = paint.font(self.font(), 12)
+        metrics = QFontMetricsF(font)
+        lines = text.split("\n")
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 20
+        height = metrics.height() * len(lines) + 14
+        x = min(self._hover_pos.x() + 16, self.width() - width - 4)
+        y = self._hover_pos.y() + 18
+        if y + height > self.height() - 4:
+            y = self._hover_pos.y() - height - 10
+        box = QRectF(max(x, 4.0), max(y, 4.0), width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 28))
+        painter.drawRoundedRect(box.translated(1.5, 2.0), 6, 6)
+        painter.setPen(QPen(self.theme.card_border, 1.0))
+        painter.setBrush(self.theme.card)
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setFont(font)
+        painter.setPen(self.theme.ink)
+        painter.drawText(box.adjusted(10, 7, -10, -7), Qt.AlignmentFlag.AlignLeft, text)
