@@ -2,8 +2,9 @@
 
 The data is the test set of the UCI "Optical Recognition of Handwritten Digits" dataset
 (E. Alpaydin, C. Kaynak, 1998; CC BY 4.0), as scikit-learn ships it
-(`sklearn/datasets/data/digits.csv.gz`, copied once into `assets/datasets/digits.csv.gz`):
-one row per image, 64 pixel counts 0..16 (row by row) and the digit 0..9 last.
+(`sklearn/datasets/data/digits.csv.gz`, copied once into `engine/data/digits.csv.gz`, package
+data, so `pip install .` has it too): one row per image, 64 pixel counts 0..16 (row by row)
+and the digit 0..9 last.
 
 Pixels are divided by 16 so the inputs are in [0, 1]; targets are one-hot (softmax). Loading
 needs NumPy only; the parsed file is kept after the first call. A damaged file is refused
@@ -23,7 +24,7 @@ from engine.core.errors import DatasetError
 from engine.data.dataset import Dataset
 from engine.data.image_shape import pixel_names
 
-DIGITS_PATH = Path(__file__).resolve().parents[2] / "assets" / "datasets" / "digits.csv.gz"
+DIGITS_PATH = Path(__file__).resolve().with_name("digits.csv.gz")  # package data: installed too
 DIGITS_SHAPE = (8, 8)
 DIGITS_SAMPLES = 1797
 DIGITS_CLASSES = 10
@@ -38,7 +39,7 @@ def read_digits(path: Path = DIGITS_PATH) -> NDArray[np.float64]:
             table = np.loadtxt(stream, delimiter=",", dtype=np.float64, ndmin=2)
     except FileNotFoundError:
         raise DatasetError(f"{path}: the digits data file is missing (it ships with "
-                           "Deltascope in assets/datasets; reinstall to restore it)") from None
+                           "Deltascope in engine/data; reinstall to restore it)") from None
     except (OSError, EOFError, ValueError, UnicodeDecodeError) as error:
         raise DatasetError(f"{path}: the digits data file is damaged ({error})") from None
     pixels = DIGITS_SHAPE[0] * DIGITS_SHAPE[1]
