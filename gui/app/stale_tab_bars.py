@@ -39,8 +39,9 @@ def _under(bar: QTabBar, dock: QDockWidget) -> bool:
 
 
 class StaleTabBarCleaner(QObject):
-    """Hides stale tab bars once the window's layout settles after a change, and whenever Qt
-    shows one of its tab bars again (it re-shows some of the stale ones on relayouts)."""
+    """Hides stale tab bars once the window is shown or resized and its layout has settled;
+    not on every relayout, so a bar Qt is still animating into place (a dock dragged into
+    a tab) is never mistaken for a stale one."""
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
@@ -49,16 +50,9 @@ class StaleTabBarCleaner(QObject):
         self._timer.timeout.connect(self.clean)
         self._hidden: list[QTabBar] = []  # hidden once each, so Qt and this never ping-pong
         window.installEventFilter(self)
-        for bar in window.findChildren(QTabBar):
-            bar.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        kind = event.type()
-        if watched is self._window and kind == QEvent.Type.ChildPolished:
-            child = event.child()  # type: ignore[attr-defined]  # a whole widget by now
-            if isinstance(child, QTabBar):
-                child.installEventFilter(self)
-        if kind in (QEvent.Type.Show, QEvent.Type.LayoutRequest, QEvent.Type.Resize):
+        if event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
             self._timer.start()
         return False
 
