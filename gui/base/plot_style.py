@@ -143,6 +143,8 @@ def style_line_plot(plot: pg.PlotItem, palette: QPalette) -> None:
     plot.setContentsMargins(0, 0, END_LABEL_OVERHANG_PX, 0)
     plot.getViewBox().enableAutoRange(axis="x", enable=False)
     plot.showGrid(x=True, y=True, alpha=0.15)
+    for name in ("left", "bottom"):  # grid lines at major and minor ticks only: the third
+        plot.getAxis(name).setStyle(maxTickLevel=1)  # level halved each frame's axis painting
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.hideButtons()
