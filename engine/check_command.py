@@ -19,7 +19,7 @@ from typing import TextIO
 import numpy as np
 
 from engine.cli import build_parser as build_train_parser
-from engine.cli import prepare_trainer
+from engine.cli import prepare_trainer, program_name
 from engine.core.errors import ConfigError, DeltascopeError
 from engine.explain.gradcheck import (
     PASS_THRESHOLD,
@@ -35,7 +35,7 @@ AGREE, DISAGREE, BAD_INPUT = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     """`train`'s flags, described for the check (--export does not apply)."""
     parser = build_train_parser()
-    parser.prog = "deltascope check"
+    parser.prog = f"{program_name()} check"
     parser.description = (
         "Check backprop's gradient against central finite differences on one batch (the "
         "whole training set with --batch-size 0), at the weights of --weights FILE or of a "

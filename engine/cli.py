@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 import numpy as np
@@ -65,10 +66,17 @@ REPORT_LINES = 10
 SLOW_PROGRESS_SECONDS = 10.0
 
 
+def program_name(argv0: str | None = None) -> str:
+    """How the person started Deltascope, to name in messages: `deltascope` (the installed
+    command) or `python main.py`."""
+    name = Path(sys.argv[0] if argv0 is None else argv0).stem
+    return "deltascope" if name == "deltascope" else "python main.py"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `train` command's flags."""
     parser = argparse.ArgumentParser(
-        prog="deltascope train",
+        prog=f"{program_name()} train",
         description="Train a multilayer perceptron without a window.",
         epilog="Example: python main.py train --dataset xor --epochs 2000 --export xor.json",
     )
@@ -207,7 +215,8 @@ def _parse_layers(text: str | None, inputs: int, outputs: int, features: bool = 
                           f"{'--features give' if features else 'data has'} "
                           f"{inputs} {what}{'s' * (inputs != 1)}")
     if sizes[-1] != outputs:
-        raise ConfigError(f"--layers ends with {sizes[-1]} outputs but the data has "
+        raise ConfigError(f"--layers ends with {sizes[-1]} output{'s' * (sizes[-1] != 1)} but "
+                          f"the data has "
                           f"{outputs} target column{'s' * (outputs != 1)} for this output "
                           f"activation: end --layers with {outputs}"
                           + ("; two classes take 1 sigmoid output or 2 with "

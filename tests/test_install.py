@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import main
+from engine.cli import program_name
 from gui.app.app_icon import ICON_SIZES, ICON_SVG, icon_png
-from gui.app.launch import program_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,6 +51,7 @@ def test_installed_command_without_a_display_names_itself() -> None:
     assert len(lines) == 1 and "no display was found" in lines[0]
     assert "`deltascope train ...`" in lines[0]
     assert program_name("main.py") == "python main.py"
+    assert program_name("/venv/bin/deltascope") == "deltascope"
 
 
 def test_icons_are_package_data_and_the_desktop_file_names_them() -> None:

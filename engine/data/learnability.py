@@ -36,7 +36,7 @@ def noise_problems(noise: float | None) -> list[str]:
     low, high = NOISE_RANGE
     if not math.isfinite(noise) or not low <= noise <= high:
         hint = ""
-        if math.isfinite(noise) and high < noise <= 100 * high:
+        if math.isfinite(noise) and 1 <= noise <= 100 * high:  # 0.6 is no percentage
             hint = (f"; TensorFlow Playground's {noise:g}% is noise {noise / 100:g} here")
         return [f"noise {noise:g} is outside {low:g}..{high:g}: noise is a fraction of the data's "
                 f"scale, not a percentage{hint}"]
@@ -47,8 +47,9 @@ def rate_problems(learning_rate: float, regularization_rate: float = 0.0) -> lis
     """A learning rate > 0 and finite; a regularization rate >= 0 and finite (0 = off)."""
     found = []
     if not (math.isfinite(learning_rate) and learning_rate > 0.0):
-        why = "nothing changes" if learning_rate == 0.0 else "it does not step downhill"
-        found.append(f"learning rate {learning_rate:g}: with it {why}; use a finite number > 0 "
+        why = ("nothing changes" if learning_rate == 0.0 else "steps go uphill"
+               if learning_rate < 0.0 else "every step is undefined")
+        found.append(f"learning rate {learning_rate:g}: {why}; use a finite number > 0 "
                      "(e.g. 0.03)")
     if not (math.isfinite(regularization_rate) and regularization_rate >= 0.0):
         found.append(f"regularization rate {regularization_rate:g}: use a finite number >= 0 "

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEventLoop, QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
+from engine.cli import program_name
 from engine.core.errors import DeltascopeError
 from engine.data.datasets import DATASET_NAMES, make_dataset
 from engine.training.config import TrainingConfig, config_for_data
@@ -26,13 +27,6 @@ from gui.app.freeze_watchdog import FreezeWatchdog
 
 if TYPE_CHECKING:
     from gui.app.main_window import MainWindow
-
-
-def program_name(argv0: str | None = None) -> str:
-    """How the person started Deltascope, to name in messages: `deltascope` (the installed
-    command) or `python main.py`."""
-    name = Path(sys.argv[0] if argv0 is None else argv0).name
-    return "python main.py" if name in ("main.py", "") else name
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

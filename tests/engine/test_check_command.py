@@ -101,4 +101,4 @@ def test_bad_weights_file_exits_2_through_main_py(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--dataset", "xor", "--no-such-flag"]) == 2
-    assert "usage: deltascope check" in capsys.readouterr().err
+    assert "usage: python main.py check" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import pytest
 from engine.cli import main
 from engine.core.network import Network
 from engine.data.datasets import make_dataset
-from engine.data.learnability import output_problems, problems, rate_problems
+from engine.data.learnability import noise_problems, output_problems, problems, rate_problems
 from engine.io.session import SessionFileError, load_session, save_session
 from engine.io.weights_io import save_weights
 from engine.training.config import TrainingConfig, build_trainer
@@ -137,3 +137,16 @@ def test_an_output_chosen_alone_brings_its_loss(capsys: pytest.CaptureFixture[st
     code, out, _ = run(["--dataset", "spiral3", "--output-activation", "sigmoid", "--epochs",
                         "1"], capsys)
     assert code == 0 and "3 sigmoid outputs + bce" in out.splitlines()[1]
+
+
+def test_noise_just_above_the_range_is_not_read_as_a_percentage() -> None:
+    [message] = noise_problems(0.6)
+    assert "0..0.5" in message and "%" not in message
+    [message] = noise_problems(25)
+    assert "25% is noise 0.25" in message
+
+
+def test_a_learning_rate_that_cannot_learn_says_why() -> None:
+    assert "uphill" in rate_problems(-1.0)[0]
+    assert "undefined" in rate_problems(float("nan"))[0]
+    assert "nothing changes" in rate_problems(0.0)[0]
