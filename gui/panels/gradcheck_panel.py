@@ -27,14 +27,15 @@ STALE_TEXT = ("The shown weights or batch are not those of the last check (a ste
 PASS_COLOR = QColor(214, 240, 214)
 FAIL_COLOR = QColor(248, 215, 215)
 CELL_TEXT = QColor(33, 37, 41)
-# The verdict's numbers first (the dock is narrow): the worst parameter, its |difference|
-# and the estimate it is judged against.
-COLUMNS = ("layer", "worst parameter", "|difference|", "error estimate", "backprop",
-           "finite diff.", "max rel. error")
+# The verdict's numbers first, under short headers (the dock is narrow: at its default width
+# these four show whole): the worst parameter, its |difference| and the estimate it is
+# judged against. The header tooltips say the rest.
+COLUMNS = ("layer", "worst", "|diff.|", "estimate", "backprop", "finite diff.",
+           "max rel. error")
 COLUMN_TIPS = (
-    "", "The parameter whose difference is largest against its error estimate",
-    "|backprop - finite difference| for that parameter",
-    "How wrong the two numbers may be by themselves: the finite difference at two step sizes "
+    "", "Worst parameter: the one whose difference is largest against its error estimate",
+    "|difference|: |backprop - finite difference| for that parameter",
+    "Error estimate: how wrong the two numbers may be by themselves: the finite difference at two step sizes "
     "and backprop's round-off. Agreement: the difference is within 4 estimates, or the "
     "relative error is below 1e-6.",
     "∂C/∂w from backpropagation", "∂C/∂w from central differences (step 1e-5)",
@@ -132,9 +133,11 @@ class GradientCheckPanel(QWidget):
                 and np.array_equal(result.analytic, snapshot.gradient))
         if same and self.stale:
             self.stale = False
+            self.progress.setValue(self.progress.maximum())
             self._render(result)
         elif not same and not self.stale:
             self.stale = True
+            self.progress.setValue(0)  # no "100%" beside a result that no longer applies
             self.table.setRowCount(0)
             self.worst_button.setEnabled(False)
             self.summary.setText(STALE_TEXT)

@@ -187,3 +187,27 @@ def test_heatmap_index_labels_fit_their_axis(qtbot, count: int, length: int) -> 
     assert labels[0] == "1" and all(value == int(value) + 0.5 for value in values)
     assert len(labels) * axis._label_extent() <= max(length, axis._label_extent())
     assert len(labels) >= min(count, 2) or length < 2 * axis._label_extent()
+
+
+def test_the_verdict_columns_show_whole_at_the_docks_default_width(qtbot) -> None:
+    """At 1024, 1366 and 2x the estimate column hid behind a scrollbar ("erro…"): the first
+    four columns (layer, worst, |diff.|, estimate) fit a 285 px dock with a 64-input layer."""
+    from engine.data.datasets import make_dataset
+    from engine.explain.gradcheck import check_gradients
+    from engine.training.config import HiddenLayer, TrainingConfig, build_trainer
+
+    config = TrainingConfig(dataset="digits", hidden=(HiddenLayer(32, "tanh"),),
+                            output_activation="softmax", loss="cross_entropy", batch_size=8)
+    trainer = build_trainer(config, make_dataset("digits"))
+    batch = trainer.pending_batch()
+    result = check_gradients(trainer.network, batch.inputs, batch.targets, trainer.loss,
+                             trainer.reduction)
+    panel = GradientCheckPanel()
+    qtbot.addWidget(panel)
+    panel.resize(285, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.finish(result)
+    header = panel.table.horizontalHeader()
+    shown = sum(header.sectionSize(column) for column in range(4))
+    assert shown <= panel.table.viewport().width(), (shown, panel.table.viewport().width())
