@@ -36,8 +36,8 @@ COLUMN_TIPS = (
     "", "Worst parameter: the one whose difference is largest against its error estimate",
     "|difference|: |backprop - finite difference| for that parameter",
     "Error estimate: how wrong the two numbers may be by themselves: the finite difference "
-    "at two step sizes and backprop's round-off. Agreement: the difference is within 4 estimates, or the "
-    "relative error is below 1e-6.",
+    "at two step sizes and backprop's round-off. Agreement: the difference is within 4 "
+    "estimates, or the relative error is below 1e-6.",
     "∂C/∂w from backpropagation", "∂C/∂w from central differences (step 1e-5)",
     "The largest relative error |g_a - g_n| / (|g_a| + |g_n|) in the layer")
 
