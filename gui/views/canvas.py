@@ -9,9 +9,12 @@ activation over the input plane; the thumbnails are coloured once per snapshot a
 With image inputs (`set_image_shape`) the input column is the sample's image and layer 1's
 neurons are images of their weights (gui/views/canvas_images.py).
 
-Why this is long: one widget's state and interaction (hover, clicks, selection, highlights,
-zoom, the cached picture); its geometry, painting and image layers are already
-gui/views/canvas_geometry.py, canvas_scene.py and canvas_images.py.
+Why this is long: it is one widget's state and the public API its tests and panels drive
+(snapshot, colour mode, values, maps, image inputs, selection, highlights, hit points, edge
+widths and colours, hover text) plus the cached picture's life cycle; everything that can be
+a function of a layout already is one: geometry and hit-testing in gui/views/canvas_geometry.py,
+the static picture in canvas_scene.py, image inputs in canvas_images.py, what is painted over
+the picture (outlines, hover card) and what is under the mouse in canvas_overlay.py.
 """
 
 from __future__ import annotations
@@ -20,28 +23,26 @@ import time
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFontMetricsF,
     QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QWidget
 
 from engine.core.network import ParameterRef
-from engine.core.notation import bias_name, gradient_of, shown_index
 from engine.training.snapshot import GridOutputs, Snapshot
 from gui.base.colors import HIGHLIGHT
 from gui.views import canvas_geometry as geo
 from gui.views import canvas_images as images
+from gui.views import canvas_overlay as overlay
 from gui.views import canvas_scene as paint
 from gui.views import neuron_maps
-from gui.views.canvas_scene import EDGE_COLORS, EDGE_PALETTE, theme_from_palette
+from gui.views.canvas_scene import EDGE_PALETTE, theme_from_palette
 
 
 class NetworkCanvas(QWidget):
@@ -76,7 +77,7 @@ class NetworkCanvas(QWidget):
         self._selection: ParameterRef | None = None
         self._highlight_neurons: list[tuple[int, int]] = []
         self._highlight_edges: list[ParameterRef] = []
-        self._hovered: ParameterRef | tuple[int, int] | None = None
+        self._hovered: overlay.Item | None = None
         self._hover_pos = QPointF()
 
     # -- public API ---------------------------------------------------------------------------
@@ -180,29 +181,11 @@ class NetworkCanvas(QWidget):
     def clear_highlights(self) -> None:
         self.set_highlights([], [])
 
-    def item_at(self, pos: QPointF) -> ParameterRef | tuple[int, int] | None:
+    def item_at(self, pos: QPointF) -> overlay.Item | None:
         """The neuron (layer, index) or weight under a widget point; neurons win over edges."""
         if self._layout is None or self._bins is None:
             return None
-        if self._image_layout is not None:
-            return self._image_item_at(self._image_layout, pos)
-        neuron = geo.neuron_at(self._layout, pos.x(), pos.y())
-        if neuron is not None:
-            return neuron
-        edge = geo.edge_at(self._layout, pos.x(), pos.y(), self._hit_widths())
-        return None if edge is None else geo.edge_ref(self._layout, edge)
-
-    def _image_item_at(self, image: images.ImageLayout,
-                       pos: QPointF) -> ParameterRef | tuple[int, int] | None:
-        """With image inputs: the sample's pixels, the tiles, then layers 2..L."""
-        item = images.item_at(image, pos.x(), pos.y())
-        if item is not None:
-            return item
-        neuron = geo.neuron_at(image.base, pos.x(), pos.y())
-        if neuron is not None and neuron[0] >= 1:
-            return neuron
-        edge = images.edge_at(image, pos.x(), pos.y(), self._hit_widths())
-        return None if edge is None else geo.edge_ref(image.base, edge)
+        return overlay.item_at(self._layout, self._image_layout, pos, self._hit_widths())
 
     def edge_midpoint(self, ref: ParameterRef) -> QPointF:
         """A point near the middle of the weight's edge where a click picks exactly it (with
@@ -242,29 +225,9 @@ class NetworkCanvas(QWidget):
 
     def hover_text(self) -> str:
         """The hover card's text for the hovered item ('' when nothing is hovered)."""
-        snapshot, item = self._snapshot, self._hovered
-        if snapshot is None or item is None:
+        if self._snapshot is None or self._hovered is None:
             return ""
-        if isinstance(item, ParameterRef):
-            layer = snapshot.layers[item.layer - 1]
-            source = self._neuron_label(item.layer - 1, item.column)
-            target = self._neuron_label(item.layer, item.row)
-            return (f"{item.symbol} = {geo.format_value(layer.weights[item.row, item.column])}"
-                    f"   ({source} \u2192 {target})\n"
-                    f"{gradient_of(item.symbol)} = "
-                    f"{geo.format_value(layer.weight_gradients[item.row, item.column])}")
-        m, i = item
-        probe = snapshot.probe
-        name = self._neuron_label(m, i)
-        sample = f"(sample #{shown_index(probe.row)})"
-        if m == 0:
-            return f"{name} = {geo.format_value(probe.activations[0][i])}   {sample}"
-        layer = snapshot.layers[m - 1]
-        return (f"{name}   {sample}\n"
-                f"z = {geo.format_value(probe.pre_activations[m - 1][i])}   "
-                f"a = {geo.format_value(probe.activations[m][i])}\n"
-                f"{bias_name(m, i)} = {geo.format_value(layer.biases[i])}   "
-                f"{gradient_of(bias_name(m, i))} = {geo.format_value(layer.bias_gradients[i])}")
+        return overlay.hover_text(self._snapshot, self._hovered, self._neuron_label)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(900, 600)
@@ -445,7 +408,8 @@ class NetworkCanvas(QWidget):
         elif self._hovered is not None:
             self._paint_ring(painter, *self._hovered, self.theme.muted, 1.5)
         if self._hovered is not None:
-            self._paint_card(painter)
+            overlay.paint_card(painter, self.hover_text(), self.font(), self._hover_pos,
+                               QRectF(self.rect()), self.theme)
 
     def paint_picture(self, painter: QPainter) -> None:
         """The canvas's picture (as shown, without hover or selection) onto any painter, for
@@ -503,76 +467,17 @@ class NetworkCanvas(QWidget):
         self._thumbnail_cache = (grid, layout, side, tuple(images))
         return self._thumbnail_cache[3]
 
-    def _edge_segment(self, ref: ParameterRef) -> tuple[QLineF, float] | None:
-        """The visible part of a weight's edge (circle to circle) and its pen width."""
-        layout, bins = self._layout, self._bins
-        if layout is None or bins is None or self._valid(ref) is None:
-            return None
-        edge = layout.edge_index(ref.layer, ref.row, ref.column)
-        x0, y0, x1, y1 = layout.edge_lines[edge]
-        length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
-        ux, uy = (x1 - x0) / length * layout.radius, (y1 - y0) / length * layout.radius
-        if self._image_layout is not None and ref.layer == 2:  # out of the block of tiles
-            start = self._image_layout.edge_start(ref.column)
-            if start is None:
-                return None
-            return QLineF(start.x(), start.y(), x1 - ux, y1 - uy), float(bins.width[edge])
-        return QLineF(x0 + ux, y0 + uy, x1 - ux, y1 - uy), float(bins.width[edge])
-
     def _paint_edge_outline(self, painter: QPainter, ref: ParameterRef, color: QColor,
                             extra: float) -> None:
-        if self._image_layout is not None and ref.layer == 1:
-            images.paint_weight_outline(painter, self._image_layout, ref, color, extra / 2 + 1)
+        layout, bins = self._layout, self._bins
+        if layout is None or bins is None:
             return
-        found = self._edge_segment(ref)
-        if found is None or self._bins is None or self._layout is None:
+        if self._valid(ref) is None and not (self._image_layout is not None and ref.layer == 1):
             return
-        line, width = found
-        painter.setPen(paint.pen(color, width + extra, Qt.PenCapStyle.RoundCap))
-        painter.drawLine(line)
-        level = self._bins.color_level[self._layout.edge_index(ref.layer, ref.row, ref.column)]
-        painter.setPen(paint.pen(EDGE_COLORS[level + geo.COLOR_LEVELS], max(width, 1.5),
-                                 Qt.PenCapStyle.RoundCap))
-        painter.drawLine(line)
+        overlay.paint_edge_outline(painter, layout, bins, self._image_layout, ref, color, extra)
 
     def _paint_ring(self, painter: QPainter, layer: int, index: int, color: QColor,
                     width: float) -> None:
-        layout = self._layout
-        if layout is None or not 0 <= layer < len(layout.sizes) \
-                or not 0 <= index < layout.sizes[layer]:
-            return
-        if self._image_layout is not None and layer <= 1:
-            images.paint_neuron_outline(painter, self._image_layout, layer, index, color, width)
-            return
-        painter.setPen(QPen(color, width))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        reach = layout.radius + 2.0 + width / 2
-        if self.shows_maps():  # a rounded square around the thumbnail
-            corner = paint.map_corner(layout) + 2.0 + width / 2
-            box = QRectF(self.neuron_center(layer, index) - QPointF(reach, reach),
-                         QSizeF(2 * reach, 2 * reach))
-            painter.drawRoundedRect(box, corner, corner)
-            return
-        painter.drawEllipse(self.neuron_center(layer, index), reach, reach)
-
-    def _paint_card(self, painter: QPainter) -> None:
-        text = self.hover_text()
-        font = paint.font(self.font(), 12)
-        metrics = QFontMetricsF(font)
-        lines = text.split("\n")
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 20
-        height = metrics.height() * len(lines) + 14
-        x = min(self._hover_pos.x() + 16, self.width() - width - 4)
-        y = self._hover_pos.y() + 18
-        if y + height > self.height() - 4:
-            y = self._hover_pos.y() - height - 10
-        box = QRectF(max(x, 4.0), max(y, 4.0), width, height)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 28))
-        painter.drawRoundedRect(box.translated(1.5, 2.0), 6, 6)
-        painter.setPen(QPen(self.theme.card_border, 1.0))
-        painter.setBrush(self.theme.card)
-        painter.drawRoundedRect(box, 6, 6)
-        painter.setFont(font)
-        painter.setPen(self.theme.ink)
-        painter.drawText(box.adjusted(10, 7, -10, -7), Qt.AlignmentFlag.AlignLeft, text)
+        if self._layout is not None:
+            overlay.paint_ring(painter, self._layout, self._image_layout, layer, index, color,
+                               width, self.shows_maps())

@@ -3,8 +3,11 @@
 Pinned runs (gui/panels/runs.py) are overlaid in their own colours; like every plot it takes
 its colours from the Qt palette through gui/base/plot_style.py (light or dark theme alike).
 
-Why this is long: one pyqtgraph widget whose curves, pinned-run overlays, legend and hover
-read-out share the plot's state and ranges.
+Why this is long: one pyqtgraph widget whose live curves, "now" stars, ranges, legend, hover
+read-out and empty state all read and change the same plot state (the history shown, the
+overlays' extent, the log axis, the legend's fit); splitting it would pass that state around.
+The pinned runs' own part (colours, curves, extent, read-out lines) is
+gui/views/cost_overlays.py.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import functools
 import html
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,65 +32,34 @@ from gui.base.plot_style import (
     background,
     empty_state,
     fit_x,
+    fit_y,
     foreground,
     graphics_layout,
     readable_axes,
     style_line_plot,
 )
+from gui.views.cost_overlays import (
+    OVERLAY_COLORS,
+    SYMBOL_LIMIT,
+    OverlayCurves,
+    add_overlay_curves,
+    overlay_color,
+    overlay_lines,
+    overlay_summary,
+    shortened,
+)
+from gui.views.cost_overlays import number as readout_number
 
 Array = NDArray[np.float64]
+__all__ = ["OVERLAY_COLORS", "TEST_COLOR", "TRAIN_COLOR", "CostPlot", "OverlayCurves",
+           "overlay_color"]
 
 TRAIN_COLOR = QColor(*POSITIVE)
 TEST_COLOR = QColor(*NEGATIVE)
-# Below this many epochs every record is drawn as a dot too, so one epoch is visible.
-_SYMBOL_LIMIT = 60
-# Twenty qualitative colours for overlaid (pinned) runs, most distinct first: greedily chosen
-# in CIELAB for the largest distance from each other and from the live train blue and test
-# orange (lightness 40-70, so they read on light and dark backgrounds alike).
-OVERLAY_COLORS: tuple[str, ...] = (
-    "#00bb66", "#cc0066", "#666644", "#dd77ee", "#cc8899", "#88aa11", "#00bbbb", "#bb2222",
-    "#994488", "#995533", "#99aaaa", "#6655cc", "#bbaa66", "#007755", "#ff8877", "#117700",
-    "#ff77bb", "#666600", "#bb99dd", "#77aa66",
-)
 # Pixels per legend row (pyqtgraph's line samples are 20 px squares), and the plot width from
 # which the legend may use two columns.
 _LEGEND_ROW_HEIGHT = 20.0
 _TWO_COLUMN_WIDTH = 560.0
-
-
-def overlay_color(index: int) -> QColor:
-    """The `index`-th overlay colour (wrapping around after twenty)."""
-    return QColor(OVERLAY_COLORS[index % len(OVERLAY_COLORS)])
-
-
-class OverlayCurves(NamedTuple):
-    """One pinned run's cost history, drawn dashed (train) and dotted (test) under the live
-    curves. A test_cost without any finite value means the run had no test set."""
-
-    name: str
-    epochs: Array
-    train_cost: Array
-    test_cost: Array
-    color: QColor
-    visible: bool = True
-
-
-def _fit_y(view_box: pg.ViewBox, values: Array, log: bool) -> None:
-    """Auto-range y unless the values span less than 2% (of their size, or of a decade)."""
-    if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.log10(values)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return
-    low, high = float(values.min()), float(values.max())
-    minimum_span = 0.02 if log else 0.02 * max(abs(low), abs(high), 1e-12)
-    if high - low < minimum_span:
-        view_box.enableAutoRange(axis="y", enable=False)
-        middle = (low + high) / 2
-        view_box.setYRange(middle - minimum_span, middle + minimum_span, padding=0.0)
-    else:
-        view_box.enableAutoRange(axis="y", enable=True)
 
 
 class CostPlot(QWidget):
@@ -257,7 +228,8 @@ class CostPlot(QWidget):
             lines += self._hover_description(live)
         line_height = QFontMetricsF(self.hover_text.textItem.font()).lineSpacing()
         fitting = int((self.cost_plot.getViewBox().height() - 8.0) // max(line_height, 1.0))
-        lines += self._overlay_description(nearest, max(3, fitting - len(lines)))
+        lines += overlay_lines(self._overlays, self._overlay_has_test, nearest,
+                               max(3, fitting - len(lines)))
         text = "\n".join(lines)
         for line in self._hover_lines:
             line.setValue(nearest)
@@ -283,9 +255,10 @@ class CostPlot(QWidget):
         ]
         self._overlay_has_test = [bool(np.isfinite(overlay.test_cost).any())
                                   for overlay in self._overlays]
-        self.overlay_curves = [self._add_overlay(overlay, has_test) for overlay, has_test
+        self.overlay_curves = [add_overlay_curves(self.cost_plot, overlay, has_test)
+                               for overlay, has_test
                                in zip(self._overlays, self._overlay_has_test, strict=True)]
-        self._overlay_extent, self._overlay_epochs = _overlay_summary(self._overlays)
+        self._overlay_extent, self._overlay_epochs = overlay_summary(self._overlays)
         self._rebuild_legend()
         self._hide_hover()
         self._show_empty_state()
@@ -322,7 +295,7 @@ class CostPlot(QWidget):
             "test_metric": history.test_metric * scale,
         }
         self.metric_plot.setLabel("left", self._metric_label)
-        symbol = "o" if len(self._epochs) <= _SYMBOL_LIMIT else None
+        symbol = "o" if len(self._epochs) <= SYMBOL_LIMIT else None
         for curve, key, color in (
             (self.train_curve, "train", TRAIN_COLOR),
             (self.test_curve, "test", TEST_COLOR),
@@ -365,10 +338,10 @@ class CostPlot(QWidget):
         costs = np.concatenate(
             [self._columns.get("train", []), self._columns.get("test", []),
              self._overlay_extent, np.array(self.now_costs)])
-        _fit_y(view_box, costs, self.log_y())
+        fit_y(view_box, costs, self.log_y())
         if not self._metric_label.endswith("%"):
             metrics = np.concatenate([self._columns["train_metric"], self._columns["test_metric"]])
-            _fit_y(self.metric_plot.getViewBox(), metrics, False)
+            fit_y(self.metric_plot.getViewBox(), metrics, False)
 
     def _fit_metric_range(self) -> None:
         """Accuracy on a fixed 0-100 % axis; other metrics auto-ranged."""
@@ -381,7 +354,7 @@ class CostPlot(QWidget):
     def _hover_description(self, index: int) -> list[str]:
         """The live history's lines at record `index` (cost, test cost, metric)."""
         def number(key: str) -> str:
-            return _number(self._columns[key][index])
+            return readout_number(self._columns[key][index])
 
         lines = [f"train cost {number('train')}"]
         if np.isfinite(self._columns["test"]).any():
@@ -404,48 +377,6 @@ class CostPlot(QWidget):
         self.hover_text.setAnchor((0.0, 0.0))
         self.hover_text.setPos(left, 2.0)
 
-    def _overlay_description(self, epoch: float, room: int) -> list[str]:
-        """One line per visible overlay: its train (/ test) cost at `epoch`, or — if it has
-        no record there; at most `room` lines (the last then counts the runs left out)."""
-        shown = [(overlay, has_test) for overlay, has_test
-                 in zip(self._overlays, self._overlay_has_test, strict=True) if overlay.visible]
-        listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
-        lines = []
-        for overlay, has_test in listed:
-            index = int(np.searchsorted(overlay.epochs, epoch))
-            found = index < len(overlay.epochs) and overlay.epochs[index] == epoch
-            train = overlay.train_cost[index] if found else math.nan
-            text = f"{_shortened(overlay.name)}  {_number(train)}"
-            if has_test:
-                test = overlay.test_cost[index] if found else math.nan
-                text += f" / {_number(test)}"
-            lines.append(text)
-        if len(listed) < len(shown):
-            lines.append(f"+{len(shown) - len(listed)} more runs")
-        return lines
-
-    def _add_overlay(self, overlay: OverlayCurves,
-                     has_test: bool) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
-        """Dashed train and dotted test curve in the overlay's colour, under the live ones."""
-        symbol = "o" if len(overlay.epochs) <= _SYMBOL_LIMIT else None
-        items = []
-        for values, style, shown in (
-            (overlay.train_cost, Qt.PenStyle.DashLine, overlay.visible),
-            (overlay.test_cost, Qt.PenStyle.DotLine, overlay.visible and has_test),
-        ):
-            epochs = overlay.epochs
-            if not np.isfinite(values).any():  # no test set: an empty curve (an all-NaN one
-                epochs, values = epochs[:0], values[:0]  # makes pyqtgraph's bounds warn)
-            item = pg.PlotDataItem(
-                epochs, values, pen=pg.mkPen(overlay.color, width=1.5, style=style),
-                symbol=symbol, symbolSize=3, symbolBrush=overlay.color, symbolPen=None,
-            )
-            item.setZValue(-1)
-            self.cost_plot.addItem(item)
-            item.setVisible(shown)
-            items.append(item)
-        return items[0], items[1]
-
     def _rebuild_legend(self) -> None:
         """Live train and test first (when they have data), then the visible overlays, as many
         as fit the plot's height; the rest are counted in a last "+N more runs" row."""
@@ -464,7 +395,7 @@ class CostPlot(QWidget):
         for curve, name in live:
             self._legend.addItem(curve, name)
         for overlay, item in listed:
-            self._legend.addItem(item, html.escape(_shortened(overlay.name, 40)))
+            self._legend.addItem(item, html.escape(shortened(overlay.name, 40)))
         if len(listed) < len(shown):
             self._legend.addItem(self._more_runs_sample, f"+{len(shown) - len(listed)} more runs")
         self._legend_fit = (rows, wide)
@@ -550,27 +481,3 @@ def _same_history(a: HistoryArrays, b: HistoryArrays) -> bool:
     return a is b or all(
         np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True)
         for name in ("epochs", "train_cost", "test_cost", "train_metric", "test_metric"))
-
-
-def _number(value: float) -> str:
-    return "—" if not np.isfinite(value) else f"{value:.4g}"
-
-
-def _shortened(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def _overlay_summary(overlays: Sequence[OverlayCurves]) -> tuple[Array, Array]:
-    """(smallest, largest and smallest positive finite cost; all epochs, sorted) of the
-    visible overlays; empty arrays when none is visible."""
-    shown = [overlay for overlay in overlays if overlay.visible]
-    if not shown:
-        return np.empty(0), np.empty(0)
-    costs = np.concatenate([np.concatenate([o.train_cost, o.test_cost]) for o in shown])
-    costs = costs[np.isfinite(costs)]
-    positive = costs[costs > 0]
-    extent = [costs.min(), costs.max()] if costs.size else []
-    if positive.size:
-        extent.append(positive.min())
-    epochs = np.unique(np.concatenate([np.asarray(o.epochs, dtype=np.float64) for o in shown]))
-    return np.asarray(extent, dtype=np.float64), epochs
