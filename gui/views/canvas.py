@@ -11,10 +11,11 @@ neurons are images of their weights (gui/views/canvas_images.py).
 
 Why this is long: it is one widget's state and the public API its tests and panels drive
 (snapshot, colour mode, values, maps, image inputs, selection, highlights, hit points, edge
-widths and colours, hover text) plus the cached picture's life cycle; everything that can be
-a function of a layout already is one: geometry and hit-testing in gui/views/canvas_geometry.py,
-the static picture in canvas_scene.py, image inputs in canvas_images.py, what is painted over
-the picture (outlines, hover card) and what is under the mouse in canvas_overlay.py.
+widths and colours, hover text), and when each change invalidates the layout, the edge bins or
+the picture; everything that can be a function of a layout already is one: geometry and
+hit-testing in gui/views/canvas_geometry.py, the static picture in canvas_scene.py and its
+cache in canvas_picture.py, image inputs in canvas_images.py, what is painted over the picture
+(outlines, hover card) and what is under the mouse in canvas_overlay.py.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from engine.core.network import ParameterRef
-from engine.training.snapshot import GridOutputs, Snapshot
+from engine.training.snapshot import Snapshot
 from gui.base.colors import HIGHLIGHT
 from gui.views import canvas_geometry as geo
 from gui.views import canvas_images as images
 from gui.views import canvas_overlay as overlay
 from gui.views import canvas_scene as paint
-from gui.views import neuron_maps
+from gui.views.canvas_picture import CanvasPicture
 from gui.views.canvas_scene import EDGE_PALETTE, theme_from_palette
 
 
@@ -62,14 +63,10 @@ class NetworkCanvas(QWidget):
         self._layout: geo.CanvasLayout | None = None
         self._bins: geo.EdgeBins | None = None
         self._sorted_lines = np.zeros((0, 4))
-        self._scene: QImage | None = None  # valid picture of the current state, or None
-        self._scene_image: QImage | None = None  # its buffer, kept between frames
+        self._picture = CanvasPicture()  # the static picture, painted over every frame
         self._mode = "weight"
         self._show_values = True
         self._show_maps = False
-        # (grid, layout, side in device px, one column image per layer): the last thumbnails
-        self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, int,
-                                     tuple[QImage, ...]] | None = None
         self._feature_names: tuple[str, ...] = ()
         self._image_shape: tuple[int, int] | None = None
         self._image_layout: images.ImageLayout | None = None  # with image inputs
@@ -107,14 +104,14 @@ class NetworkCanvas(QWidget):
     def set_show_values(self, show: bool) -> None:
         """Print activations inside large neurons and bias values beside them."""
         self._show_values = bool(show)
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def set_show_maps(self, show: bool) -> None:
         """Draw each neuron as its map over the 2-D input plane (when the snapshot has one
         and neurons are at least MIN_MAP_RADIUS large), else as a circle."""
         self._show_maps = bool(show)
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def shows_maps(self) -> bool:
@@ -148,7 +145,7 @@ class NetworkCanvas(QWidget):
     def set_feature_names(self, names: tuple[str, ...] | list[str]) -> None:
         """Label the input neurons with the dataset's feature names instead of x_j."""
         self._feature_names = tuple(names)
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def set_image_shape(self, shape: tuple[int, int] | None) -> None:
@@ -157,7 +154,7 @@ class NetworkCanvas(QWidget):
         self._image_shape = None if shape is None else (int(shape[0]), int(shape[1]))
         self._layout = None
         self._refresh()
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def image_layout(self) -> images.ImageLayout | None:
@@ -277,7 +274,7 @@ class NetworkCanvas(QWidget):
         self._bins = geo.bin_edges(self._layout, source[self._layout.weight_index],
                                    self.edge_budget, visible)
         self._sorted_lines = np.ascontiguousarray(self._layout.edge_lines[self._bins.order])
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def _image_inputs(self, snapshot: Snapshot) -> bool:
@@ -322,7 +319,7 @@ class NetworkCanvas(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """A new system or application palette: repaint the cached picture in its colours."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._scene = None
+            self._picture.invalidate()
             self.update()
         super().changeEvent(event)
 
@@ -389,9 +386,8 @@ class NetworkCanvas(QWidget):
             painter.setFont(paint.font(self.font(), 14))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No network yet")
             return
-        if self._scene is None:
-            self._scene = self._render_scene()
-        painter.drawImage(0, 0, self._scene)
+        painter.drawImage(0, 0, self._picture.image(self.size(), self.devicePixelRatioF(),
+                                                    self.theme.background, self._paint_scene))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for ref in self._highlight_edges:
             self._paint_edge_outline(painter, ref, HIGHLIGHT, 3.0)
@@ -417,26 +413,19 @@ class NetworkCanvas(QWidget):
         painter.fillRect(QRectF(0, 0, self.width(), self.height()), self.theme.background)
         if self._snapshot is None or self._layout is None or self._bins is None:
             return
-        paint.paint_scene(painter, paint.Scene(
-            self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
-            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
-            self.theme))
+        paint.paint_scene(painter, self._scene())
 
-    def _render_scene(self) -> QImage:
-        """The static picture for the current snapshot, into the reused scene image."""
-        ratio = self.devicePixelRatioF()
-        size = self.size() * ratio
-        if self._scene_image is None or self._scene_image.size() != size:
-            self._scene_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-            self._scene_image.setDevicePixelRatio(ratio)
-        image = self._scene_image
-        image.fill(self.theme.background)
+    def _scene(self) -> paint.Scene:
         assert self._snapshot is not None and self._layout is not None and self._bins is not None
-        painter = QPainter(image)
-        scene = paint.Scene(
+        return paint.Scene(
             self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
             self._show_values, self._neuron_label, self.font(), self._thumbnails(),
             self.theme)
+
+    def _paint_scene(self, painter: QPainter) -> None:
+        """The static picture for the current snapshot (into the cached picture)."""
+        assert self._snapshot is not None
+        scene = self._scene()
         if self._image_layout is not None:
             layer = self._snapshot.layers[0]
             images.paint_image_scene(painter, scene, images.image_scene(
@@ -444,28 +433,13 @@ class NetworkCanvas(QWidget):
                 layer.weights if self._mode == "weight" else layer.weight_gradients))
         else:
             paint.paint_scene(painter, scene)
-        painter.end()
-        return image
 
     def _thumbnails(self) -> tuple[QImage, ...] | None:
-        """Every layer's column of thumbnails for the current snapshot and size (cached; a
-        new size gives a new side), or None when the canvas draws circles."""
+        """Every layer's map thumbnails, or None when the canvas draws circles."""
         if not self.shows_maps():
             return None
-        snapshot, layout = self._snapshot, self._layout
-        assert snapshot is not None and snapshot.grid is not None and layout is not None
-        grid, ratio = snapshot.grid, self.devicePixelRatioF()
-        side = round(layout.map_side * ratio)
-        cache = self._thumbnail_cache
-        if cache is not None and cache[0] is grid and cache[1] is layout and cache[2] == side:
-            return cache[3]
-        images = neuron_maps.thumbnail_columns(
-            grid.activations, (None, *snapshot.activation_names), side,
-            [paint.map_tops(layout, m, ratio) for m in range(len(layout.sizes))])
-        for image in images:
-            image.setDevicePixelRatio(ratio)
-        self._thumbnail_cache = (grid, layout, side, tuple(images))
-        return self._thumbnail_cache[3]
+        assert self._snapshot is not None and self._layout is not None
+        return self._picture.thumbnails(self._snapshot, self._layout, self.devicePixelRatioF())
 
     def _paint_edge_outline(self, painter: QPainter, ref: ParameterRef, color: QColor,
                             extra: float) -> None:

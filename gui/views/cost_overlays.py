@@ -1,11 +1,11 @@
 """Pinned runs in the cost plot (gui/views/cost_plot.py): their colours, their dashed and
-dotted curves under the live ones, the extent they add to the plot's ranges, and their lines
-in the hover read-out. The runs themselves are kept by gui/panels/runs.py.
+dotted curves under the live ones, and the extent they add to the plot's ranges (their lines
+in the hover read-out: gui/views/cost_readout.py). The runs themselves are kept by
+gui/panels/runs.py.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -70,28 +70,6 @@ def add_overlay_curves(plot: pg.PlotItem, overlay: OverlayCurves,
     return items[0], items[1]
 
 
-def overlay_lines(overlays: Sequence[OverlayCurves], has_tests: Sequence[bool], epoch: float,
-                  room: int) -> list[str]:
-    """One line per visible overlay: its train (/ test) cost at `epoch`, or — if it has
-    no record there; at most `room` lines (the last then counts the runs left out)."""
-    shown = [(overlay, has_test) for overlay, has_test
-             in zip(overlays, has_tests, strict=True) if overlay.visible]
-    listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
-    lines = []
-    for overlay, has_test in listed:
-        index = int(np.searchsorted(overlay.epochs, epoch))
-        found = index < len(overlay.epochs) and overlay.epochs[index] == epoch
-        train = overlay.train_cost[index] if found else math.nan
-        text = f"{shortened(overlay.name)}  {number(train)}"
-        if has_test:
-            test = overlay.test_cost[index] if found else math.nan
-            text += f" / {number(test)}"
-        lines.append(text)
-    if len(listed) < len(shown):
-        lines.append(f"+{len(shown) - len(listed)} more runs")
-    return lines
-
-
 def overlay_summary(overlays: Sequence[OverlayCurves]) -> tuple[Array, Array]:
     """(smallest, largest and smallest positive finite cost; all epochs, sorted) of the
     visible overlays; empty arrays when none is visible."""
@@ -106,13 +84,3 @@ def overlay_summary(overlays: Sequence[OverlayCurves]) -> tuple[Array, Array]:
         extent.append(positive.min())
     epochs = np.unique(np.concatenate([np.asarray(o.epochs, dtype=np.float64) for o in shown]))
     return np.asarray(extent, dtype=np.float64), epochs
-
-
-def number(value: float) -> str:
-    """A read-out number (the live history's too): four significant digits, — if not finite."""
-    return "—" if not np.isfinite(value) else f"{value:.4g}"
-
-
-def shortened(name: str, limit: int = 28) -> str:
-    """A run's name cut to `limit` characters (ending in …) for the read-out and legend."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"

@@ -3,17 +3,15 @@
 Pinned runs (gui/panels/runs.py) are overlaid in their own colours; like every plot it takes
 its colours from the Qt palette through gui/base/plot_style.py (light or dark theme alike).
 
-Why this is long: one pyqtgraph widget whose live curves, "now" stars, ranges, legend, hover
-read-out and empty state all read and change the same plot state (the history shown, the
-overlays' extent, the log axis, the legend's fit); splitting it would pass that state around.
-The pinned runs' own part (colours, curves, extent, read-out lines) is
-gui/views/cost_overlays.py.
+The widget keeps the plot's state (the history shown, the overlays and their extent, the log
+axis) and the live curves, "now" stars, ranges and empty state; its parts: the pinned runs'
+colours, curves and extent in gui/views/cost_overlays.py, the hover read-out in
+cost_readout.py, what fits the legend in cost_legend.py.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import math
 from collections.abc import Sequence
 
@@ -21,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontMetricsF
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.training.snapshot import HistoryArrays, Snapshot
@@ -38,17 +36,16 @@ from gui.base.plot_style import (
     readable_axes,
     style_line_plot,
 )
+from gui.views.cost_legend import CostLegend
 from gui.views.cost_overlays import (
     OVERLAY_COLORS,
     SYMBOL_LIMIT,
     OverlayCurves,
     add_overlay_curves,
     overlay_color,
-    overlay_lines,
     overlay_summary,
-    shortened,
 )
-from gui.views.cost_overlays import number as readout_number
+from gui.views.cost_readout import HoverReadout, live_lines, nearest, overlay_lines
 
 Array = NDArray[np.float64]
 __all__ = ["OVERLAY_COLORS", "TEST_COLOR", "TRAIN_COLOR", "CostPlot", "OverlayCurves",
@@ -56,10 +53,6 @@ __all__ = ["OVERLAY_COLORS", "TEST_COLOR", "TRAIN_COLOR", "CostPlot", "OverlayCu
 
 TRAIN_COLOR = QColor(*POSITIVE)
 TEST_COLOR = QColor(*NEGATIVE)
-# Pixels per legend row (pyqtgraph's line samples are 20 px squares), and the plot width from
-# which the legend may use two columns.
-_LEGEND_ROW_HEIGHT = 20.0
-_TWO_COLUMN_WIDTH = 560.0
 
 
 class CostPlot(QWidget):
@@ -122,16 +115,10 @@ class CostPlot(QWidget):
         self.metric_plot.setLabel("bottom", "epoch", color=text_color.name())
         self.metric_plot.setMaximumHeight(140)
 
-        legend = self.cost_plot.addLegend(offset=(-8, 8), labelTextColor=text_color)
-        self._legend: pg.LegendItem = legend
-        legend_fill = QColor(background(palette))
-        legend_fill.setAlpha(190)  # curves show through; the names stay readable over them
-        legend.setBrush(pg.mkBrush(legend_fill))
-        # The legend row counting the overlays that do not fit: a sample that draws nothing.
-        self._more_runs_sample = pg.PlotDataItem(pen=None)
-        self._legend_fit: tuple[int, bool] = (0, False)
+        self._legend_rows = CostLegend(self.cost_plot, text_color, QColor(background(palette)))
+        self._legend = self._legend_rows.item
         self.cost_plot.getViewBox().sigResized.connect(self._on_view_resized)
-        legend.sigSampleClicked.connect(self._on_legend_clicked)
+        self._legend.sigSampleClicked.connect(self._on_legend_clicked)
         self.train_curve = self.cost_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
         self.test_curve = self.cost_plot.plot(pen=pg.mkPen(TEST_COLOR, width=2), name="test")
         self.metric_train_curve = self.metric_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
@@ -151,22 +138,14 @@ class CostPlot(QWidget):
             self.cost_plot.addItem(marker)
 
         marker_pen = pg.mkPen(text_color, width=1, style=Qt.PenStyle.DashLine)
-        hover_pen = pg.mkPen(QColor(text_color.red(), text_color.green(), text_color.blue(), 90))
         self._markers = [pg.InfiniteLine(angle=90, pen=marker_pen) for _ in range(2)]
-        self._hover_lines = [pg.InfiniteLine(angle=90, pen=hover_pen) for _ in range(2)]
-        for plot, marker, hover in zip(
-            (self.cost_plot, self.metric_plot), self._markers, self._hover_lines, strict=True
-        ):
-            for line in (marker, hover):
-                line.setVisible(False)
-                plot.addItem(line, ignoreBounds=True)
+        for plot, marker in zip((self.cost_plot, self.metric_plot), self._markers, strict=True):
+            marker.setVisible(False)
+            plot.addItem(marker, ignoreBounds=True)
         fill = QColor(background(palette))
         fill.setAlpha(215)
-        self.hover_text = pg.TextItem(color=text_color, fill=pg.mkBrush(fill), anchor=(0, 0))
-        self.hover_text.setZValue(100)
-        self.hover_text.setVisible(False)
-        # Parented to the view box itself, so it is placed in pixels, whatever the axis scale.
-        self.hover_text.setParentItem(self.cost_plot.getViewBox())
+        self._readout = HoverReadout((self.cost_plot, self.metric_plot), text_color, fill)
+        self.hover_text, self._hover_lines = self._readout.text, self._readout.lines
         self._mouse_proxy = pg.SignalProxy(
             self.graphics.scene().sigMouseMoved, rateLimit=60, slot=self._on_mouse_moved
         )
@@ -218,25 +197,18 @@ class CostPlot(QWidget):
         The nearest epoch is any epoch of the live history or of a visible overlay; the
         visible overlays' values at that epoch are listed too.
         """
-        nearest = _nearest(self._epochs, epoch, _nearest(self._overlay_epochs, epoch, math.nan))
-        if math.isnan(nearest):
+        found = nearest(self._epochs, epoch, nearest(self._overlay_epochs, epoch, math.nan))
+        if math.isnan(found):
             self._hide_hover()
             return ""
-        lines = [f"epoch {int(nearest)}"]
-        live = int(np.searchsorted(self._epochs, nearest))
-        if live < len(self._epochs) and self._epochs[live] == nearest:
-            lines += self._hover_description(live)
-        line_height = QFontMetricsF(self.hover_text.textItem.font()).lineSpacing()
-        fitting = int((self.cost_plot.getViewBox().height() - 8.0) // max(line_height, 1.0))
-        lines += overlay_lines(self._overlays, self._overlay_has_test, nearest,
-                               max(3, fitting - len(lines)))
+        lines = [f"epoch {int(found)}"]
+        live = int(np.searchsorted(self._epochs, found))
+        if live < len(self._epochs) and self._epochs[live] == found:
+            lines += live_lines(self._columns, self._metric_label, live)
+        lines += overlay_lines(self._overlays, self._overlay_has_test, found,
+                               max(3, self._readout.room() - len(lines)))
         text = "\n".join(lines)
-        for line in self._hover_lines:
-            line.setValue(nearest)
-            line.setVisible(True)
-        self.hover_text.setText(text)
-        self._place_hover_text(nearest)
-        self.hover_text.setVisible(True)
+        self._readout.show(found, text)
         return text
 
     def set_overlays(self, overlays: Sequence[OverlayCurves | tuple[object, ...]]) -> None:
@@ -351,54 +323,14 @@ class CostPlot(QWidget):
         else:
             self.metric_plot.enableAutoRange(axis="y", enable=True)
 
-    def _hover_description(self, index: int) -> list[str]:
-        """The live history's lines at record `index` (cost, test cost, metric)."""
-        def number(key: str) -> str:
-            return readout_number(self._columns[key][index])
-
-        lines = [f"train cost {number('train')}"]
-        if np.isfinite(self._columns["test"]).any():
-            lines.append(f"test cost  {number('test')}")
-        suffix = "%" if self._metric_label.endswith("%") else ""
-        name = self._metric_label.removesuffix(" %")
-        metric = f"{name} {number('train_metric')}{suffix}"
-        if np.isfinite(self._columns["test_metric"]).any():
-            metric += f" / {number('test_metric')}{suffix} (test)"
-        lines.append(metric)
-        return lines
-
-    def _place_hover_text(self, epoch: float) -> None:
-        """Beside the hover line (right of it in the left half), kept inside the view box."""
-        view_box = self.cost_plot.getViewBox()
-        x_pixel = view_box.mapFromView(QPointF(epoch, 0.0)).x()
-        width = self.hover_text.boundingRect().width()
-        left = x_pixel - 4.0 - width if x_pixel > view_box.width() / 2 else x_pixel + 4.0
-        left = max(0.0, min(left, view_box.width() - width))
-        self.hover_text.setAnchor((0.0, 0.0))
-        self.hover_text.setPos(left, 2.0)
-
     def _rebuild_legend(self) -> None:
-        """Live train and test first (when they have data), then the visible overlays, as many
-        as fit the plot's height; the rest are counted in a last "+N more runs" row."""
-        rows, wide = self._legend_room()
+        """Live train and test (when they have data), then the visible overlays."""
         live = [(curve, name) for curve, name in ((self.train_curve, "train"),
                                                    (self.test_curve, "test"))
                 if self._has_data.get(id(curve))]
-        shown = [(overlay, items[0]) for overlay, items in zip(self._overlays,
-                                                               self.overlay_curves, strict=True)
-                 if overlay.visible]
-        columns = 2 if len(live) + len(shown) > rows and wide else 1
-        room = rows * columns - len(live)
-        listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
-        self._legend.clear()
-        self._legend.setColumnCount(columns)
-        for curve, name in live:
-            self._legend.addItem(curve, name)
-        for overlay, item in listed:
-            self._legend.addItem(item, html.escape(shortened(overlay.name, 40)))
-        if len(listed) < len(shown):
-            self._legend.addItem(self._more_runs_sample, f"+{len(shown) - len(listed)} more runs")
-        self._legend_fit = (rows, wide)
+        self._legend_rows.fill(live, [(items[0], overlay.name) for overlay, items
+                                      in zip(self._overlays, self.overlay_curves, strict=True)
+                                      if overlay.visible])
 
     def _on_legend_clicked(self, item: pg.PlotDataItem) -> None:
         """A click on an overlay's legend entry hid its train curve: hide its test curve too,
@@ -411,15 +343,9 @@ class CostPlot(QWidget):
                     self.overlay_visibility_toggled.emit, index, visible))
                 return
 
-    def _legend_room(self) -> tuple[int, bool]:
-        """(legend rows that fit the plot's height, whether it is wide enough for two columns)."""
-        view_box = self.cost_plot.getViewBox()
-        rows = max(3, int((view_box.height() - 16.0) // _LEGEND_ROW_HEIGHT))
-        return rows, view_box.width() >= _TWO_COLUMN_WIDTH
-
     def _on_view_resized(self) -> None:
         """Refit the legend when the plot's size changes how many rows it holds."""
-        if self._overlays and self._legend_room() != self._legend_fit:
+        if self._overlays and not self._legend_rows.fits():
             self._rebuild_legend()
 
     def _curves(self) -> tuple[pg.PlotDataItem, ...]:
@@ -439,9 +365,7 @@ class CostPlot(QWidget):
             self._rebuild_legend()
 
     def _hide_hover(self) -> None:
-        self.hover_text.setVisible(False)
-        for line in self._hover_lines:
-            line.setVisible(False)
+        self._readout.hide()
 
     def _on_log_y_toggled(self, checked: bool) -> None:
         self.cost_plot.setLogMode(x=False, y=checked)
@@ -461,19 +385,6 @@ class CostPlot(QWidget):
     def leaveEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         self._hide_hover()
         super().leaveEvent(event)
-
-
-def _nearest(epochs: Array, epoch: float, other: float) -> float:
-    """Of the sorted `epochs` and `other` (NaN: none), the one nearest `epoch`; NaN if none."""
-    candidates = [other] if math.isfinite(other) else []
-    if len(epochs):
-        index = min(int(np.searchsorted(epochs, epoch)), len(epochs) - 1)
-        candidates.append(float(epochs[index]))
-        if index > 0:
-            candidates.append(float(epochs[index - 1]))
-    if not candidates:
-        return math.nan
-    return min(candidates, key=lambda candidate: (abs(candidate - epoch), candidate))
 
 
 def _same_history(a: HistoryArrays, b: HistoryArrays) -> bool:
