@@ -43,8 +43,8 @@ class DataChoiceMixin(_Base):
     def set_task(self, task: str) -> bool:
         """Take the open CSV's targets as `task` ("classification" or "regression") and start
         afresh with settings that fit; False, with the reason shown, if they cannot be."""
-        dataset = self._csv_dataset
-        if dataset is None or self._config.dataset != dataset.name:
+        dataset = self.csv_dataset
+        if dataset is None or self.config.dataset != dataset.name:
             return False
         try:
             switched = as_task(dataset, task)
@@ -58,24 +58,22 @@ class DataChoiceMixin(_Base):
             self._show_task(self._view_trainer_task())
             return False
         self.set_csv_dataset(switched)
-        self._config = self.adapt_to_data(self.controls.config())
-        self.controls.set_config(self._config)
-        self.reset()
+        self.reset_to(self.adapt_to_data(self.controls.config()))
         return True
 
     def _view_trainer_task(self) -> str:
-        data = self._view_data
+        data = self.trained_data
         return "classification" if data is None else data.train.task
 
     def _show_task(self, task: str) -> None:
         """The task row of the controls for the trained data and output."""
-        network, data = self._view_network, self._view_data
+        network, data = self.trained_network, self.trained_data
         if network is None or data is None:
             return
         self.controls.set_task(task, describe(data.train, network.activations[-1],
                                               self._trainer_loss, network.sizes[-1]),
-                               editable=self._csv_dataset is not None
-                               and self._config.dataset == self._csv_dataset.name)
+                               editable=self.csv_dataset is not None
+                               and self.config.dataset == self.csv_dataset.name)
 
     def _note_trainer(self, trainer: Trainer) -> None:
         """A new trainer: remember what it cannot learn, show its task and standardization."""
@@ -87,7 +85,7 @@ class DataChoiceMixin(_Base):
 
     def learn_problems(self) -> list[str]:
         """Why the current settings cannot learn (empty: they can)."""
-        config = self._config
+        config = self.config
         rate = config.regularization_rate if config.regularization != "none" else 0.0
         return [*getattr(self, "_output_problems", []),
                 *rate_problems(config.learning_rate, rate)]

@@ -96,7 +96,7 @@ class FileActionsMixin(_Base):
                 self.statusBar().showMessage("Importing weights was cancelled", 5000)
                 return False
             network = loaded.network
-            dataset = for_output(self.make_dataset(self._config), network.activations[-1])
+            dataset = for_output(self.make_dataset(self.config), network.activations[-1])
             if network.input_width != dataset.inputs.shape[1]:
                 raise DeltascopeError(
                     f"{Path(path).name}: the network takes {network.input_width} inputs but the "
@@ -109,7 +109,7 @@ class FileActionsMixin(_Base):
                                       f"data: {found[0]}")
             config = self._config_for_network(network, loaded.loss)
             adopt_shape = loaded.image_shape is not None and dataset.image_shape is None \
-                and dataset is self._csv_dataset  # the file says the inputs are an image
+                and dataset is self.csv_dataset  # the file says the inputs are an image
             if adopt_shape:
                 dataset = replace(dataset, image_shape=loaded.image_shape)
             trainer = build_trainer(config, dataset)
@@ -129,9 +129,9 @@ class FileActionsMixin(_Base):
     def _config_for_network(self, network: Network, loss: str) -> TrainingConfig:
         hidden = tuple(HiddenLayer(size, activation) for size, activation in
                        zip(network.sizes[1:-1], network.activations[:-1], strict=True))
-        return self._config.with_changes(hidden=hidden, output_activation=network.activations[-1],
-                                         loss=loss, features=network.features,
-                                         standardize=network.standardization is not None)
+        return self.config.with_changes(hidden=hidden, output_activation=network.activations[-1],
+                                        loss=loss, features=network.features,
+                                        standardize=network.standardization is not None)
 
     def _on_export_weights(self) -> None:
         path = save_file_name(self, self.settings, "Export Weights", "weights.json",
@@ -146,7 +146,7 @@ class FileActionsMixin(_Base):
             return False
         try:
             export_network(path, self._snapshot_network(snapshot), snapshot.loss,
-                           self.make_dataset(self._config).image_shape)
+                           self.make_dataset(self.config).image_shape)
         except (DeltascopeError, OSError) as error:
             self.report("Cannot export weights", str(error))
             return False

@@ -293,3 +293,21 @@ def fit_x(plot: pg.PlotItem, values: np.ndarray, padding: float = 0.02) -> None:
         plot.setXRange(low - 0.5, high + 0.5, padding=0.0)
     else:
         plot.setXRange(low, high, padding=padding)
+
+
+def fit_y(view_box: pg.ViewBox, values: np.ndarray, log: bool) -> None:
+    """Auto-range y unless the values span less than 2% (of their size, or of a decade)."""
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.log10(values)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    low, high = float(values.min()), float(values.max())
+    minimum_span = 0.02 if log else 0.02 * max(abs(low), abs(high), 1e-12)
+    if high - low < minimum_span:
+        view_box.enableAutoRange(axis="y", enable=False)
+        middle = (low + high) / 2
+        view_box.setYRange(middle - minimum_span, middle + minimum_span, padding=0.0)
+    else:
+        view_box.enableAutoRange(axis="y", enable=True)

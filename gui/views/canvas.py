@@ -9,9 +9,13 @@ activation over the input plane; the thumbnails are coloured once per snapshot a
 With image inputs (`set_image_shape`) the input column is the sample's image and layer 1's
 neurons are images of their weights (gui/views/canvas_images.py).
 
-Why this is long: one widget's state and interaction (hover, clicks, selection, highlights,
-zoom, the cached picture); its geometry, painting and image layers are already
-gui/views/canvas_geometry.py, canvas_scene.py and canvas_images.py.
+Why this is long: it is one widget's state and the public API its tests and panels drive
+(snapshot, colour mode, values, maps, image inputs, selection, highlights, hit points, edge
+widths and colours, hover text), and when each change invalidates the layout, the edge bins or
+the picture; everything that can be a function of a layout already is one: geometry and
+hit-testing in gui/views/canvas_geometry.py, the static picture in canvas_scene.py and its
+cache in canvas_picture.py, image inputs in canvas_images.py, what is painted over the picture
+(outlines, hover card) and what is under the mouse in canvas_overlay.py.
 """
 
 from __future__ import annotations
@@ -20,28 +24,26 @@ import time
 
 import numpy as np
 from numpy.typing import NDArray
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFontMetricsF,
     QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QWidget
 
 from engine.core.network import ParameterRef
-from engine.core.notation import bias_name, gradient_of, shown_index
-from engine.training.snapshot import GridOutputs, Snapshot
+from engine.training.snapshot import Snapshot
 from gui.base.colors import HIGHLIGHT
 from gui.views import canvas_geometry as geo
 from gui.views import canvas_images as images
+from gui.views import canvas_overlay as overlay
 from gui.views import canvas_scene as paint
-from gui.views import neuron_maps
-from gui.views.canvas_scene import EDGE_COLORS, EDGE_PALETTE, theme_from_palette
+from gui.views.canvas_picture import CanvasPicture
+from gui.views.canvas_scene import EDGE_PALETTE, theme_from_palette
 
 
 class NetworkCanvas(QWidget):
@@ -61,14 +63,10 @@ class NetworkCanvas(QWidget):
         self._layout: geo.CanvasLayout | None = None
         self._bins: geo.EdgeBins | None = None
         self._sorted_lines = np.zeros((0, 4))
-        self._scene: QImage | None = None  # valid picture of the current state, or None
-        self._scene_image: QImage | None = None  # its buffer, kept between frames
+        self._picture = CanvasPicture()  # the static picture, painted over every frame
         self._mode = "weight"
         self._show_values = True
         self._show_maps = False
-        # (grid, layout, side in device px, one column image per layer): the last thumbnails
-        self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, int,
-                                     tuple[QImage, ...]] | None = None
         self._feature_names: tuple[str, ...] = ()
         self._image_shape: tuple[int, int] | None = None
         self._image_layout: images.ImageLayout | None = None  # with image inputs
@@ -76,7 +74,7 @@ class NetworkCanvas(QWidget):
         self._selection: ParameterRef | None = None
         self._highlight_neurons: list[tuple[int, int]] = []
         self._highlight_edges: list[ParameterRef] = []
-        self._hovered: ParameterRef | tuple[int, int] | None = None
+        self._hovered: overlay.Item | None = None
         self._hover_pos = QPointF()
 
     # -- public API ---------------------------------------------------------------------------
@@ -106,14 +104,14 @@ class NetworkCanvas(QWidget):
     def set_show_values(self, show: bool) -> None:
         """Print activations inside large neurons and bias values beside them."""
         self._show_values = bool(show)
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def set_show_maps(self, show: bool) -> None:
         """Draw each neuron as its map over the 2-D input plane (when the snapshot has one
         and neurons are at least MIN_MAP_RADIUS large), else as a circle."""
         self._show_maps = bool(show)
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def shows_maps(self) -> bool:
@@ -147,7 +145,7 @@ class NetworkCanvas(QWidget):
     def set_feature_names(self, names: tuple[str, ...] | list[str]) -> None:
         """Label the input neurons with the dataset's feature names instead of x_j."""
         self._feature_names = tuple(names)
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def set_image_shape(self, shape: tuple[int, int] | None) -> None:
@@ -156,7 +154,7 @@ class NetworkCanvas(QWidget):
         self._image_shape = None if shape is None else (int(shape[0]), int(shape[1]))
         self._layout = None
         self._refresh()
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def image_layout(self) -> images.ImageLayout | None:
@@ -180,29 +178,11 @@ class NetworkCanvas(QWidget):
     def clear_highlights(self) -> None:
         self.set_highlights([], [])
 
-    def item_at(self, pos: QPointF) -> ParameterRef | tuple[int, int] | None:
+    def item_at(self, pos: QPointF) -> overlay.Item | None:
         """The neuron (layer, index) or weight under a widget point; neurons win over edges."""
         if self._layout is None or self._bins is None:
             return None
-        if self._image_layout is not None:
-            return self._image_item_at(self._image_layout, pos)
-        neuron = geo.neuron_at(self._layout, pos.x(), pos.y())
-        if neuron is not None:
-            return neuron
-        edge = geo.edge_at(self._layout, pos.x(), pos.y(), self._hit_widths())
-        return None if edge is None else geo.edge_ref(self._layout, edge)
-
-    def _image_item_at(self, image: images.ImageLayout,
-                       pos: QPointF) -> ParameterRef | tuple[int, int] | None:
-        """With image inputs: the sample's pixels, the tiles, then layers 2..L."""
-        item = images.item_at(image, pos.x(), pos.y())
-        if item is not None:
-            return item
-        neuron = geo.neuron_at(image.base, pos.x(), pos.y())
-        if neuron is not None and neuron[0] >= 1:
-            return neuron
-        edge = images.edge_at(image, pos.x(), pos.y(), self._hit_widths())
-        return None if edge is None else geo.edge_ref(image.base, edge)
+        return overlay.item_at(self._layout, self._image_layout, pos, self._hit_widths())
 
     def edge_midpoint(self, ref: ParameterRef) -> QPointF:
         """A point near the middle of the weight's edge where a click picks exactly it (with
@@ -242,29 +222,9 @@ class NetworkCanvas(QWidget):
 
     def hover_text(self) -> str:
         """The hover card's text for the hovered item ('' when nothing is hovered)."""
-        snapshot, item = self._snapshot, self._hovered
-        if snapshot is None or item is None:
+        if self._snapshot is None or self._hovered is None:
             return ""
-        if isinstance(item, ParameterRef):
-            layer = snapshot.layers[item.layer - 1]
-            source = self._neuron_label(item.layer - 1, item.column)
-            target = self._neuron_label(item.layer, item.row)
-            return (f"{item.symbol} = {geo.format_value(layer.weights[item.row, item.column])}"
-                    f"   ({source} \u2192 {target})\n"
-                    f"{gradient_of(item.symbol)} = "
-                    f"{geo.format_value(layer.weight_gradients[item.row, item.column])}")
-        m, i = item
-        probe = snapshot.probe
-        name = self._neuron_label(m, i)
-        sample = f"(sample #{shown_index(probe.row)})"
-        if m == 0:
-            return f"{name} = {geo.format_value(probe.activations[0][i])}   {sample}"
-        layer = snapshot.layers[m - 1]
-        return (f"{name}   {sample}\n"
-                f"z = {geo.format_value(probe.pre_activations[m - 1][i])}   "
-                f"a = {geo.format_value(probe.activations[m][i])}\n"
-                f"{bias_name(m, i)} = {geo.format_value(layer.biases[i])}   "
-                f"{gradient_of(bias_name(m, i))} = {geo.format_value(layer.bias_gradients[i])}")
+        return overlay.hover_text(self._snapshot, self._hovered, self._neuron_label)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(900, 600)
@@ -314,7 +274,7 @@ class NetworkCanvas(QWidget):
         self._bins = geo.bin_edges(self._layout, source[self._layout.weight_index],
                                    self.edge_budget, visible)
         self._sorted_lines = np.ascontiguousarray(self._layout.edge_lines[self._bins.order])
-        self._scene = None
+        self._picture.invalidate()
         self.update()
 
     def _image_inputs(self, snapshot: Snapshot) -> bool:
@@ -359,7 +319,7 @@ class NetworkCanvas(QWidget):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """A new system or application palette: repaint the cached picture in its colours."""
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._scene = None
+            self._picture.invalidate()
             self.update()
         super().changeEvent(event)
 
@@ -426,9 +386,8 @@ class NetworkCanvas(QWidget):
             painter.setFont(paint.font(self.font(), 14))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No network yet")
             return
-        if self._scene is None:
-            self._scene = self._render_scene()
-        painter.drawImage(0, 0, self._scene)
+        painter.drawImage(0, 0, self._picture.image(self.size(), self.devicePixelRatioF(),
+                                                    self.theme.background, self._paint_scene))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for ref in self._highlight_edges:
             self._paint_edge_outline(painter, ref, HIGHLIGHT, 3.0)
@@ -445,7 +404,8 @@ class NetworkCanvas(QWidget):
         elif self._hovered is not None:
             self._paint_ring(painter, *self._hovered, self.theme.muted, 1.5)
         if self._hovered is not None:
-            self._paint_card(painter)
+            overlay.paint_card(painter, self.hover_text(), self.font(), self._hover_pos,
+                               QRectF(self.rect()), self.theme)
 
     def paint_picture(self, painter: QPainter) -> None:
         """The canvas's picture (as shown, without hover or selection) onto any painter, for
@@ -453,26 +413,19 @@ class NetworkCanvas(QWidget):
         painter.fillRect(QRectF(0, 0, self.width(), self.height()), self.theme.background)
         if self._snapshot is None or self._layout is None or self._bins is None:
             return
-        paint.paint_scene(painter, paint.Scene(
-            self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
-            self._show_values, self._neuron_label, self.font(), self._thumbnails(),
-            self.theme))
+        paint.paint_scene(painter, self._scene())
 
-    def _render_scene(self) -> QImage:
-        """The static picture for the current snapshot, into the reused scene image."""
-        ratio = self.devicePixelRatioF()
-        size = self.size() * ratio
-        if self._scene_image is None or self._scene_image.size() != size:
-            self._scene_image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-            self._scene_image.setDevicePixelRatio(ratio)
-        image = self._scene_image
-        image.fill(self.theme.background)
+    def _scene(self) -> paint.Scene:
         assert self._snapshot is not None and self._layout is not None and self._bins is not None
-        painter = QPainter(image)
-        scene = paint.Scene(
+        return paint.Scene(
             self._snapshot, self._layout, self._bins, self._sorted_lines, self._mode,
             self._show_values, self._neuron_label, self.font(), self._thumbnails(),
             self.theme)
+
+    def _paint_scene(self, painter: QPainter) -> None:
+        """The static picture for the current snapshot (into the cached picture)."""
+        assert self._snapshot is not None
+        scene = self._scene()
         if self._image_layout is not None:
             layer = self._snapshot.layers[0]
             images.paint_image_scene(painter, scene, images.image_scene(
@@ -480,99 +433,25 @@ class NetworkCanvas(QWidget):
                 layer.weights if self._mode == "weight" else layer.weight_gradients))
         else:
             paint.paint_scene(painter, scene)
-        painter.end()
-        return image
 
     def _thumbnails(self) -> tuple[QImage, ...] | None:
-        """Every layer's column of thumbnails for the current snapshot and size (cached; a
-        new size gives a new side), or None when the canvas draws circles."""
+        """Every layer's map thumbnails, or None when the canvas draws circles."""
         if not self.shows_maps():
             return None
-        snapshot, layout = self._snapshot, self._layout
-        assert snapshot is not None and snapshot.grid is not None and layout is not None
-        grid, ratio = snapshot.grid, self.devicePixelRatioF()
-        side = round(layout.map_side * ratio)
-        cache = self._thumbnail_cache
-        if cache is not None and cache[0] is grid and cache[1] is layout and cache[2] == side:
-            return cache[3]
-        images = neuron_maps.thumbnail_columns(
-            grid.activations, (None, *snapshot.activation_names), side,
-            [paint.map_tops(layout, m, ratio) for m in range(len(layout.sizes))])
-        for image in images:
-            image.setDevicePixelRatio(ratio)
-        self._thumbnail_cache = (grid, layout, side, tuple(images))
-        return self._thumbnail_cache[3]
-
-    def _edge_segment(self, ref: ParameterRef) -> tuple[QLineF, float] | None:
-        """The visible part of a weight's edge (circle to circle) and its pen width."""
-        layout, bins = self._layout, self._bins
-        if layout is None or bins is None or self._valid(ref) is None:
-            return None
-        edge = layout.edge_index(ref.layer, ref.row, ref.column)
-        x0, y0, x1, y1 = layout.edge_lines[edge]
-        length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
-        ux, uy = (x1 - x0) / length * layout.radius, (y1 - y0) / length * layout.radius
-        if self._image_layout is not None and ref.layer == 2:  # out of the block of tiles
-            start = self._image_layout.edge_start(ref.column)
-            if start is None:
-                return None
-            return QLineF(start.x(), start.y(), x1 - ux, y1 - uy), float(bins.width[edge])
-        return QLineF(x0 + ux, y0 + uy, x1 - ux, y1 - uy), float(bins.width[edge])
+        assert self._snapshot is not None and self._layout is not None
+        return self._picture.thumbnails(self._snapshot, self._layout, self.devicePixelRatioF())
 
     def _paint_edge_outline(self, painter: QPainter, ref: ParameterRef, color: QColor,
                             extra: float) -> None:
-        if self._image_layout is not None and ref.layer == 1:
-            images.paint_weight_outline(painter, self._image_layout, ref, color, extra / 2 + 1)
+        layout, bins = self._layout, self._bins
+        if layout is None or bins is None:
             return
-        found = self._edge_segment(ref)
-        if found is None or self._bins is None or self._layout is None:
+        if self._valid(ref) is None and not (self._image_layout is not None and ref.layer == 1):
             return
-        line, width = found
-        painter.setPen(paint.pen(color, width + extra, Qt.PenCapStyle.RoundCap))
-        painter.drawLine(line)
-        level = self._bins.color_level[self._layout.edge_index(ref.layer, ref.row, ref.column)]
-        painter.setPen(paint.pen(EDGE_COLORS[level + geo.COLOR_LEVELS], max(width, 1.5),
-                                 Qt.PenCapStyle.RoundCap))
-        painter.drawLine(line)
+        overlay.paint_edge_outline(painter, layout, bins, self._image_layout, ref, color, extra)
 
     def _paint_ring(self, painter: QPainter, layer: int, index: int, color: QColor,
                     width: float) -> None:
-        layout = self._layout
-        if layout is None or not 0 <= layer < len(layout.sizes) \
-                or not 0 <= index < layout.sizes[layer]:
-            return
-        if self._image_layout is not None and layer <= 1:
-            images.paint_neuron_outline(painter, self._image_layout, layer, index, color, width)
-            return
-        painter.setPen(QPen(color, width))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        reach = layout.radius + 2.0 + width / 2
-        if self.shows_maps():  # a rounded square around the thumbnail
-            corner = paint.map_corner(layout) + 2.0 + width / 2
-            box = QRectF(self.neuron_center(layer, index) - QPointF(reach, reach),
-                         QSizeF(2 * reach, 2 * reach))
-            painter.drawRoundedRect(box, corner, corner)
-            return
-        painter.drawEllipse(self.neuron_center(layer, index), reach, reach)
-
-    def _paint_card(self, painter: QPainter) -> None:
-        text = self.hover_text()
-        font = paint.font(self.font(), 12)
-        metrics = QFontMetricsF(font)
-        lines = text.split("\n")
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 20
-        height = metrics.height() * len(lines) + 14
-        x = min(self._hover_pos.x() + 16, self.width() - width - 4)
-        y = self._hover_pos.y() + 18
-        if y + height > self.height() - 4:
-            y = self._hover_pos.y() - height - 10
-        box = QRectF(max(x, 4.0), max(y, 4.0), width, height)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(0, 0, 0, 28))
-        painter.drawRoundedRect(box.translated(1.5, 2.0), 6, 6)
-        painter.setPen(QPen(self.theme.card_border, 1.0))
-        painter.setBrush(self.theme.card)
-        painter.drawRoundedRect(box, 6, 6)
-        painter.setFont(font)
-        painter.setPen(self.theme.ink)
-        painter.drawText(box.adjusted(10, 7, -10, -7), Qt.AlignmentFlag.AlignLeft, text)
+        if self._layout is not None:
+            overlay.paint_ring(painter, self._layout, self._image_layout, layer, index, color,
+                               width, self.shows_maps())

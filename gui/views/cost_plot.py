@@ -3,23 +3,23 @@
 Pinned runs (gui/panels/runs.py) are overlaid in their own colours; like every plot it takes
 its colours from the Qt palette through gui/base/plot_style.py (light or dark theme alike).
 
-Why this is long: one pyqtgraph widget whose curves, pinned-run overlays, legend and hover
-read-out share the plot's state and ranges.
+The widget keeps the plot's state (the history shown, the overlays and their extent, the log
+axis) and the live curves, "now" stars, ranges and empty state; its parts: the pinned runs'
+colours, curves and extent in gui/views/cost_overlays.py, the hover read-out in
+cost_readout.py, what fits the legend in cost_legend.py.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontMetricsF
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from engine.training.snapshot import HistoryArrays, Snapshot
@@ -30,65 +30,29 @@ from gui.base.plot_style import (
     background,
     empty_state,
     fit_x,
+    fit_y,
     foreground,
     graphics_layout,
     readable_axes,
     style_line_plot,
 )
+from gui.views.cost_legend import CostLegend
+from gui.views.cost_overlays import (
+    OVERLAY_COLORS,
+    SYMBOL_LIMIT,
+    OverlayCurves,
+    add_overlay_curves,
+    overlay_color,
+    overlay_summary,
+)
+from gui.views.cost_readout import HoverReadout, live_lines, nearest, overlay_lines
 
 Array = NDArray[np.float64]
+__all__ = ["OVERLAY_COLORS", "TEST_COLOR", "TRAIN_COLOR", "CostPlot", "OverlayCurves",
+           "overlay_color"]
 
 TRAIN_COLOR = QColor(*POSITIVE)
 TEST_COLOR = QColor(*NEGATIVE)
-# Below this many epochs every record is drawn as a dot too, so one epoch is visible.
-_SYMBOL_LIMIT = 60
-# Twenty qualitative colours for overlaid (pinned) runs, most distinct first: greedily chosen
-# in CIELAB for the largest distance from each other and from the live train blue and test
-# orange (lightness 40-70, so they read on light and dark backgrounds alike).
-OVERLAY_COLORS: tuple[str, ...] = (
-    "#00bb66", "#cc0066", "#666644", "#dd77ee", "#cc8899", "#88aa11", "#00bbbb", "#bb2222",
-    "#994488", "#995533", "#99aaaa", "#6655cc", "#bbaa66", "#007755", "#ff8877", "#117700",
-    "#ff77bb", "#666600", "#bb99dd", "#77aa66",
-)
-# Pixels per legend row (pyqtgraph's line samples are 20 px squares), and the plot width from
-# which the legend may use two columns.
-_LEGEND_ROW_HEIGHT = 20.0
-_TWO_COLUMN_WIDTH = 560.0
-
-
-def overlay_color(index: int) -> QColor:
-    """The `index`-th overlay colour (wrapping around after twenty)."""
-    return QColor(OVERLAY_COLORS[index % len(OVERLAY_COLORS)])
-
-
-class OverlayCurves(NamedTuple):
-    """One pinned run's cost history, drawn dashed (train) and dotted (test) under the live
-    curves. A test_cost without any finite value means the run had no test set."""
-
-    name: str
-    epochs: Array
-    train_cost: Array
-    test_cost: Array
-    color: QColor
-    visible: bool = True
-
-
-def _fit_y(view_box: pg.ViewBox, values: Array, log: bool) -> None:
-    """Auto-range y unless the values span less than 2% (of their size, or of a decade)."""
-    if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.log10(values)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return
-    low, high = float(values.min()), float(values.max())
-    minimum_span = 0.02 if log else 0.02 * max(abs(low), abs(high), 1e-12)
-    if high - low < minimum_span:
-        view_box.enableAutoRange(axis="y", enable=False)
-        middle = (low + high) / 2
-        view_box.setYRange(middle - minimum_span, middle + minimum_span, padding=0.0)
-    else:
-        view_box.enableAutoRange(axis="y", enable=True)
 
 
 class CostPlot(QWidget):
@@ -151,16 +115,10 @@ class CostPlot(QWidget):
         self.metric_plot.setLabel("bottom", "epoch", color=text_color.name())
         self.metric_plot.setMaximumHeight(140)
 
-        legend = self.cost_plot.addLegend(offset=(-8, 8), labelTextColor=text_color)
-        self._legend: pg.LegendItem = legend
-        legend_fill = QColor(background(palette))
-        legend_fill.setAlpha(190)  # curves show through; the names stay readable over them
-        legend.setBrush(pg.mkBrush(legend_fill))
-        # The legend row counting the overlays that do not fit: a sample that draws nothing.
-        self._more_runs_sample = pg.PlotDataItem(pen=None)
-        self._legend_fit: tuple[int, bool] = (0, False)
+        self._legend_rows = CostLegend(self.cost_plot, text_color, QColor(background(palette)))
+        self._legend = self._legend_rows.item
         self.cost_plot.getViewBox().sigResized.connect(self._on_view_resized)
-        legend.sigSampleClicked.connect(self._on_legend_clicked)
+        self._legend.sigSampleClicked.connect(self._on_legend_clicked)
         self.train_curve = self.cost_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
         self.test_curve = self.cost_plot.plot(pen=pg.mkPen(TEST_COLOR, width=2), name="test")
         self.metric_train_curve = self.metric_plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2))
@@ -180,22 +138,14 @@ class CostPlot(QWidget):
             self.cost_plot.addItem(marker)
 
         marker_pen = pg.mkPen(text_color, width=1, style=Qt.PenStyle.DashLine)
-        hover_pen = pg.mkPen(QColor(text_color.red(), text_color.green(), text_color.blue(), 90))
         self._markers = [pg.InfiniteLine(angle=90, pen=marker_pen) for _ in range(2)]
-        self._hover_lines = [pg.InfiniteLine(angle=90, pen=hover_pen) for _ in range(2)]
-        for plot, marker, hover in zip(
-            (self.cost_plot, self.metric_plot), self._markers, self._hover_lines, strict=True
-        ):
-            for line in (marker, hover):
-                line.setVisible(False)
-                plot.addItem(line, ignoreBounds=True)
+        for plot, marker in zip((self.cost_plot, self.metric_plot), self._markers, strict=True):
+            marker.setVisible(False)
+            plot.addItem(marker, ignoreBounds=True)
         fill = QColor(background(palette))
         fill.setAlpha(215)
-        self.hover_text = pg.TextItem(color=text_color, fill=pg.mkBrush(fill), anchor=(0, 0))
-        self.hover_text.setZValue(100)
-        self.hover_text.setVisible(False)
-        # Parented to the view box itself, so it is placed in pixels, whatever the axis scale.
-        self.hover_text.setParentItem(self.cost_plot.getViewBox())
+        self._readout = HoverReadout((self.cost_plot, self.metric_plot), text_color, fill)
+        self.hover_text, self._hover_lines = self._readout.text, self._readout.lines
         self._mouse_proxy = pg.SignalProxy(
             self.graphics.scene().sigMouseMoved, rateLimit=60, slot=self._on_mouse_moved
         )
@@ -247,24 +197,18 @@ class CostPlot(QWidget):
         The nearest epoch is any epoch of the live history or of a visible overlay; the
         visible overlays' values at that epoch are listed too.
         """
-        nearest = _nearest(self._epochs, epoch, _nearest(self._overlay_epochs, epoch, math.nan))
-        if math.isnan(nearest):
+        found = nearest(self._epochs, epoch, nearest(self._overlay_epochs, epoch, math.nan))
+        if math.isnan(found):
             self._hide_hover()
             return ""
-        lines = [f"epoch {int(nearest)}"]
-        live = int(np.searchsorted(self._epochs, nearest))
-        if live < len(self._epochs) and self._epochs[live] == nearest:
-            lines += self._hover_description(live)
-        line_height = QFontMetricsF(self.hover_text.textItem.font()).lineSpacing()
-        fitting = int((self.cost_plot.getViewBox().height() - 8.0) // max(line_height, 1.0))
-        lines += self._overlay_description(nearest, max(3, fitting - len(lines)))
+        lines = [f"epoch {int(found)}"]
+        live = int(np.searchsorted(self._epochs, found))
+        if live < len(self._epochs) and self._epochs[live] == found:
+            lines += live_lines(self._columns, self._metric_label, live)
+        lines += overlay_lines(self._overlays, self._overlay_has_test, found,
+                               max(3, self._readout.room() - len(lines)))
         text = "\n".join(lines)
-        for line in self._hover_lines:
-            line.setValue(nearest)
-            line.setVisible(True)
-        self.hover_text.setText(text)
-        self._place_hover_text(nearest)
-        self.hover_text.setVisible(True)
+        self._readout.show(found, text)
         return text
 
     def set_overlays(self, overlays: Sequence[OverlayCurves | tuple[object, ...]]) -> None:
@@ -283,9 +227,10 @@ class CostPlot(QWidget):
         ]
         self._overlay_has_test = [bool(np.isfinite(overlay.test_cost).any())
                                   for overlay in self._overlays]
-        self.overlay_curves = [self._add_overlay(overlay, has_test) for overlay, has_test
+        self.overlay_curves = [add_overlay_curves(self.cost_plot, overlay, has_test)
+                               for overlay, has_test
                                in zip(self._overlays, self._overlay_has_test, strict=True)]
-        self._overlay_extent, self._overlay_epochs = _overlay_summary(self._overlays)
+        self._overlay_extent, self._overlay_epochs = overlay_summary(self._overlays)
         self._rebuild_legend()
         self._hide_hover()
         self._show_empty_state()
@@ -322,7 +267,7 @@ class CostPlot(QWidget):
             "test_metric": history.test_metric * scale,
         }
         self.metric_plot.setLabel("left", self._metric_label)
-        symbol = "o" if len(self._epochs) <= _SYMBOL_LIMIT else None
+        symbol = "o" if len(self._epochs) <= SYMBOL_LIMIT else None
         for curve, key, color in (
             (self.train_curve, "train", TRAIN_COLOR),
             (self.test_curve, "test", TEST_COLOR),
@@ -365,10 +310,10 @@ class CostPlot(QWidget):
         costs = np.concatenate(
             [self._columns.get("train", []), self._columns.get("test", []),
              self._overlay_extent, np.array(self.now_costs)])
-        _fit_y(view_box, costs, self.log_y())
+        fit_y(view_box, costs, self.log_y())
         if not self._metric_label.endswith("%"):
             metrics = np.concatenate([self._columns["train_metric"], self._columns["test_metric"]])
-            _fit_y(self.metric_plot.getViewBox(), metrics, False)
+            fit_y(self.metric_plot.getViewBox(), metrics, False)
 
     def _fit_metric_range(self) -> None:
         """Accuracy on a fixed 0-100 % axis; other metrics auto-ranged."""
@@ -378,96 +323,14 @@ class CostPlot(QWidget):
         else:
             self.metric_plot.enableAutoRange(axis="y", enable=True)
 
-    def _hover_description(self, index: int) -> list[str]:
-        """The live history's lines at record `index` (cost, test cost, metric)."""
-        def number(key: str) -> str:
-            return _number(self._columns[key][index])
-
-        lines = [f"train cost {number('train')}"]
-        if np.isfinite(self._columns["test"]).any():
-            lines.append(f"test cost  {number('test')}")
-        suffix = "%" if self._metric_label.endswith("%") else ""
-        name = self._metric_label.removesuffix(" %")
-        metric = f"{name} {number('train_metric')}{suffix}"
-        if np.isfinite(self._columns["test_metric"]).any():
-            metric += f" / {number('test_metric')}{suffix} (test)"
-        lines.append(metric)
-        return lines
-
-    def _place_hover_text(self, epoch: float) -> None:
-        """Beside the hover line (right of it in the left half), kept inside the view box."""
-        view_box = self.cost_plot.getViewBox()
-        x_pixel = view_box.mapFromView(QPointF(epoch, 0.0)).x()
-        width = self.hover_text.boundingRect().width()
-        left = x_pixel - 4.0 - width if x_pixel > view_box.width() / 2 else x_pixel + 4.0
-        left = max(0.0, min(left, view_box.width() - width))
-        self.hover_text.setAnchor((0.0, 0.0))
-        self.hover_text.setPos(left, 2.0)
-
-    def _overlay_description(self, epoch: float, room: int) -> list[str]:
-        """One line per visible overlay: its train (/ test) cost at `epoch`, or — if it has
-        no record there; at most `room` lines (the last then counts the runs left out)."""
-        shown = [(overlay, has_test) for overlay, has_test
-                 in zip(self._overlays, self._overlay_has_test, strict=True) if overlay.visible]
-        listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
-        lines = []
-        for overlay, has_test in listed:
-            index = int(np.searchsorted(overlay.epochs, epoch))
-            found = index < len(overlay.epochs) and overlay.epochs[index] == epoch
-            train = overlay.train_cost[index] if found else math.nan
-            text = f"{_shortened(overlay.name)}  {_number(train)}"
-            if has_test:
-                test = overlay.test_cost[index] if found else math.nan
-                text += f" / {_number(test)}"
-            lines.append(text)
-        if len(listed) < len(shown):
-            lines.append(f"+{len(shown) - len(listed)} more runs")
-        return lines
-
-    def _add_overlay(self, overlay: OverlayCurves,
-                     has_test: bool) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
-        """Dashed train and dotted test curve in the overlay's colour, under the live ones."""
-        symbol = "o" if len(overlay.epochs) <= _SYMBOL_LIMIT else None
-        items = []
-        for values, style, shown in (
-            (overlay.train_cost, Qt.PenStyle.DashLine, overlay.visible),
-            (overlay.test_cost, Qt.PenStyle.DotLine, overlay.visible and has_test),
-        ):
-            epochs = overlay.epochs
-            if not np.isfinite(values).any():  # no test set: an empty curve (an all-NaN one
-                epochs, values = epochs[:0], values[:0]  # makes pyqtgraph's bounds warn)
-            item = pg.PlotDataItem(
-                epochs, values, pen=pg.mkPen(overlay.color, width=1.5, style=style),
-                symbol=symbol, symbolSize=3, symbolBrush=overlay.color, symbolPen=None,
-            )
-            item.setZValue(-1)
-            self.cost_plot.addItem(item)
-            item.setVisible(shown)
-            items.append(item)
-        return items[0], items[1]
-
     def _rebuild_legend(self) -> None:
-        """Live train and test first (when they have data), then the visible overlays, as many
-        as fit the plot's height; the rest are counted in a last "+N more runs" row."""
-        rows, wide = self._legend_room()
+        """Live train and test (when they have data), then the visible overlays."""
         live = [(curve, name) for curve, name in ((self.train_curve, "train"),
                                                    (self.test_curve, "test"))
                 if self._has_data.get(id(curve))]
-        shown = [(overlay, items[0]) for overlay, items in zip(self._overlays,
-                                                               self.overlay_curves, strict=True)
-                 if overlay.visible]
-        columns = 2 if len(live) + len(shown) > rows and wide else 1
-        room = rows * columns - len(live)
-        listed = shown if len(shown) <= room else shown[:max(1, room - 1)]
-        self._legend.clear()
-        self._legend.setColumnCount(columns)
-        for curve, name in live:
-            self._legend.addItem(curve, name)
-        for overlay, item in listed:
-            self._legend.addItem(item, html.escape(_shortened(overlay.name, 40)))
-        if len(listed) < len(shown):
-            self._legend.addItem(self._more_runs_sample, f"+{len(shown) - len(listed)} more runs")
-        self._legend_fit = (rows, wide)
+        self._legend_rows.fill(live, [(items[0], overlay.name) for overlay, items
+                                      in zip(self._overlays, self.overlay_curves, strict=True)
+                                      if overlay.visible])
 
     def _on_legend_clicked(self, item: pg.PlotDataItem) -> None:
         """A click on an overlay's legend entry hid its train curve: hide its test curve too,
@@ -480,15 +343,9 @@ class CostPlot(QWidget):
                     self.overlay_visibility_toggled.emit, index, visible))
                 return
 
-    def _legend_room(self) -> tuple[int, bool]:
-        """(legend rows that fit the plot's height, whether it is wide enough for two columns)."""
-        view_box = self.cost_plot.getViewBox()
-        rows = max(3, int((view_box.height() - 16.0) // _LEGEND_ROW_HEIGHT))
-        return rows, view_box.width() >= _TWO_COLUMN_WIDTH
-
     def _on_view_resized(self) -> None:
         """Refit the legend when the plot's size changes how many rows it holds."""
-        if self._overlays and self._legend_room() != self._legend_fit:
+        if self._overlays and not self._legend_rows.fits():
             self._rebuild_legend()
 
     def _curves(self) -> tuple[pg.PlotDataItem, ...]:
@@ -508,9 +365,7 @@ class CostPlot(QWidget):
             self._rebuild_legend()
 
     def _hide_hover(self) -> None:
-        self.hover_text.setVisible(False)
-        for line in self._hover_lines:
-            line.setVisible(False)
+        self._readout.hide()
 
     def _on_log_y_toggled(self, checked: bool) -> None:
         self.cost_plot.setLogMode(x=False, y=checked)
@@ -532,45 +387,8 @@ class CostPlot(QWidget):
         super().leaveEvent(event)
 
 
-def _nearest(epochs: Array, epoch: float, other: float) -> float:
-    """Of the sorted `epochs` and `other` (NaN: none), the one nearest `epoch`; NaN if none."""
-    candidates = [other] if math.isfinite(other) else []
-    if len(epochs):
-        index = min(int(np.searchsorted(epochs, epoch)), len(epochs) - 1)
-        candidates.append(float(epochs[index]))
-        if index > 0:
-            candidates.append(float(epochs[index - 1]))
-    if not candidates:
-        return math.nan
-    return min(candidates, key=lambda candidate: (abs(candidate - epoch), candidate))
-
-
 def _same_history(a: HistoryArrays, b: HistoryArrays) -> bool:
     """Whether the epochs and the drawn columns of two histories are equal (NaN equal NaN)."""
     return a is b or all(
         np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True)
         for name in ("epochs", "train_cost", "test_cost", "train_metric", "test_metric"))
-
-
-def _number(value: float) -> str:
-    return "—" if not np.isfinite(value) else f"{value:.4g}"
-
-
-def _shortened(name: str, limit: int = 28) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
-def _overlay_summary(overlays: Sequence[OverlayCurves]) -> tuple[Array, Array]:
-    """(smallest, largest and smallest positive finite cost; all epochs, sorted) of the
-    visible overlays; empty arrays when none is visible."""
-    shown = [overlay for overlay in overlays if overlay.visible]
-    if not shown:
-        return np.empty(0), np.empty(0)
-    costs = np.concatenate([np.concatenate([o.train_cost, o.test_cost]) for o in shown])
-    costs = costs[np.isfinite(costs)]
-    positive = costs[costs > 0]
-    extent = [costs.min(), costs.max()] if costs.size else []
-    if positive.size:
-        extent.append(positive.min())
-    epochs = np.unique(np.concatenate([np.asarray(o.epochs, dtype=np.float64) for o in shown]))
-    return np.asarray(extent, dtype=np.float64), epochs

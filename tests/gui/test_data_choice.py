@@ -139,7 +139,7 @@ def test_exports_from_the_window_take_raw_inputs(make_window, tmp_path: Path) ->
     window = make_window(initial_config("xor"))
     assert window.open_dataset(blobs_csv(tmp_path / "blobs.csv"))
     snapshot = window.step(20)
-    raw_row = window._view_data.train.inputs[snapshot.probe.row : snapshot.probe.row + 1]
+    raw_row = window.trained_data.train.inputs[snapshot.probe.row : snapshot.probe.row + 1]
     shown = snapshot.probe.activations[-1]  # what the window shows for that sample
     for name in ("w.json", "w.npz"):
         assert window.export_weights(tmp_path / name)

@@ -25,7 +25,7 @@ def test_image_data_shows_a_gallery_with_mistakes_first_and_a_click_picks_the_sa
     assert view.shown_page() is gallery
     evaluation = snapshot.evaluation
     assert evaluation is not None and evaluation.train.predicted is not None
-    labels = window._view_data.train.class_labels()  # the rows the gallery shows
+    labels = window.trained_data.train.class_labels()  # the rows the gallery shows
     wrong = np.flatnonzero(evaluation.train.predicted != labels)
     assert 0 < len(wrong) == gallery.mistakes()
     order = gallery.order()
@@ -60,14 +60,14 @@ def test_other_wide_data_shows_a_projection_and_a_click_picks_the_sample(
     view = window.data_view
     projection = view.projection
     assert view.shown_page() is projection
-    train = window._view_data.train
+    train = window.trained_data.train
     mean, components, explained = principal_plane(train.inputs)
     assert explained[0] >= explained[1] > 0
     np.testing.assert_allclose(projection.train_points.data["x"],
                                (train.inputs - mean) @ components[0])
     evaluation = window.snapshot.evaluation
     wrong = int(np.sum(evaluation.train.predicted != train.class_labels())
-                + np.sum(evaluation.test.predicted != window._view_data.test.class_labels()))
+                + np.sum(evaluation.test.predicted != window.trained_data.test.class_labels()))
     assert projection.mistake_count() == wrong
     row = 17
     qtbot.mouseClick(projection.plot_widget.viewport(), Qt.MouseButton.LeftButton,

@@ -49,3 +49,10 @@ def test_the_window_has_every_member_its_features_use(make_window) -> None:
     wrong = {name: (kind, kind_on(window, name)) for name, kind in declared.items()
              if kind_on(window, name) != kind}
     assert wrong == {}
+
+
+def test_the_window_interfaces_list_no_private_names() -> None:
+    """What the window's parts share goes through public properties and methods."""
+    assert [name for name in members(AppWindowApi) if name.startswith("_")] == []
+    assert {"config", "csv_dataset", "trained_network", "trained_data", "reset_to"} <= set(
+        members(AppWindowApi))
