@@ -57,11 +57,15 @@ class SnapshotFanOutMixin(_Base):
         return self._views.complete(snapshot)
 
     def _on_evaluated(self, drawn: Snapshot, evaluated: Snapshot) -> None:
-        """A snapshot drawn without its (costly) evaluation has it now: show the metrics and
-        predictions (metrics panel, data view) and keep it as `self.snapshot`."""
+        """A snapshot drawn without its (costly) evaluation has it now: show the metrics, costs
+        and predictions (metrics panel, status line, cost stars, data view) and keep it as
+        `self.snapshot`."""
         if self.snapshot is drawn:
             self.snapshot = evaluated
         self.data_view.set_snapshot(evaluated)
+        # The status line and the cost plot's "now" stars read the same evaluation as Metrics.
+        self.status_line.set_snapshot(evaluated)
+        self.cost_plot.set_snapshot(evaluated)
         self.evaluation_shown.emit(evaluated)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
 
 from gui.app.window_geometry import VerticalScrollArea, place_window
 from gui.base.index_spin import IndexSpinBox
+from gui.base.scrolling import ScrollingPanel
 from gui.base.speed_control import DEFAULT_SPEED, SpeedControl
 from gui.panels.gradcheck_panel import GradientCheckPanel
 
@@ -133,11 +134,12 @@ class WindowChromeMixin(_Base):
         self.settings.setValue(SPEED_KEY, "max" if speed is None else speed)
 
     def add_dock(self, title: str, name: str, widget: QWidget,
-                 area: Qt.DockWidgetArea) -> QDockWidget:
-        """Put `widget` in a dock (movable, closable, listed under View)."""
+                 area: Qt.DockWidgetArea, scrolls: bool = False) -> QDockWidget:
+        """Put `widget` in a dock (movable, closable, listed under View); `scrolls`: in a
+        scroll area, so a panel larger than its room never widens the window."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        dock.setWidget(ScrollingPanel(widget) if scrolls else widget)
         self.addDockWidget(area, dock)
         self.view_menu.addAction(dock.toggleViewAction())
         return dock

@@ -300,7 +300,8 @@ def install_metrics_panel(window: WindowApi) -> MetricsPanel:
     """Add the Metrics dock, tabified with the Data dock (listed under View); it follows
     every snapshot the window shows."""
     panel = MetricsPanel()
-    dock = window.add_dock("Metrics", "metricsDock", panel, Qt.DockWidgetArea.RightDockWidgetArea)
+    dock = window.add_dock("Metrics", "metricsDock", panel, Qt.DockWidgetArea.RightDockWidgetArea,
+                           scrolls=True)
     window.tabifyDockWidget(window.data_dock, dock)
     window.data_dock.raise_()
     window.snapshot_shown.connect(panel.set_snapshot)

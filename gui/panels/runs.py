@@ -338,7 +338,7 @@ class RunsController(QObject):
         self.panel = panel
         self.model = panel.model
         self.dock = window.add_dock("Runs", "runsDock", panel,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+                                    Qt.DockWidgetArea.BottomDockWidgetArea, scrolls=True)
         self._place_dock()
         self.action = window.make_action("actionPinRun", "Pin run", PIN_TIP, "Ctrl+P")
         self.action.triggered.connect(self.pin)

@@ -419,7 +419,7 @@ def install_step_through(window: WindowApi) -> StepThrough:
     """Add the Step through action, its dock (bottom, beside the cost plot) and keys."""
     panel = StepThroughPanel()
     dock = window.add_dock("Step through", "stepThroughDock", panel,
-                           Qt.DockWidgetArea.BottomDockWidgetArea)
+                           Qt.DockWidgetArea.BottomDockWidgetArea, scrolls=True)
     window.tabifyDockWidget(window.cost_dock, dock)
     window.cost_dock.raise_()
     dock.hide()

@@ -54,6 +54,12 @@ def test_a_costly_evaluation_is_drawn_first_and_filled_in_right_after(
     assert panel is not None
     qtbot.waitUntil(lambda: panel.shown_evaluation is snapshot.evaluation, timeout=2000)
     assert window.data_view.gallery.cells.predicted is not None
+    # The status line and the cost plot's stars read the same evaluation as Metrics (the
+    # status line said "train cost –" with no accuracy while Metrics said 84.1%).
+    status = window.status_line.text()
+    assert f"train accuracy {snapshot.evaluation.train.accuracy:.1%}" in status
+    assert f"train cost {snapshot.evaluation.train.cost:.4g}" in status
+    assert window.cost_plot.now_costs[0] == snapshot.evaluation.train.cost
 
 
 def test_live_frames_still_coming_after_pause_are_not_drawn(

@@ -6,6 +6,7 @@ import numpy as np
 from PySide6.QtWidgets import QDockWidget
 
 from engine.training.config import HiddenLayer, TrainingConfig
+from gui.base.scrolling import dock_panel
 from gui.panels.metrics_panel import MetricsPanel, number, percent
 
 SPIRAL3 = TrainingConfig(dataset="spiral3", samples=150, test_ratio=0.2,
@@ -25,7 +26,7 @@ def _shown_panel(window, qtbot) -> MetricsPanel:
     """Bring the Metrics tab to the front and wait until it shows the window's snapshot."""
     dock = _dock(window)
     dock.raise_()
-    panel = dock.widget()
+    panel = dock_panel(dock.widget())
     assert isinstance(panel, MetricsPanel)
     qtbot.waitUntil(lambda: panel.shown_evaluation is window.snapshot.evaluation, timeout=5000)
     return panel

@@ -22,6 +22,7 @@ from engine.training.config import HiddenLayer, TrainingConfig
 from engine.training.snapshot import HistoryArrays
 from gui.app.main_window import MainWindow
 from gui.base.dialogs import Button
+from gui.base.scrolling import dock_panel
 from gui.panels.pinned_run import (
     MAX_RUNS,
     PinnedRun,
@@ -109,7 +110,7 @@ def test_pinned_runs_are_overlaid_with_exactly_their_histories(make_window, qtbo
     settings = model.data(model.index(1, RunsModel.SETTINGS))
     assert "Circle" in settings and "Adam lr 0.1" in settings and "seed 0" in settings
     dock = window.findChild(QDockWidget, "runsDock")
-    assert dock is not None and dock.isVisible() and dock.widget() is controller.panel
+    assert dock is not None and dock.isVisible() and dock_panel(dock.widget()) is controller.panel
     # Training on does not touch the overlays: set_snapshot never rebuilds them.
     items = [id(item) for pair in cost_plot.overlay_curves for item in pair]
     _train(window, qtbot, 2)

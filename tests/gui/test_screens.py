@@ -183,3 +183,25 @@ def test_the_wheel_scrolls_the_controls_instead_of_changing_an_unfocused_box(
     box.setFocus()
     wheel_down(box)  # a focused box takes the wheel
     assert window.controls.config().learning_rate != config.learning_rate
+
+
+def test_opening_every_panel_keeps_the_window_on_a_small_screen(first_run_window) -> None:
+    """At 1024x768, Step through (its button row and table), the Metrics dock and digits'
+    10x10 matrices made the window's minimum size grow past the screen (1299x891)."""
+    from PySide6.QtWidgets import QDockWidget
+
+    available = SCREENS["1024x768"]
+    window = first_run_window(available)
+    window.findChild(type(window.play_action), "actionStepThrough").trigger()
+    settle()
+    window.findChild(QDockWidget, "metricsDock").raise_()
+    window.controls.dataset_combo.set_code("digits")
+    window.sync()
+    settle()
+    for dock in window.findChildren(QDockWidget):
+        if not dock.isVisible() and dock.toggleViewAction().isChecked():
+            dock.raise_()
+            settle()
+    assert window.minimumSizeHint().width() <= available.width()
+    assert window.minimumSizeHint().height() <= available.height()
+    assert layout_problems(window, available) == []
