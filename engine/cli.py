@@ -399,13 +399,13 @@ def _train(
 
 def _epoch_line(trainer: Trainer) -> str:
     history = trainer.history
-    metric = trainer.metric_name
+    metric = _metric_label(trainer.metric_name)
     parts = [f"epoch {history.epochs[-1]:>6}", f"step {history.steps[-1]:>7}",
              f"train cost {history.train_cost[-1]:<11.6g}",
-             f"train {metric} {_metric(metric, history.train_metric[-1])}"]
+             f"train {metric} {_metric(trainer.metric_name, history.train_metric[-1])}"]
     if len(trainer.data.test):
         parts += [f"test cost {history.test_cost[-1]:<11.6g}",
-                  f"test {metric} {_metric(metric, history.test_metric[-1])}"]
+                  f"test {metric} {_metric(trainer.metric_name, history.test_metric[-1])}"]
     return "  ".join(parts)
 
 
@@ -417,20 +417,26 @@ def _r_squared(trainer: Trainer, data: Dataset) -> str:
     return f", R² {r_squared(trainer.network.predict(data.inputs), data.targets):.6g}"
 
 
+def _metric_label(name: str) -> str:
+    """How a metric is written: accuracy, or RMSE (its usual capitals, as the window writes it)."""
+    return "RMSE" if name == "rmse" else name
+
+
 def _metric(name: str, value: float) -> str:
     return f"{100.0 * value:.1f}%" if name == "accuracy" else f"{value:.6g}"
 
 
 def _summary(trainer: Trainer, export: str | None) -> str:
     """The final line: costs and metrics at the final weights."""
-    metric = trainer.metric_name
+    name = trainer.metric_name
+    metric = _metric_label(name)
     train = trainer.evaluate(trainer.data.train)
     text = (f"done: {trainer.step_count} steps, {trainer.epoch} epochs; final train cost "
-            f"{train.cost:.6g}, train {metric} {_metric(metric, train.metric)}"
+            f"{train.cost:.6g}, train {metric} {_metric(name, train.metric)}"
             f"{_r_squared(trainer, trainer.data.train)}")
     if len(trainer.data.test):
         test = trainer.evaluate(trainer.data.test)
-        text += (f"; test cost {test.cost:.6g}, test {metric} {_metric(metric, test.metric)}"
+        text += (f"; test cost {test.cost:.6g}, test {metric} {_metric(name, test.metric)}"
                  f"{_r_squared(trainer, trainer.data.test)}")
     return text + (f"; weights written to {export}" if export is not None else "")
 

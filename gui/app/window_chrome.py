@@ -57,8 +57,8 @@ class WindowChromeMixin(_Base):
         self.play_action = make("actionPlayPause", "Play", "Start or pause training", "Space",
                                 checkable=True)
         self.step_action = make("actionStep", "Step", "Train one mini-batch", "Right")
-        self.step_epoch_action = make("actionStepEpoch", "Step epoch", "Train one full epoch",
-                                      "Shift+Right")
+        self.step_epoch_action = make("actionStepEpoch", "Step epoch",
+                                      "Train to the end of the current epoch", "Shift+Right")
         self.reset_action = make("actionReset", "Reset",
                                  "Re-initialize the weights from the seed", "Ctrl+R")
         self.gradient_colors_action = make(
@@ -70,14 +70,17 @@ class WindowChromeMixin(_Base):
         self.open_dataset_action = make("actionOpenDataset", "Open Dataset…", "Load a CSV file",
                                         QKeySequence.StandardKey.Open)
         self.import_action = make("actionImportWeights", "Import Weights…",
-                                  "Load weights from JSON or NPZ", "Ctrl+I")
+                                  "Load weights from JSON or NPZ (as Export Weights writes them)",
+                                  "Ctrl+I")
         self.export_action = make("actionExportWeights", "Export Weights…",
-                                  "Save the weights as JSON or NPZ", "Ctrl+E")
+                                  "Save the weights as JSON, NPZ or an ONNX model (by the file's "
+                                  "extension)", "Ctrl+E")
         self.copy_code_action = make(
             "actionCopyNumpyCode", "Copy as NumPy Code",
             "Copy a self-contained NumPy forward pass with the trained numbers", "Ctrl+Shift+C")
         self.export_plots_action = make("actionExportPlots", "Export Plots…",
-                                        "Save the plots as a PNG image", "Ctrl+Shift+E")
+                                        "Save the plots as shown, under the network canvas, as "
+                                        "PNG or SVG", "Ctrl+Shift+E")
         self.restart_action = make(
             "actionRestartTraining", "Restart Training",
             "After the training process ended: start a new one from the last snapshot's weights")

@@ -399,7 +399,7 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
     else:
         lines = [f"neuron fill: activation a of sample #{shown_index(scene.snapshot.probe.row)}"]
     if layout.radius >= MIN_SQUARE_RADIUS:
-        lines.append(f"square on a neuron's left: {bias_name} (same colours)")
+        lines.append(f"square on a neuron's left: {bias_name} (same colors)")
     if not bins.drawn.all():
         lines.append(f"strongest {int(bins.drawn.sum()):,} of {bins.drawn.size:,} edges drawn")
     metrics = QFontMetricsF(small)

@@ -259,7 +259,7 @@ class CostPlot(QWidget):
         """Give the live curves this history's columns (accuracy in percent)."""
         self._epochs = history.epochs
         scale = 100.0 if metric_name == "accuracy" else 1.0
-        self._metric_label = "accuracy %" if scale == 100.0 else metric_name
+        self._metric_label = "accuracy %" if scale == 100.0 else metric_name.upper()  # RMSE
         self._columns = {
             "train": history.train_cost,
             "test": history.test_cost,

@@ -152,7 +152,7 @@ def test_regression_defaults_and_test_split(capsys: pytest.CaptureFixture[str]) 
     header = out.splitlines()[0]
     assert "40 samples (20 train, 20 test), regression" in header
     assert "2-4-1 (tanh, linear)" in header and "loss mse" in header and "full batch" in header
-    assert "train rmse" in out and "test rmse" in out.splitlines()[-1]
+    assert "train RMSE" in out and "test RMSE" in out.splitlines()[-1]
 
 
 def test_quiet_prints_only_the_summary(capsys: pytest.CaptureFixture[str]) -> None:

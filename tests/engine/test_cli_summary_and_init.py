@@ -28,7 +28,7 @@ def test_regression_summary_prints_r_squared_beside_rmse(
     assert code == 0
     printed = [float(value) for value in re.findall(r"R² (\S+?)[;,]?(?: |$)", summary)]
     assert len(printed) == 2, summary  # train and test
-    assert re.search(r"train rmse \S+, R² ", summary) and re.search(r"test rmse \S+, R² ", summary)
+    assert re.search(r"train RMSE \S+, R² ", summary) and re.search(r"test RMSE \S+, R² ", summary)
     # the same numbers from the exported weights on the same split
     streams = seed_streams(3)
     split = split_dataset(make_dataset("reg-plane", 60, None, streams.data), 0.5, streams.split)

@@ -65,3 +65,14 @@ def test_about_names_version_license_and_readme(make_window) -> None:
     assert f"Deltascope {project['version']}" in text
     assert "MIT" in text
     assert str(ROOT / "README.md") in text and readme_location() == str(ROOT / "README.md")
+
+
+def test_shortcut_descriptions_say_what_the_actions_do_today(make_window) -> None:
+    """The list said Export Weights writes "JSON or NPZ" (ONNX too), Export Plots "a PNG
+    image" (SVG and the canvas too) and Step epoch "one full epoch" (it ends the current)."""
+    from gui.app.help_menu import shortcut_rows
+
+    rows = {row[1]: row[2] for row in shortcut_rows(make_window(TrainingConfig()))}
+    assert "ONNX" in rows["Export Weights…"]
+    assert "SVG" in rows["Export Plots…"] and "canvas" in rows["Export Plots…"]
+    assert "current epoch" in rows["Step epoch"]
