@@ -361,6 +361,7 @@ class InspectorPanel(QWidget):
         field = self.value_edit
         if not (field.hasFocus() and field.isModified()):  # never overwrite typing
             field.setText(full_precision(breakdown.value))
+            field.setCursorPosition(0)  # the number's start shows, not its last digits
             field.setModified(False)
         self.formula.setText(formula_html(breakdown))
         for name, row in self.factor_rows.items():

@@ -218,3 +218,12 @@ def test_regularization_shows_as_an_extra_term(qtbot, make_window) -> None:  # t
     # SGD: the update shown is the learning rate times data gradient plus penalty gradient
     assert np.isclose(panel.breakdown.update,
                       snapshot.learning_rate * (snapshot.gradient[index] + term), rtol=1e-12)
+
+
+def test_the_value_field_shows_the_start_of_the_number(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A narrow field showed the number's tail ("837601630724"), which reads as any value."""
+    window = make_window()
+    window.step(20)
+    panel = select_in_canvas(qtbot, window, OUTPUT_WEIGHT)
+    field = panel.value_edit
+    assert field.text() and field.cursorPosition() == 0
