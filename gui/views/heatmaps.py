@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -50,6 +49,7 @@ from gui.base.colors import HIGHLIGHT, class_color, diverging_colormap
 from gui.base.plot_style import (
     LogFriendlyAxis,
     ReadableAxis,
+    background,
     empty_state,
     fit_x,
     foreground,
@@ -218,11 +218,13 @@ class GradientHeatmaps(QWidget):
         plot.setLabel("left", norm_name())
         plot.setLabel("bottom", "step")
         plot.getAxis("left").enableAutoSIPrefix(False)
-        # The legend sits in its own column, so it never hides the curves.
-        self._norm_legend = pg.LegendItem(labelTextColor=foreground(palette), verSpacing=-8)
-        self.norm_graphics.addItem(self._norm_legend, row=0, col=1)
-        self.norm_graphics.ci.layout.setAlignment(self._norm_legend, Qt.AlignmentFlag.AlignTop)
-        self._norm_legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        # The legend floats over the plot's top right corner on a translucent fill: in a
+        # column of its own beside the plot it took the width of a narrow dock (plot 10 px).
+        fill = QColor(background(palette))
+        fill.setAlpha(200)
+        self._norm_legend: pg.LegendItem = plot.addLegend(
+            offset=(-2, 2), labelTextColor=foreground(palette), verSpacing=-8,
+            brush=pg.mkBrush(fill))
         self.norm_graphics.setMinimumHeight(90)
 
         splitter = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)

@@ -70,3 +70,20 @@ def test_parameter_history_keeps_its_width_with_one_step_kept(make_window, qtbot
     for plot in (history.value_plot, history.gradient_plot):
         assert plot.getViewBox().width() >= 0.4 * history.graphics.width()
     assert history.graphics.width() >= 150
+
+
+def test_gradient_norm_plot_keeps_its_width_with_the_legend_over_it(make_window, qtbot) -> None:
+    window = make_window(TrainingConfig(dataset="digits"))
+    window.resize(1024, 768)
+    window.step(30)
+    heatmaps = window.heatmaps
+    qtbot.waitUntil(heatmaps.norm_graphics.isVisible, timeout=5000)
+    _settle(heatmaps.norm_plot.getAxis("left"), heatmaps.norm_plot.getAxis("bottom"))
+    view_box = heatmaps.norm_plot.getViewBox()
+    graphics_width = heatmaps.norm_graphics.width()
+    assert graphics_width < 400  # the dock's default width, not a wide test window
+    assert view_box.width() >= 0.65 * graphics_width, (view_box.width(), graphics_width)
+    legend = heatmaps.norm_plot.legend
+    assert legend is not None and len(legend.items) == 2
+    box = view_box.sceneBoundingRect()
+    assert box.contains(legend.sceneBoundingRect()), (box, legend.sceneBoundingRect())
