@@ -4,7 +4,7 @@ Export Plots draws what the screen shows (reviewer's defects at 1024×768)."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
@@ -87,3 +87,31 @@ def test_gradient_norm_plot_keeps_its_width_with_the_legend_over_it(make_window,
     assert legend is not None and len(legend.items) == 2
     box = view_box.sceneBoundingRect()
     assert box.contains(legend.sceneBoundingRect()), (box, legend.sceneBoundingRect())
+
+
+def _label_rects_in_view(axis: pg.AxisItem, view: pg.GraphicsView) -> list[tuple[QRectF, str]]:
+    """The axis's tick labels in the view's viewport coordinates."""
+    return [(view.mapFromScene(axis.mapRectToScene(rect)).boundingRect().toRectF(), text)
+            for rect, text in _tick_texts(axis)]
+
+
+def test_heatmap_colour_bar_labels_show_whole_at_the_default_dock_width(make_window) -> None:
+    from engine.training.config import HiddenLayer
+    hidden = tuple(HiddenLayer(4, "tanh") for _ in range(5))
+    window = make_window(TrainingConfig(dataset="circle", hidden=hidden))
+    window.resize(1280, 720)
+    step_dock = window.findChild(pg.QtWidgets.QDockWidget, "stepThroughDock")
+    assert step_dock is not None
+    step_dock.show()  # as the reviewer had it: the Gradients dock at its narrowest
+    gradients_dock = window.findChild(pg.QtWidgets.QDockWidget, "gradientsDock")
+    window.resizeDocks([gradients_dock], [230], Qt.Orientation.Horizontal)  # as under Xvfb
+    rows = window.heatmaps._rows
+    _settle(*(row.color_bar.axis for row in rows))
+    for row in rows:
+        view = row.graphics
+        viewport = QRectF(view.viewport().rect())
+        drawn = _label_rects_in_view(row.color_bar.axis, view)
+        texts = [text for _, text in drawn]
+        assert len(texts) == 3 and "0" in texts, texts  # both ends, never just "0"
+        for rect, text in drawn:
+            assert viewport.contains(rect), (text, rect, viewport, view.width())
