@@ -115,3 +115,24 @@ def test_heatmap_colour_bar_labels_show_whole_at_the_default_dock_width(make_win
         assert len(texts) == 3 and "0" in texts, texts  # both ends, never just "0"
         for rect, text in drawn:
             assert viewport.contains(rect), (text, rect, viewport, view.width())
+
+
+def test_data_view_colour_bar_labels_show_whole(make_window, qtbot) -> None:
+    window = make_window(TrainingConfig(dataset="circle"))
+    window.resize(1024, 768)
+    data_dock = window.findChild(pg.QtWidgets.QDockWidget, "dataDock")
+    assert data_dock is not None
+    data_dock.show()
+    data_dock.raise_()
+    window.step(2)
+    view = window.data_view.plot_widget
+    qtbot.waitUntil(lambda: window.data_view.color_bar.isVisible() and view.isVisible(),
+                    timeout=5000)
+    axis = window.data_view.color_bar.axis
+    _settle(axis)
+    viewport = QRectF(view.viewport().rect())
+    drawn = _label_rects_in_view(axis, view)
+    texts = [text for _, text in drawn]
+    assert "0" in texts and "1.0" in texts, texts
+    for rect, text in drawn:
+        assert viewport.contains(rect), (text, rect, viewport)
