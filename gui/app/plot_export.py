@@ -9,12 +9,13 @@ vector paths and text (the canvas's neuron sprites and maps stay images).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QIODevice, QPointF, QRectF, QSize
-from PySide6.QtGui import QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from engine.io.atomic import write_atomically
@@ -101,13 +102,7 @@ def export_plots(window: AppWindowApi, path: str | Path, with_canvas: bool = Tru
     parts, size = arrange(window, with_canvas)
     fill = window.palette().color(QPalette.ColorRole.Base)
     if kind == "png":
-        image = QImage(size, QImage.Format.Format_ARGB32)
-        image.fill(fill)
-        painter = QPainter(image)
-        for part in parts:
-            painter.drawPixmap(part.position, part.widget.grab())
-        painter.end()
-        dialogs.save_png(image, str(target))
+        dialogs.save_png(compose_png(parts, size, fill), str(target))
         return target
     if not svg_available():
         raise OSError(f"{target.name}: this Qt has no SVG support (QtSvg); save as .png")
@@ -133,6 +128,22 @@ def export_plots(window: AppWindowApi, path: str | Path, with_canvas: bool = Tru
     painter.end()
     write_atomically(target, bytes(buffer.data()))
     return target
+
+
+def compose_png(parts: list[Part], size: QSize, fill: QColor) -> QImage:
+    """The parts' pixels at the screen's device pixel ratio: on a 2× screen a 1930 px wide
+    window's plots were scaled down into a 965 px image."""
+    grabs = [(part, part.widget.grab()) for part in parts]
+    ratio = max((pixmap.devicePixelRatio() for _, pixmap in grabs), default=1.0)
+    image = QImage(QSize(math.ceil(size.width() * ratio), math.ceil(size.height() * ratio)),
+                   QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(ratio)  # painted in the window's (logical) coordinates
+    image.fill(fill)
+    painter = QPainter(image)
+    for part, pixmap in grabs:
+        painter.drawPixmap(part.position, pixmap)
+    painter.end()
+    return image
 
 
 def _paint_vector(painter: QPainter, part: Part) -> None:

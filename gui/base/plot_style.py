@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QLabel
 from engine.core.notation import number, scientific
 
 TICK_GAP_PX = 14.0  # at least this much room between two tick labels
+MAX_AXIS_SHARE = 0.4  # a value axis widened for its labels takes at most this share of its view
+MIN_CAPPED_AXIS_PX = 44.0  # ... but never gets narrower than this for it
 END_LABEL_OVERHANG_PX = 16  # how far an end label may reach past its axis
 
 
@@ -210,9 +212,21 @@ class ReadableAxis(pg.AxisItem):
         label = self.label.boundingRect().height() if self.label.isVisible() else 0.0
         needed = (max(metrics.horizontalAdvance(text) for text in strings) + label
                   + self.style["tickTextOffset"][0] + max(0, self.style["tickLength"]) + 2)
-        if needed > self.fixedWidth:
+        # Grows only, up to its share of the view (which also pulls it back in a view that
+        # got narrower): the cap follows the view's size, never the axis's, so it settles.
+        width = math.ceil(min(max(needed, self.fixedWidth), self._widest_allowed()))
+        if width != self.fixedWidth:
             for axis in self._width_group:  # stacked plots stay lined up
-                axis.setWidth(math.ceil(needed))
+                axis.setWidth(width)
+
+    def _widest_allowed(self) -> float:
+        """At most MAX_AXIS_SHARE of the view's width: unbounded, long labels once made the
+        axis as wide as a narrow dock and the plot beside it a few pixels wide."""
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if not views:
+            return math.inf
+        return max(MIN_CAPPED_AXIS_PX, MAX_AXIS_SHARE * views[0].width())
 
     def share_width_with(self, other: ReadableAxis) -> None:
         """Keep this axis and `other` (of a plot stacked with this one) equally wide."""
@@ -304,7 +318,9 @@ def fit_y(view_box: pg.ViewBox, values: np.ndarray, log: bool) -> None:
     if values.size == 0:
         return
     low, high = float(values.min()), float(values.max())
-    minimum_span = 0.02 if log else 0.02 * max(abs(low), abs(high), 1e-12)
+    largest = max(abs(low), abs(high))
+    # All zeros (a gradient at a minimum): ±1, not ±2e−14 around nothing.
+    minimum_span = 0.02 if log else 0.02 * largest if largest > 0 else 1.0
     if high - low < minimum_span:
         view_box.enableAutoRange(axis="y", enable=False)
         middle = (low + high) / 2

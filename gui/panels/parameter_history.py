@@ -24,6 +24,7 @@ from engine.training.step_history import ParameterSeries, parameter_index
 from gui.base.colors import NEGATIVE, POSITIVE
 from gui.base.plot_style import (
     fit_x,
+    fit_y,
     foreground,
     graphics_layout,
     readable_axes,
@@ -37,6 +38,8 @@ Array = NDArray[np.float64]
 REFRESH_INTERVAL_MS = 250  # at most four series requests a second while training
 PLACEHOLDER = "Select a weight or bias (click an edge, a neuron or a heatmap cell)"
 SYMBOL_LIMIT = 60  # up to this many points, each is drawn as a dot too
+VALUE_AXIS_WIDTH = 52  # the value axes' width before their labels widen them
+MINIMUM_PLOT_WIDTH = 160  # the plots never get narrower than this (the dock stops there)
 
 
 def _no_points() -> tuple[NDArray[np.int64], Array, Array]:
@@ -77,6 +80,7 @@ class ParameterHistoryPanel(QWidget):
         self.title_label = QLabel(PLACEHOLDER, objectName="parameterHistoryTitle")
         self.title_label.setWordWrap(True)
         self.graphics = graphics_layout(palette)
+        self.graphics.setMinimumWidth(MINIMUM_PLOT_WIDTH)
         self.value_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0,
                                                              axisItems=readable_axes())
         self.gradient_plot: pg.PlotItem = self.graphics.addPlot(row=1, col=0,
@@ -88,7 +92,7 @@ class ParameterHistoryPanel(QWidget):
         marker_pen = pg.mkPen(foreground(palette), width=1, style=Qt.PenStyle.DashLine)
         for plot in (self.value_plot, self.gradient_plot):
             style_line_plot(plot, palette)
-            plot.getAxis("left").setWidth(52)
+            plot.getAxis("left").setWidth(VALUE_AXIS_WIDTH)
             marker = pg.InfiniteLine(angle=90, pen=marker_pen)
             marker.setVisible(False)
             plot.addItem(marker, ignoreBounds=True)
@@ -116,6 +120,8 @@ class ParameterHistoryPanel(QWidget):
         self._ref = ref
         self._index = None
         self._series = None
+        for plot in (self.value_plot, self.gradient_plot):  # new labels: widen from the start
+            plot.getAxis("left").setWidth(VALUE_AXIS_WIDTH)
         snapshot = self._window.snapshot
         self._sizes = None if snapshot is None else snapshot.sizes
         if ref is not None and self._sizes is not None:
@@ -175,6 +181,10 @@ class ParameterHistoryPanel(QWidget):
         self.gradient_curve.setData(steps, gradients, symbol=symbol, symbolSize=4,
                                     symbolBrush=pg.mkColor(*NEGATIVE), symbolPen=None)
         fit_x(self.value_plot, steps)  # the gradient plot is x-linked
+        # A constant series (one step kept) auto-ranged to a hair's width: ticks read
+        # "−0.01908951561" and widened the axis over the plot. At least 2% of its size.
+        fit_y(self.value_plot.getViewBox(), values, log=False)
+        fit_y(self.gradient_plot.getViewBox(), gradients, log=False)
         self._set_axis_labels(ref.symbol, gradient_of(ref.symbol))
         kept = len(steps)
         self.title_label.setText(f"{ref.symbol} over the last {kept:,} step"

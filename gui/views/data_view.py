@@ -47,6 +47,7 @@ Array = NDArray[np.float64]
 WIDTH_MESSAGE = "Data view needs 1 or 2 input features"
 _CLASS_ALPHA = 110
 _POINT_SIZE = 8
+_COLOR_BAR_LABEL_ROOM = 9  # px above the plot: the top half of the colour bar's end label
 MAX_POINTS = 5_000  # points drawn of a larger dataset (evenly spread over its rows)
 
 
@@ -96,6 +97,10 @@ class DataView(QWidget):
         )
         self.color_bar.setImageItem(self.surface, insert_in=self.plot)
         style_plot(self.color_bar, palette)
+        # Room above the plot for half the bar's top label: "1.0" is centred on the bar's top
+        # end and was cut at the view's edge.
+        left, _top, right, bottom = self.plot.layout.getContentsMargins()
+        self.plot.setContentsMargins(left, _COLOR_BAR_LABEL_ROOM, right, bottom)
         self.surface.clear()
         self.curve = self.plot.plot(pen=pg.mkPen(QColor(*POSITIVE), width=2.5))
         self.curve.setZValue(7)

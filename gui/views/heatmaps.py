@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -50,6 +49,7 @@ from gui.base.colors import HIGHLIGHT, class_color, diverging_colormap
 from gui.base.plot_style import (
     LogFriendlyAxis,
     ReadableAxis,
+    background,
     empty_state,
     fit_x,
     foreground,
@@ -150,6 +150,22 @@ def hover_text(ref: ParameterRef, value: float, gradient: float) -> str:
             f"{gradient_of(symbol)} = {scientific(gradient, 6)}")
 
 
+def _set_title(plot: pg.PlotItem, title: str, **style: object) -> None:
+    """A title that does not set the plot's minimum width: "∂C/∂W¹ (4×2)" made a row
+    need 260 px, and in a narrower dock the colour bar's labels were cut ("0." at the right
+    edge). Centred over the plot and its axis, the title fits without that minimum."""
+    label = plot.titleLabel
+    if "updateMin" not in vars(label):  # pyqtgraph pins the minimum at every resize
+        pinned = label.updateMin
+
+        def shrinkable() -> None:
+            pinned()
+            label.setMinimumWidth(0)
+
+        label.updateMin = shrinkable
+    plot.setTitle(title, **style)
+
+
 @dataclass
 class _LayerRow:
     """The plot items of one layer: weight heatmap, bias column, colour bar, selection."""
@@ -218,11 +234,13 @@ class GradientHeatmaps(QWidget):
         plot.setLabel("left", norm_name())
         plot.setLabel("bottom", "step")
         plot.getAxis("left").enableAutoSIPrefix(False)
-        # The legend sits in its own column, so it never hides the curves.
-        self._norm_legend = pg.LegendItem(labelTextColor=foreground(palette), verSpacing=-8)
-        self.norm_graphics.addItem(self._norm_legend, row=0, col=1)
-        self.norm_graphics.ci.layout.setAlignment(self._norm_legend, Qt.AlignmentFlag.AlignTop)
-        self._norm_legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        # The legend floats over the plot's top right corner on a translucent fill: in a
+        # column of its own beside the plot it took the width of a narrow dock (plot 10 px).
+        fill = QColor(background(palette))
+        fill.setAlpha(200)
+        self._norm_legend: pg.LegendItem = plot.addLegend(
+            offset=(-2, 2), labelTextColor=foreground(palette), verSpacing=-8,
+            brush=pg.mkBrush(fill))
         self.norm_graphics.setMinimumHeight(90)
 
         splitter = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
@@ -377,8 +395,8 @@ class GradientHeatmaps(QWidget):
         bias_plot = graphics.addPlot(row=0, col=1)
         titles = (f"{matrix_gradient('weight', layer)} ({n_out}×{n_in})",
                   matrix_gradient("bias", layer))
-        weight_plot.setTitle(titles[0], color=text, size="9pt")
-        bias_plot.setTitle(titles[1], color=text, size="9pt")
+        _set_title(weight_plot, titles[0], color=text, size="9pt")
+        _set_title(bias_plot, titles[1], color=text, size="9pt")
         bias_plot.setFixedWidth(_BIAS_PLOT_WIDTH)
         bias_plot.hideAxis("left")
         weight_image, bias_image = CellImage(), CellImage()
@@ -435,7 +453,7 @@ class GradientHeatmaps(QWidget):
         """A purple frame and bold purple titles on a highlighted row; plain otherwise."""
         color = HIGHLIGHT.name() if highlighted else foreground(self.palette()).name()
         for plot, title in zip((row.weight_plot, row.bias_plot), row.titles, strict=True):
-            plot.setTitle(title, color=color, size="9pt", bold=highlighted)
+            _set_title(plot, title, color=color, size="9pt", bold=highlighted)
         frame = f"border: 3px solid {HIGHLIGHT.name()};" if highlighted else ""
         row.graphics.setStyleSheet(f"QGraphicsView {{ {frame} }}" if frame else "")
 

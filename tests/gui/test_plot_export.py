@@ -57,3 +57,33 @@ def test_an_unknown_extension_is_refused_with_its_name(make_window, tmp_path: Pa
     with pytest.raises(ValueError, match=r"plots\.gif.*\.png or \.svg"):
         plot_export.export_plots(window, tmp_path / "plots.gif")
     assert not (tmp_path / "plots.gif").exists()
+
+
+def test_png_keeps_the_screens_device_pixels(make_window, tmp_path: Path, monkeypatch) -> None:
+    """On a 2× screen each view grabs twice its size in pixels: the export keeps them all
+    (it was scaled down into a 965 px image) and the colour bars of the heatmaps come along."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QPainter, QPixmap
+
+    def grab_at_2x(view: pg.GraphicsView) -> QPixmap:
+        pixmap = QPixmap(view.size() * 2)
+        pixmap.setDevicePixelRatio(2.0)
+        pixmap.fill()
+        painter = QPainter(pixmap)
+        view.render(painter)
+        painter.end()
+        return pixmap
+
+    window = make_window(TrainingConfig(dataset="xor"))
+    window.step(20)
+    monkeypatch.setattr(pg.GraphicsView, "grab", grab_at_2x)
+    parts, size = plot_export.arrange(window, with_canvas=False)
+    path = tmp_path / "plots.png"
+    assert plot_export.export_plots(window, path, with_canvas=False)
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (size.width() * 2, size.height() * 2)
+    for row in window.heatmaps._rows:  # every row's colour bar is inside what is grabbed
+        view = row.graphics
+        assert any(part.widget is view for part in parts)
+        bar = view.mapFromScene(row.color_bar.sceneBoundingRect()).boundingRect()
+        assert view.viewport().rect().contains(bar), (bar, view.viewport().rect())
