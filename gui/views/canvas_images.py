@@ -367,7 +367,8 @@ def _paint_later_layers(painter: QPainter, scene: paint.Scene) -> None:
     layout, snapshot = scene.layout, scene.snapshot
     if len(layout.sizes) <= 2:
         return
-    later = replace(layout, neuron_x=layout.neuron_x[2:], neuron_y=layout.neuron_y[2:])
+    later = replace(layout, neuron_x=layout.neuron_x[2:], neuron_y=layout.neuron_y[2:],
+                    radii=layout.radii[2:], spacings=layout.spacings[2:])
     levels = []
     for m in range(2, len(layout.sizes)):
         values = snapshot.probe.activations[m]
