@@ -121,7 +121,12 @@ class NetworkCanvas(QWidget):
                 or self._image_layout is not None:
             return False
         return (len(snapshot.grid.activations) == len(snapshot.sizes)
-                and layout.radius >= geo.MIN_MAP_RADIUS)
+                and float(layout.radii.max()) >= geo.MIN_MAP_RADIUS)
+
+    def shows_map_of(self, layer: int) -> bool:
+        """Whether layer `layer`'s neurons are drawn as map thumbnails now (its neurons are
+        large enough; a wide layer's small ones are circles beside larger maps)."""
+        return self.shows_maps() and self._require_layout().radius_of(layer) >= geo.MIN_MAP_RADIUS
 
     def thumbnail(self, layer: int, index: int) -> QImage | None:
         """The map thumbnail drawn for neuron (layer, index), in device pixels (top row = the
@@ -130,6 +135,8 @@ class NetworkCanvas(QWidget):
         if thumbnails is None or self._layout is None:
             return None
         image = thumbnails[layer]
+        if image is None:
+            return None
         side = image.width()
         top = int(paint.map_tops(self._layout, layer, self.devicePixelRatioF())[index])
         return image.copy(0, top, side, side)
@@ -434,7 +441,7 @@ class NetworkCanvas(QWidget):
         else:
             paint.paint_scene(painter, scene)
 
-    def _thumbnails(self) -> tuple[QImage, ...] | None:
+    def _thumbnails(self) -> tuple[QImage | None, ...] | None:
         """Every layer's map thumbnails, or None when the canvas draws circles."""
         if not self.shows_maps():
             return None
@@ -454,4 +461,4 @@ class NetworkCanvas(QWidget):
                     width: float) -> None:
         if self._layout is not None:
             overlay.paint_ring(painter, self._layout, self._image_layout, layer, index, color,
-                               width, self.shows_maps())
+                               width, self.shows_map_of(layer))

@@ -45,6 +45,9 @@ class CanvasLayout:
     weight_index: (E,) position of each edge's weight in the flat parameter vector.
     bias_index[m]: (N^m,) positions of b^m in the flat vector (empty for m = 0).
     layer_offsets: (L + 1,) first edge of each layer 1..L, then E.
+    radii / spacings: (L + 1,) each column's neuron radius and neuron spacing: a column is
+    sized by its own room, so a wide hidden layer may be dots while 2 inputs stay large.
+    radius / spacing: the smallest of them (what every column has at least).
     """
 
     sizes: tuple[int, ...]
@@ -62,6 +65,8 @@ class CanvasLayout:
     weight_index: NDArray[np.intp]
     bias_index: tuple[NDArray[np.intp], ...]
     layer_offsets: NDArray[np.intp]
+    radii: Array
+    spacings: Array
 
     @property
     def edge_count(self) -> int:
@@ -69,14 +74,28 @@ class CanvasLayout:
 
     @property
     def bias_size(self) -> float:
-        """Side of the square drawn on a neuron's left for its bias."""
-        return float(np.clip(self.radius * 0.55, 4.0, 12.0))
+        """Side of the square drawn on the smallest neurons' left for their bias."""
+        return self.bias_size_of(int(np.argmin(self.radii)))
 
     @property
     def map_side(self) -> int:
+        """Side of the smallest neurons' map thumbnails (map_side_of)."""
+        return self.map_side_of(int(np.argmin(self.radii)))
+
+    def radius_of(self, layer: int) -> float:
+        return float(self.radii[layer])
+
+    def spacing_of(self, layer: int) -> float:
+        return float(self.spacings[layer])
+
+    def bias_size_of(self, layer: int) -> float:
+        """Side of the square drawn on a layer's neurons' left for their bias."""
+        return float(np.clip(self.radii[layer] * 0.55, 4.0, 12.0))
+
+    def map_side_of(self, layer: int) -> int:
         """Side (whole px, even, so the square is centred on the whole-pixel centre) of a
-        neuron's map thumbnail: the square around its circle."""
-        return 2 * max(1, round(self.radius))
+        layer's neuron map thumbnails: the square around its circles."""
+        return 2 * max(1, round(float(self.radii[layer])))
 
     @property
     def max_edge_width(self) -> float:
@@ -89,27 +108,33 @@ class CanvasLayout:
 
 
 def compute_layout(sizes: tuple[int, ...], width: float, height: float) -> CanvasLayout:
-    """Columns spread over the width, neurons centred vertically with a shared spacing."""
+    """Columns spread over the width, neurons centred vertically; each column's spacing and
+    radius from its own room (its neuron count), so a wide layer does not shrink the others."""
     side = float(np.clip(width * 0.07, 30.0, 84.0))
     top, bottom = HEADER_HEIGHT, max(height - LEGEND_HEIGHT, HEADER_HEIGHT + 20.0)
     column_x = np.linspace(side, max(width - side, side + 1.0), len(sizes))
     column_gap = float(column_x[1] - column_x[0])
-    spacing = min((bottom - top) / max(sizes), MAX_SPACING)
-    radius = float(np.clip(min(spacing * 0.36, column_gap * 0.16), MIN_RADIUS, MAX_RADIUS))
+    spacings = np.minimum((bottom - top) / np.asarray(sizes, dtype=np.float64), MAX_SPACING)
+    radii = np.clip(np.minimum(spacings * 0.36, column_gap * 0.16), MIN_RADIUS, MAX_RADIUS)
     middle = 0.5 * (top + bottom)
     # whole-pixel centres, so pre-rendered neuron sprites land exactly on them
     column_x = np.round(column_x)
     neuron_x = tuple(np.full(n, column_x[m]) for m, n in enumerate(sizes))
-    neuron_y = tuple(np.round(middle + (np.arange(n) - 0.5 * (n - 1)) * spacing) for n in sizes)
-    return layout_from_positions(sizes, width, height, radius, spacing, column_x, neuron_x,
+    neuron_y = tuple(np.round(middle + (np.arange(n) - 0.5 * (n - 1)) * spacings[m])
+                     for m, n in enumerate(sizes))
+    return layout_from_positions(sizes, width, height, radii, spacings, column_x, neuron_x,
                                  neuron_y)
 
 
 def layout_from_positions(
-    sizes: tuple[int, ...], width: float, height: float, radius: float, spacing: float,
-    column_x: Array, neuron_x: tuple[Array, ...], neuron_y: tuple[Array, ...],
+    sizes: tuple[int, ...], width: float, height: float, radius: float | Array,
+    spacing: float | Array, column_x: Array, neuron_x: tuple[Array, ...],
+    neuron_y: tuple[Array, ...],
 ) -> CanvasLayout:
-    """The layout with neurons at these centres: edges from source to target centre."""
+    """The layout with neurons at these centres: edges from source to target centre.
+    `radius`, `spacing`: one for every column, or one per column."""
+    radii = np.broadcast_to(np.asarray(radius, dtype=np.float64), (len(sizes),)).copy()
+    spacings = np.broadcast_to(np.asarray(spacing, dtype=np.float64), (len(sizes),)).copy()
     lines, layers, rows, columns, flat, biases = [], [], [], [], [], [np.empty(0, np.intp)]
     offset = 0
     for m in range(1, len(sizes)):
@@ -126,12 +151,14 @@ def layout_from_positions(
         offset += n_out * (n_in + 1)
     counts = [n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
     return CanvasLayout(
-        sizes=tuple(sizes), width=float(width), height=float(height), radius=radius,
-        spacing=float(spacing), column_x=column_x, neuron_x=neuron_x, neuron_y=neuron_y,
+        sizes=tuple(sizes), width=float(width), height=float(height),
+        radius=float(radii.min()), spacing=float(spacings.min()), column_x=column_x,
+        neuron_x=neuron_x, neuron_y=neuron_y,
         edge_lines=np.ascontiguousarray(np.vstack(lines)),
         edge_layer=np.concatenate(layers), edge_row=np.concatenate(rows),
         edge_column=np.concatenate(columns), weight_index=np.concatenate(flat),
         bias_index=tuple(biases), layer_offsets=np.concatenate([[0], np.cumsum(counts)]),
+        radii=radii, spacings=spacings,
     )
 
 
@@ -233,17 +260,18 @@ def _visible_bins(layout: CanvasLayout, values: Array, budget: int,
 
 def neuron_at(layout: CanvasLayout, x: float, y: float) -> tuple[int, int] | None:
     """(layer, index) of the neuron (or its bias square) under the point, if any."""
-    reach = max(layout.radius + 2.0, min(6.0, 0.5 * layout.spacing))
-    half = 0.5 * layout.bias_size + 1.0
     for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
-        if abs(x - xs[0]) > reach + layout.radius + half:
+        radius = layout.radius_of(m)
+        reach = max(radius + 2.0, min(6.0, 0.5 * layout.spacing_of(m)))
+        half = 0.5 * layout.bias_size_of(m) + 1.0
+        if abs(x - xs[0]) > reach + radius + half:
             continue
         distance = np.hypot(xs - x, ys - y)
         index = int(np.argmin(distance))
         if distance[index] <= reach:
             return m, index
         if m > 0:
-            in_square = (np.abs(xs - layout.radius - x) <= half) & (np.abs(ys - y) <= half)
+            in_square = (np.abs(xs - radius - x) <= half) & (np.abs(ys - y) <= half)
             if in_square.any():
                 return m, int(np.flatnonzero(in_square)[0])
     return None

@@ -309,7 +309,7 @@ def paint_image_scene(painter: QPainter, scene: paint.Scene, images: ImageScene)
     rows, columns = image.shape
     if len(image.shown):  # layer 2's edges leave from the block of tiles, not across it
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(paint.BACKGROUND)
+        painter.setBrush(scene.theme.background)
         painter.drawRect(QRectF(float(image.tile_x.min()) - 2, float(image.tile_y.min()) - 2,
                                 float(image.tile_x.max() - image.tile_x.min())
                                 + image.tile_width + 4,
@@ -335,9 +335,9 @@ def _paint_input_subheader(painter: QPainter, scene: paint.Scene, image: ImageLa
     """Under 'Input': the image's shape instead of a neuron count."""
     rows, columns = image.shape
     box = QRectF(max(2.0, float(image.base.column_x[0]) - 70), 31.0, 140, 18.0)
-    painter.fillRect(box, paint.BACKGROUND)
+    painter.fillRect(box, scene.theme.background)
     painter.setFont(paint.font(scene.base_font, 11))
-    painter.setPen(paint.MUTED)
+    painter.setPen(scene.theme.muted)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter,
                      f"{rows}×{columns} image, {rows * columns} inputs")
 
@@ -367,7 +367,8 @@ def _paint_later_layers(painter: QPainter, scene: paint.Scene) -> None:
     layout, snapshot = scene.layout, scene.snapshot
     if len(layout.sizes) <= 2:
         return
-    later = replace(layout, neuron_x=layout.neuron_x[2:], neuron_y=layout.neuron_y[2:])
+    later = replace(layout, neuron_x=layout.neuron_x[2:], neuron_y=layout.neuron_y[2:],
+                    radii=layout.radii[2:], spacings=layout.spacings[2:])
     levels = []
     for m in range(2, len(layout.sizes)):
         values = snapshot.probe.activations[m]
@@ -385,7 +386,7 @@ def _paint_later_layers(painter: QPainter, scene: paint.Scene) -> None:
                 painter.drawRect(QRectF(left, y, square, square))
     if layout.spacing - 2 * radius >= 14.0:
         painter.setFont(paint.font(scene.base_font, 11))
-        painter.setPen(paint.MUTED)
+        painter.setPen(scene.theme.muted)
         for m in range(2, len(layout.sizes)):
             for i, (x, y) in enumerate(zip(layout.neuron_x[m].tolist(),
                                            layout.neuron_y[m].tolist(), strict=True)):
@@ -412,7 +413,7 @@ def _paint_tile_caption(painter: QPainter, scene: paint.Scene, images: ImageScen
     if not len(image.shown):
         return
     painter.setFont(paint.font(scene.base_font, 11))
-    painter.setPen(paint.MUTED)
+    painter.setPen(scene.theme.muted)
     top = float(image.tile_y.max() + image.tile_height + 4)
     centre = float(image.base.column_x[1])
     for k, text in enumerate(tile_caption(images, scene.mode)):

@@ -79,13 +79,16 @@ def edge_segment(layout: geo.CanvasLayout, bins: geo.EdgeBins, image: images.Ima
     edge = layout.edge_index(ref.layer, ref.row, ref.column)
     x0, y0, x1, y1 = layout.edge_lines[edge]
     length = max(float(np.hypot(x1 - x0, y1 - y0)), 1e-9)
-    ux, uy = (x1 - x0) / length * layout.radius, (y1 - y0) / length * layout.radius
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    source, target = layout.radius_of(ref.layer - 1), layout.radius_of(ref.layer)
     if image is not None and ref.layer == 2:  # out of the block of tiles
         start = image.edge_start(ref.column)
         if start is None:
             return None
-        return QLineF(start.x(), start.y(), x1 - ux, y1 - uy), float(bins.width[edge])
-    return QLineF(x0 + ux, y0 + uy, x1 - ux, y1 - uy), float(bins.width[edge])
+        return (QLineF(start.x(), start.y(), x1 - ux * target, y1 - uy * target),
+                float(bins.width[edge]))
+    return (QLineF(x0 + ux * source, y0 + uy * source, x1 - ux * target, y1 - uy * target),
+            float(bins.width[edge]))
 
 
 def paint_edge_outline(painter: QPainter, layout: geo.CanvasLayout, bins: geo.EdgeBins,
@@ -118,10 +121,10 @@ def paint_ring(painter: QPainter, layout: geo.CanvasLayout, image: images.ImageL
         return
     painter.setPen(QPen(color, width))
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    reach = layout.radius + 2.0 + width / 2
+    reach = layout.radius_of(layer) + 2.0 + width / 2
     center = QPointF(float(layout.neuron_x[layer][index]), float(layout.neuron_y[layer][index]))
     if maps:  # a rounded square around the thumbnail
-        corner = paint.map_corner(layout) + 2.0 + width / 2
+        corner = paint.map_corner(layout, layer) + 2.0 + width / 2
         box = QRectF(center - QPointF(reach, reach), QSizeF(2 * reach, 2 * reach))
         painter.drawRoundedRect(box, corner, corner)
         return

@@ -24,9 +24,9 @@ class CanvasPicture:
     def __init__(self) -> None:
         self._valid: QImage | None = None  # the picture of the current state, or None
         self._buffer: QImage | None = None  # its image, kept between frames
-        # (grid, layout, side in device px, one column image per layer): the last thumbnails
-        self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, int,
-                                     tuple[QImage, ...]] | None = None
+        # (grid, layout, device pixel ratio, one column image per layer): the last thumbnails
+        self._thumbnail_cache: tuple[GridOutputs, geo.CanvasLayout, float,
+                                     tuple[QImage | None, ...]] | None = None
 
     def invalidate(self) -> None:
         """The state changed: render the picture again when it is next shown."""
@@ -49,19 +49,26 @@ class CanvasPicture:
         return self._valid
 
     def thumbnails(self, snapshot: Snapshot, layout: geo.CanvasLayout,
-                   ratio: float) -> tuple[QImage, ...]:
-        """Every layer's column of map thumbnails for this snapshot's grid and layout (cached;
-        a new size gives a new side)."""
+                   ratio: float) -> tuple[QImage | None, ...]:
+        """Every layer's column of map thumbnails for this snapshot's grid and layout, each
+        column at its own neuron size; None for a column whose neurons are too small for a map
+        (cached; a new size gives new sides)."""
         grid = snapshot.grid
         assert grid is not None
-        side = round(layout.map_side * ratio)
         cache = self._thumbnail_cache
-        if cache is not None and cache[0] is grid and cache[1] is layout and cache[2] == side:
+        if cache is not None and cache[0] is grid and cache[1] is layout and cache[2] == ratio:
             return cache[3]
-        images = neuron_maps.thumbnail_columns(
-            grid.activations, (None, *snapshot.activation_names), side,
-            [paint.map_tops(layout, m, ratio) for m in range(len(layout.sizes))])
-        for image in images:
+        columns: list[QImage | None] = []
+        activations = (None, *snapshot.activation_names)
+        for m in range(len(layout.sizes)):
+            if layout.radius_of(m) < geo.MIN_MAP_RADIUS:
+                columns.append(None)
+                continue
+            side = round(layout.map_side_of(m) * ratio)
+            image = neuron_maps.thumbnail_columns(
+                [grid.activations[m]], [activations[m]], side,
+                [paint.map_tops(layout, m, ratio)])[0]
             image.setDevicePixelRatio(ratio)
-        self._thumbnail_cache = (grid, layout, side, tuple(images))
+            columns.append(image)
+        self._thumbnail_cache = (grid, layout, ratio, tuple(columns))
         return self._thumbnail_cache[3]

@@ -94,7 +94,7 @@ def fill_levels(values: NDArray[np.float64], max_abs: float) -> list[int]:
     return levels.tolist()
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def neuron_sprites(radius: float, ratio: float) -> tuple[QImage, ...]:
     """One antialiased outlined circle per fill shade, centred in a square image.
 
@@ -161,13 +161,14 @@ class Scene:
     show_values: bool
     label: Callable[[int, int], str]
     base_font: QFont
-    thumbnails: tuple[QImage, ...] | None = None  # layer columns (gui/views/neuron_maps.py)
+    # layer columns (gui/views/neuron_maps.py); None for the whole canvas or a column: circles
+    thumbnails: tuple[QImage | None, ...] | None = None
     theme: CanvasTheme = LIGHT
 
 
 def map_rect(layout: geo.CanvasLayout, layer: int, index: int) -> QRectF:
     """Where neuron (layer, index)'s map thumbnail is drawn."""
-    side = layout.map_side
+    side = layout.map_side_of(layer)
     return QRectF(float(layout.neuron_x[layer][index]) - side / 2,
                   float(layout.neuron_y[layer][index]) - side / 2, side, side)
 
@@ -178,9 +179,9 @@ def map_tops(layout: geo.CanvasLayout, layer: int, ratio: float) -> NDArray[np.i
     return np.rint((ys - ys[0]) * ratio).astype(np.intp)
 
 
-def map_corner(layout: geo.CanvasLayout) -> float:
-    """Corner radius of the thumbnails' rounded squares."""
-    return max(1.0, CORNER_FRACTION * layout.map_side)
+def map_corner(layout: geo.CanvasLayout, layer: int) -> float:
+    """Corner radius of a layer's thumbnails' rounded squares."""
+    return max(1.0, CORNER_FRACTION * layout.map_side_of(layer))
 
 
 def paint_scene(painter: QPainter, scene: Scene) -> None:
@@ -253,77 +254,80 @@ def paint_edge_lines(painter: QPainter, scene: Scene) -> None:
 
 
 def paint_neurons(painter: QPainter, scene: Scene) -> None:
-    """Circles filled by the probe sample's activation, bias squares, values and labels."""
+    """Circles (or maps) filled by the probe sample's activation, bias squares, values and
+    labels, each column at its own neuron size."""
     layout, snapshot = scene.layout, scene.snapshot
-    radius, square = layout.radius, layout.bias_size
-    gap = layout.spacing - 2 * radius
-    show_text = scene.show_values and radius >= VALUE_RADIUS
-    show_tags = show_text and gap >= 34.0  # room for a label and the bias tag of the next
     biases = snapshot.params if scene.mode == "weight" else snapshot.gradient
-    diameter = 2 * radius
     activation_levels = []
     for m in range(len(layout.sizes)):
         activations = snapshot.probe.activations[m]
         activation_levels.append(
             fill_levels(activations, max(1.0, geo.finite_max_abs(activations))))
+    paint_circles(painter, layout, activation_levels, scene.thumbnails)
     if scene.thumbnails is not None:
         paint_maps(painter, layout, scene.thumbnails)
-    else:
-        paint_circles(painter, layout, activation_levels)
-    if radius >= MIN_SQUARE_RADIUS:
-        painter.setPen(QPen(OUTLINE, 0.8))
-        for m in range(1, len(layout.sizes)):
+    for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+        radius, square = layout.radius_of(m), layout.bias_size_of(m)
+        on_map = scene.thumbnails is not None and scene.thumbnails[m] is not None
+        if m > 0 and radius >= MIN_SQUARE_RADIUS:
+            painter.setPen(QPen(OUTLINE, 0.8))
             levels = fill_levels(biases[layout.bias_index[m]], scene.bins.max_abs)
             left = float(layout.column_x[m] - radius - square / 2)
-            for y, level in zip((layout.neuron_y[m] - square / 2).tolist(), levels, strict=True):
+            for y, level in zip((ys - square / 2).tolist(), levels, strict=True):
                 painter.setBrush(_FILL_BRUSHES[level])
                 painter.drawRect(QRectF(left, y, square, square))
-    if show_text:
-        painter.setFont(font(scene.base_font, 11))
-        for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+        gap = layout.spacing_of(m) - 2 * radius
+        show_text = scene.show_values and radius >= VALUE_RADIUS
+        if show_text:
+            painter.setFont(font(scene.base_font, 11))
             values = snapshot.probe.activations[m]
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 text = geo.format_number(values[i], ".2f")
-                if scene.thumbnails is not None:  # on a map: a small white tag at its foot
+                if on_map:  # on a map: a small tag at its foot
                     paint_tag(painter, scene.base_font, QPointF(x, y + radius - 8), text,
                               scene.theme)
                     continue
                 painter.setPen(_FILL_TEXT[activation_levels[m][i]])
-                painter.drawText(QRectF(x - radius, y - radius, diameter, diameter),
+                painter.drawText(QRectF(x - radius, y - radius, 2 * radius, 2 * radius),
                                  Qt.AlignmentFlag.AlignCenter, text)
-    if show_tags:
-        for m in range(1, len(layout.sizes)):
-            for i, y in enumerate(layout.neuron_y[m].tolist()):
+        if show_text and m > 0 and gap >= 34.0:  # room for a label and the next bias tag
+            for i, y in enumerate(ys.tolist()):
                 value = float(biases[layout.bias_index[m][i]])
                 text = (f"b {geo.format_number(value, '+.2f')}" if scene.mode == "weight"
                         else f"{GRADIENT}b {geo.format_number(value, '+.3g')}")
                 paint_tag(painter, scene.base_font, QPointF(layout.column_x[m], y - radius - 10),
                           text, scene.theme)
-    if gap >= 14.0:
-        painter.setFont(font(scene.base_font, 11))
-        painter.setPen(scene.theme.muted)
-        for m, (xs, ys) in enumerate(zip(layout.neuron_x, layout.neuron_y, strict=True)):
+        if gap >= 14.0:
+            painter.setFont(font(scene.base_font, 11))
+            painter.setPen(scene.theme.muted)
             for i, (x, y) in enumerate(zip(xs.tolist(), ys.tolist(), strict=True)):
                 painter.drawText(QRectF(x - 40, y + radius + 1, 80, 14),
                                  Qt.AlignmentFlag.AlignCenter, scene.label(m, i))
 
 
 def paint_circles(painter: QPainter, layout: geo.CanvasLayout,
-                  activation_levels: list[list[int]]) -> None:
-    """Every neuron as a circle sprite filled by its shade of the probe's activation."""
-    radius = layout.radius
-    sprites = neuron_sprites(radius, painter.device().devicePixelRatioF())
-    half = math.ceil(radius + 1.0)
-    for xs, ys, levels in zip(layout.neuron_x, layout.neuron_y, activation_levels, strict=True):
+                  activation_levels: list[list[int]],
+                  thumbnails: tuple[QImage | None, ...] | None = None) -> None:
+    """Every neuron (of the columns without thumbnails) as a circle sprite filled by its
+    shade of the probe's activation, at its column's radius."""
+    ratio = painter.device().devicePixelRatioF()
+    for m, (xs, ys, levels) in enumerate(zip(layout.neuron_x, layout.neuron_y,
+                                             activation_levels, strict=True)):
+        if thumbnails is not None and thumbnails[m] is not None:
+            continue
+        radius = layout.radius_of(m)
+        sprites = neuron_sprites(radius, ratio)
+        half = math.ceil(radius + 1.0)
         for x, y, level in zip((xs - half).tolist(), (ys - half).tolist(), levels, strict=True):
             painter.drawImage(QPointF(x, y), sprites[level])
 
 
 def paint_maps(painter: QPainter, layout: geo.CanvasLayout,
-               thumbnails: tuple[QImage, ...]) -> None:
-    """Every neuron as its map thumbnail: one unscaled blit of each layer's column image."""
+               thumbnails: tuple[QImage | None, ...]) -> None:
+    """The neurons of columns with thumbnails as their maps: one unscaled blit per column."""
     for m, image in enumerate(thumbnails):
-        painter.drawImage(map_rect(layout, m, 0).topLeft(), image)
+        if image is not None:
+            painter.drawImage(map_rect(layout, m, 0).topLeft(), image)
 
 
 def paint_tag(painter: QPainter, base_font: QFont, center: QPointF, text: str,
@@ -394,11 +398,11 @@ def paint_legend(painter: QPainter, scene: Scene) -> None:
     bias_name = "bias b" if scene.mode == "weight" else f"{GRADIENT}b"
     if scene.thumbnails is not None:
         lines = ["neuron square: its activation a over the input plane (hover: large in Data)"]
-        if scene.show_values and layout.radius >= VALUE_RADIUS:
+        if scene.show_values and float(layout.radii.max()) >= VALUE_RADIUS:
             lines.append(f"number on it: a of sample #{shown_index(scene.snapshot.probe.row)}")
     else:
         lines = [f"neuron fill: activation a of sample #{shown_index(scene.snapshot.probe.row)}"]
-    if layout.radius >= MIN_SQUARE_RADIUS:
+    if float(layout.radii[1:].max()) >= MIN_SQUARE_RADIUS:
         lines.append(f"square on a neuron's left: {bias_name} (same colors)")
     if not bins.drawn.all():
         lines.append(f"strongest {int(bins.drawn.sum()):,} of {bins.drawn.size:,} edges drawn")

@@ -17,6 +17,7 @@ from engine.training.snapshot import Snapshot, take_snapshot
 from engine.training.trainer import Trainer
 from gui.base.colors import signed_rgb
 from gui.views import canvas_geometry as geo
+from gui.views import canvas_overlay
 from gui.views.canvas import NetworkCanvas
 from gui.views.canvas_scene import EDGE_PALETTE, FILL_LEVELS, NAN_FILL, NAN_RGB, fill_levels
 
@@ -359,3 +360,56 @@ def test_format_value_writes_nan_and_inf() -> None:
     assert geo.format_number(float("inf"), "+.2f") == "+Inf"
     assert geo.format_number(float("nan"), "+.3g") == "NaN"
     assert geo.format_number(0.5, "+.2f") == "+0.50"
+
+
+def test_a_wide_hidden_layer_does_not_shrink_the_inputs_and_outputs() -> None:
+    """2-32-3 (a csv opened after digits): each column is sized by its own room, so the
+    32 hidden neurons are small while the 2 inputs and 3 outputs stay as large as in 2-4-1,
+    with room for their labels and maps; edges still run from centre to centre."""
+    width, height = 700.0, 480.0
+    default = geo.compute_layout((2, 4, 1), width, height)
+    wide = geo.compute_layout((2, 32, 3), width, height)
+    assert wide.radius_of(1) < default.radius_of(1)
+    assert wide.radius_of(0) >= default.radius_of(0)
+    assert wide.radius_of(2) >= default.radius_of(1)
+    for m in (0, 2):
+        assert wide.radius_of(m) >= geo.MIN_MAP_RADIUS
+        assert wide.spacing_of(m) - 2 * wide.radius_of(m) >= 14.0  # room for a label
+    assert wide.radius == wide.radius_of(1)  # the smallest column's
+    for m in range(3):  # neurons of a column never overlap
+        gaps = np.diff(wide.neuron_y[m])
+        assert (gaps >= 2 * wide.radius_of(m)).all()
+    for edge in (0, wide.edge_index(1, 31, 1), wide.edge_index(2, 2, 31)):
+        ref = geo.edge_ref(wide, edge)
+        x0, y0, x1, y1 = wide.edge_lines[edge]
+        assert (x0, y0) == (wide.neuron_x[ref.layer - 1][ref.column],
+                            wide.neuron_y[ref.layer - 1][ref.column])
+        assert (x1, y1) == (wide.neuron_x[ref.layer][ref.row], wide.neuron_y[ref.layer][ref.row])
+    # a click on an input's rim finds that input, not a hidden neuron
+    x, y = float(wide.neuron_x[0][1]), float(wide.neuron_y[0][1])
+    assert geo.neuron_at(wide, x + wide.radius_of(0) - 1, y) == (0, 1)
+
+
+def test_a_wide_hidden_layer_keeps_input_and_output_maps_and_edge_ends(
+        qtbot: QtBot) -> None:
+    widget = NetworkCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(700, 480)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_show_maps(True)
+    widget.set_snapshot(take_snapshot(make_trainer([2, 32, 1]), grid_resolution=16))
+    layout = widget._require_layout()
+    assert widget.shows_maps()
+    assert widget.thumbnail(0, 0) is not None and widget.thumbnail(2, 0) is not None
+    assert widget.thumbnail(1, 0) is None  # 32 neurons: small circles
+    assert widget.map_rect(0, 0).width() == layout.map_side_of(0) > layout.map_side_of(1)
+    # an outlined edge ends on each neuron's own rim
+    ref = ParameterRef(1, "weight", 5, 0)
+    segment = canvas_overlay.edge_segment(layout, widget._bins, None, ref)
+    assert segment is not None
+    line = segment[0]
+    source = QPointF(float(layout.neuron_x[0][0]), float(layout.neuron_y[0][0]))
+    target = QPointF(float(layout.neuron_x[1][5]), float(layout.neuron_y[1][5]))
+    assert np.hypot(*(line.p1() - source).toTuple()) == pytest.approx(layout.radius_of(0))
+    assert np.hypot(*(line.p2() - target).toTuple()) == pytest.approx(layout.radius_of(1))

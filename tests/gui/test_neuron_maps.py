@@ -217,8 +217,15 @@ def test_small_neurons_fall_back_to_circles(qtbot) -> None:  # type: ignore[no-u
     assert canvas.shows_maps() and canvas.thumbnail(1, 15) is not None
     canvas.resize(420, 300)  # sixteen neurons in 180 px: radius below MIN_MAP_RADIUS
     qtbot.waitUntil(lambda: canvas._require_layout().width == 420, timeout=2000)
-    assert canvas._require_layout().radius < geo.MIN_MAP_RADIUS
-    assert not canvas.shows_maps() and canvas.thumbnail(1, 15) is None
+    layout = canvas._require_layout()
+    assert layout.radius_of(1) < geo.MIN_MAP_RADIUS and layout.radius_of(2) < geo.MIN_MAP_RADIUS
+    assert canvas.thumbnail(1, 15) is None and canvas.thumbnail(2, 0) is None
+    # the two inputs and the output have room for maps of their own
+    assert layout.radius_of(0) >= geo.MIN_MAP_RADIUS and layout.radius_of(3) >= geo.MIN_MAP_RADIUS
+    assert canvas.shows_maps() and canvas.thumbnail(0, 1) is not None
+    assert canvas.thumbnail(3, 0) is not None
+    assert canvas.thumbnail(0, 1).width() == round(layout.map_side_of(0)
+                                                   * canvas.devicePixelRatioF())
 
 
 def test_thumbnail_columns_flip_y_round_corners_and_grey_nan() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from engine.training.config import TrainingConfig
+from engine.training.config import TrainingConfig, suited_to_dataset
 from gui.app.main_window import MainWindow
 from gui.views.canvas_scene import theme_from_palette
 
@@ -91,3 +92,36 @@ def test_the_message_banner_stays_readable_in_a_dark_palette(
     window.banner.label.ensurePolished()
     text = window.banner.label.palette().color(QPalette.ColorRole.WindowText)
     assert text.lightness() < 80  # dark text on the banner's pale fill
+
+
+def test_the_image_canvas_is_dark_in_a_dark_palette(
+        restore_palette: QApplication, make_window) -> None:
+    """Digits: the caption under 'Input', the backing of the tile block (also between tiles
+    and in an empty slot) and the caption text take the palette's colours, not white."""
+    dark = dark_palette()
+    restore_palette.setPalette(dark)
+    window = make_window(suited_to_dataset(TrainingConfig(dataset="digits", samples=300),
+                                           "digits"))
+    window.step(2)
+    canvas = window.canvas
+    image = canvas.image_layout()
+    assert image is not None and len(image.shown) == 32
+    picture = canvas.grab().toImage()
+    ratio = picture.devicePixelRatio()
+
+    def lightness(x: float, y: float) -> int:
+        return picture.pixelColor(int(x * ratio), int(y * ratio)).lightness()
+
+    base = dark.color(QPalette.ColorRole.Base).lightness()
+    caption_box_left = max(2.0, float(image.base.column_x[0]) - 70) + 2
+    assert lightness(caption_box_left, 33.0) <= base + 5  # the box behind "8×8 image, …"
+    gap = float(image.tile_x[1] - image.tile_x[0]) - image.tile_width
+    assert gap >= 2
+    between_tiles = (float(image.tile_x[0]) + image.tile_width + gap / 2,
+                     float(image.tile_y[0]) + 2)
+    assert lightness(*between_tiles) <= base + 5
+    across = int(np.count_nonzero(image.tile_y == image.tile_y[0]))
+    if len(image.shown) % across:  # an empty slot at the end of the last row
+        empty = (float(image.tile_x[len(image.shown) % across]) + image.tile_width / 2,
+                 float(image.tile_y[-1]) + image.tile_height / 2)
+        assert lightness(*empty) <= base + 5
