@@ -396,9 +396,16 @@ class NetworkCanvas(QWidget):
         painter.drawImage(0, 0, self._picture.image(self.size(), self.devicePixelRatioF(),
                                                     self.theme.background, self._paint_scene))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        for ref in self._highlight_edges:
+        edges, neurons = self._highlight_edges, self._highlight_neurons
+        if self._image_layout is not None:  # W¹ and the input image: one frame per tile
+            images.paint_highlight_groups(
+                painter, self._image_layout, {ref.row for ref in edges if ref.layer == 1},
+                {index for layer, index in neurons if layer == 0}, HIGHLIGHT, 3.0)
+            edges = [ref for ref in edges if ref.layer != 1]
+            neurons = [(layer, index) for layer, index in neurons if layer != 0]
+        for ref in edges:
             self._paint_edge_outline(painter, ref, HIGHLIGHT, 3.0)
-        for layer, index in self._highlight_neurons:
+        for layer, index in neurons:
             self._paint_ring(painter, layer, index, HIGHLIGHT, 3.0)
         if self._selection is not None:
             if self._selection.kind == "weight":

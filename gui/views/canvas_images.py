@@ -436,6 +436,25 @@ def paint_weight_outline(painter: QPainter, image: ImageLayout, ref: ParameterRe
     painter.drawRect(image.input_pixel_rect(ref.column).adjusted(-1, -1, 1, 1))
 
 
+def paint_highlight_groups(painter: QPainter, image: ImageLayout, rows: set[int],
+                           input_pixels: set[int], color: QColor, width: float) -> None:
+    """Highlights of many layer-1 weights and input pixels at once (a step-through phase
+    highlights all of W¹ and the whole input): one frame per tile with a highlighted weight
+    and one around the sample image when every pixel is highlighted, not one outline per
+    pixel (which filled the tiles with solid purple)."""
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(color, width))
+    for row in sorted(rows):
+        slot = image.slot_of(row)
+        if slot is not None:
+            painter.drawRect(image.tile_rect(slot).adjusted(-2, -2, 2, 2))
+    if len(input_pixels) == image.shape[0] * image.shape[1]:
+        painter.drawRect(image.input_rect.adjusted(-2, -2, 2, 2))
+        return
+    for pixel in sorted(input_pixels):
+        painter.drawRect(image.input_pixel_rect(pixel).adjusted(-1, -1, 1, 1))
+
+
 def paint_neuron_outline(painter: QPainter, image: ImageLayout, layer: int, index: int,
                          color: QColor, width: float) -> None:
     """An input pixel, or a layer-1 tile (with its dot)."""

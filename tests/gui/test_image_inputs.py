@@ -197,3 +197,24 @@ def test_weights_with_an_image_shape_give_it_to_a_csv_without_one(
     exported = tmp_path / "out.npz"
     assert window.export_weights(exported)
     assert load_weights(exported).image_shape == (4, 4)
+
+
+def test_step_through_highlights_frame_the_tiles_instead_of_painting_them_over(
+        make_window) -> None:  # type: ignore[no-untyped-def]
+    """Highlighting all of W¹ and the input (a step-through phase) outlined every pixel in
+    3 px purple: the tiles and the sample became one solid purple block."""
+    from gui.base.colors import HIGHLIGHT
+
+    window = make_window(DIGITS)
+    snapshot = window.step(2)
+    canvas = window.canvas
+    rows, columns = snapshot.layers[0].weights.shape
+    weights = [ParameterRef(1, "weight", row, column)
+               for row in range(rows) for column in range(columns)]
+    canvas.set_highlights([(0, pixel) for pixel in range(columns)], weights)
+    image = canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3]
+    target = np.array([HIGHLIGHT.blue(), HIGHLIGHT.green(), HIGHLIGHT.red()])  # BGRA order
+    purple = (np.abs(pixels.astype(int) - target).sum(axis=2) < 40).mean()
+    assert purple < 0.08, purple
