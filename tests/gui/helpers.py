@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QAction, QImage, QPainter
 
 from engine.core.network import Network, ParameterRef
 from engine.core.seeding import seed_streams
@@ -37,3 +39,15 @@ def trained(config: TrainingConfig, steps: int, dataset: Dataset | None = None) 
 def flat_index(snapshot: Snapshot, ref: ParameterRef) -> int:
     """Where `ref` sits in the snapshot's flat parameter vector."""
     return Network(snapshot.sizes, snapshot.activation_names).flat_index(ref)
+
+
+def tick_texts(axis: pg.AxisItem) -> list[tuple[QRectF, str]]:
+    """The tick labels the axis would paint now, with their rectangles."""
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert specs is not None
+    return [(rect, text) for rect, _flags, text in specs[2]]

@@ -5,31 +5,20 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from engine.core.network import ParameterRef
 from engine.training.config import TrainingConfig
 from gui.base.plot_style import ReadableAxis
 from gui.panels.parameter_history import ParameterHistoryPanel
-
-
-def _tick_texts(axis: pg.AxisItem) -> list[tuple[QRectF, str]]:
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    assert specs is not None
-    return [(rect, text) for rect, _flags, text in specs[2]]
+from tests.gui.helpers import tick_texts
 
 
 def _settle(*axes: pg.AxisItem) -> None:
     for _ in range(4):  # value axes widen to their labels once, then the layout settles
         QApplication.processEvents()
         for axis in axes:
-            _tick_texts(axis)
+            tick_texts(axis)
     QApplication.processEvents()
 
 
@@ -64,7 +53,7 @@ def test_parameter_history_keeps_its_width_with_one_step_kept(make_window, qtbot
                                  history.gradient_plot.getAxis("left"))
     _settle(value_axis, gradient_axis)
     for axis in (value_axis, gradient_axis):
-        texts = [text for _, text in _tick_texts(axis)]
+        texts = [text for _, text in tick_texts(axis)]
         assert texts, "no value labels"
         assert all(len(text) <= 8 for text in texts), texts  # not "−0.01908951561"
     for plot in (history.value_plot, history.gradient_plot):
@@ -92,7 +81,7 @@ def test_gradient_norm_plot_keeps_its_width_with_the_legend_over_it(make_window,
 def _label_rects_in_view(axis: pg.AxisItem, view: pg.GraphicsView) -> list[tuple[QRectF, str]]:
     """The axis's tick labels in the view's viewport coordinates."""
     return [(view.mapFromScene(axis.mapRectToScene(rect)).boundingRect().toRectF(), text)
-            for rect, text in _tick_texts(axis)]
+            for rect, text in tick_texts(axis)]
 
 
 def test_heatmap_colour_bar_labels_show_whole_at_the_default_dock_width(make_window) -> None:

@@ -8,8 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from engine.core.network import ParameterRef
@@ -20,22 +18,11 @@ from gui.base.plot_style import ReadableAxis, tick_strings
 from gui.panels.gradcheck_panel import COLUMNS, GradientCheckPanel
 from gui.panels.parameter_history import ParameterHistoryPanel
 from gui.views.heatmaps import color_bar_ticks
-
-
-def _tick_texts(axis: ReadableAxis) -> list[tuple[QRectF, str]]:
-    """The tick labels the axis would paint now, with their rectangles."""
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    assert specs is not None
-    return [(rect, text) for rect, _flags, text in specs[2]]
+from tests.gui.helpers import tick_texts
 
 
 def _assert_no_collisions(axis: ReadableAxis, least: int = 1) -> list[str]:
-    texts = _tick_texts(axis)
+    texts = tick_texts(axis)
     assert len(texts) >= least, texts
     rects = sorted((rect for rect, _ in texts), key=lambda rect: (rect.left(), rect.top()))
     for first, second in zip(rects, rects[1:], strict=False):
@@ -65,7 +52,7 @@ def test_step_axes_never_collide_at_1024_px(make_window, qtbot) -> None:
     for _ in range(3):  # value axes widen to their labels once, then the layout settles
         QApplication.processEvents()
         for axis in axes:
-            _tick_texts(axis)
+            tick_texts(axis)
     for axis in axes:
         texts = _assert_no_collisions(axis)
         assert not any("x0" in text or "(x" in text for text in texts)  # no SI scale factor
@@ -101,7 +88,7 @@ def test_heatmap_colour_bars_read_tiny_gradients(make_window) -> None:
         low, high = window.heatmaps.levels(m)
         assert 1e-16 < high < 1e-11 and low == -high
         axis = window.heatmaps._rows[m - 1].color_bar.axis
-        drawn = sorted(_tick_texts(axis), key=lambda item: item[0].top())  # top to bottom
+        drawn = sorted(tick_texts(axis), key=lambda item: item[0].top())  # top to bottom
         labels = [text for _, text in drawn]
         assert len(labels) == 3, labels  # both ends are drawn, not just "0"
         assert labels[1] == "0" and re.fullmatch(r"\d(\.\d)?e−1[1-6]", labels[0]), labels
@@ -168,7 +155,7 @@ def test_a_fixed_width_value_axis_grows_for_scientific_labels(qtbot) -> None:
     qtbot.waitExposed(widget)
     for _ in range(3):
         QApplication.processEvents()
-        _tick_texts(axis)
+        tick_texts(axis)
     texts = _assert_no_collisions(axis, least=3)
     assert all(re.fullmatch(r"−?\d(\.\d)?e−1[34]|0", text) for text in texts), texts
     assert axis.width() > 52
