@@ -186,9 +186,11 @@ class ParameterHistoryPanel(QWidget):
         fit_y(self.value_plot.getViewBox(), values, log=False)
         fit_y(self.gradient_plot.getViewBox(), gradients, log=False)
         self._set_axis_labels(ref.symbol, gradient_of(ref.symbol))
-        kept = len(steps)
-        self.title_label.setText(f"{ref.symbol} over the last {kept:,} step"
-                                 f"{'' if kept == 1 else 's'}")
+        # The steps it spans, not a count: it draws the stored steps and the shown state, one
+        # more than the timeline's "steps kept", and two counts side by side read as a bug.
+        span = (f"at step {int(steps[0]):,}" if len(steps) == 1
+                else f"from step {int(steps[0]):,} to {int(steps[-1]):,}")
+        self.title_label.setText(f"{ref.symbol} {span}")
 
     def _points(self, index: int) -> tuple[NDArray[np.int64], Array, Array]:
         """The stored series plus the latest state, if it is newer than the last stored step."""

@@ -241,7 +241,7 @@ def test_parameter_history_plots_the_selected_parameter(make_window, qtbot) -> N
     assert list(steps) == list(range(16))  # 15 stored steps and the latest state
     assert np.array_equal(values, expected_values)
     assert np.array_equal(gradients, expected_gradients)
-    assert ref.symbol in panel.title_label.text()
+    assert panel.title_label.text() == f"{ref.symbol} from step 0 to 15"  # no second count
 
     window.step(5)  # training on: the plot follows (throttled)
     qtbot.waitUntil(lambda: len(panel.curve_data()[0]) == 21, timeout=5000)
