@@ -4,6 +4,8 @@ the code names that sessions, weight files and the `train` command use (`half_ss
 
 from __future__ import annotations
 
+import re
+
 OPTION_NAMES: dict[str, dict[str, str]] = {
     "dataset": {
         "xor": "XOR (4 points)", "xor-quadrants": "XOR quadrants", "circle": "Circle",
@@ -44,3 +46,13 @@ def option_label(kind: str, code: str) -> str:
 def option_tip(kind: str, code: str) -> str:
     """Where the code name is used: 'code name half_sse (train --loss half_sse)'."""
     return f"code name {code} (train {CLI_FLAGS[kind]} {code})"
+
+
+def with_readable_losses(text: str) -> str:
+    """`text` (a message written for the CLI, with code names) for the window: each loss code
+    name followed by the readable name the Loss box shows, e.g. "cross_entropy" becomes
+    "cross_entropy (Cross-entropy)"."""
+    names = OPTION_NAMES["loss"]
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(sorted(names, key=len, reverse=True))
+                         + r")(?![\w-])")
+    return pattern.sub(lambda match: f"{match.group(1)} ({names[match.group(1)]})", text)

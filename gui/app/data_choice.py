@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.core.errors import DeltascopeError
+from engine.core.option_names import with_readable_losses
 from engine.data.datasets import DATASET_INFO
 from engine.data.learnability import rate_problems
 from engine.data.tasks import as_task, describe
@@ -96,8 +97,9 @@ class DataChoiceMixin(_Base):
         found = self.learn_problems()
         if found:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            self.banner.show_message(f"{CANNOT_LEARN}: {found[0]}{more}. Training will not "
-                                     "start until this is changed.", error=True)
+            self.banner.show_message(f"{CANNOT_LEARN}: {with_readable_losses(found[0])}{more}. "
+                                     "Training will not start until this is changed.",
+                                     error=True)
             self._showing_problem = True
             return False
         if getattr(self, "_showing_problem", False):

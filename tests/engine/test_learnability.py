@@ -150,3 +150,13 @@ def test_a_learning_rate_that_cannot_learn_says_why() -> None:
     assert "uphill" in rate_problems(-1.0)[0]
     assert "undefined" in rate_problems(float("nan"))[0]
     assert "nothing changes" in rate_problems(0.0)[0]
+
+
+def test_the_window_names_losses_as_its_loss_box_does() -> None:
+    from engine.core.option_names import with_readable_losses
+
+    text = with_readable_losses("use cross_entropy with softmax, or a sigmoid output with bce")
+    assert text == ("use cross_entropy (Cross-entropy) with softmax, or a sigmoid output with "
+                    "bce (Binary cross-entropy)")
+    assert with_readable_losses("half_sse, not sse") == (
+        "half_sse (Half squared error), not sse (Squared error)")

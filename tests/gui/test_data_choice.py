@@ -105,8 +105,8 @@ def test_settings_that_cannot_learn_are_explained_and_not_trained(make_window) -
     controls = window.controls
     controls.loss_combo.set_code("cross_entropy")
     assert window.banner.isVisible()
-    assert "cross_entropy after a sigmoid output" in window.banner.text
-    assert "softmax output with cross_entropy" in window.banner.text
+    assert "cross_entropy (Cross-entropy) after a sigmoid output" in window.banner.text
+    assert "softmax output with cross_entropy (Cross-entropy)" in window.banner.text
     find_action(window, "actionPlayPause").trigger()
     assert not window.playing
     find_action(window, "actionStep").trigger()
@@ -208,5 +208,5 @@ def test_imported_weights_that_cannot_learn_are_explained(
     assert "softmax over one output is always 1" in shown[0]
     save_weights(tmp_path / "ce.json", Network([2, 3, 1], ["tanh", "sigmoid"]), "cross_entropy")
     assert window.import_weights(tmp_path / "ce.json")  # imported, shown, not trained
-    assert "cross_entropy after a sigmoid output" in window.banner.text
+    assert "cross_entropy (Cross-entropy) after a sigmoid output" in window.banner.text
     assert window.step(2).step == 0
