@@ -49,7 +49,9 @@ from engine.io.onnx_export import ONNX_EXTENSION, require_onnx
 from engine.io.weights_io import EXTENSIONS, export_network, load_weights
 from engine.training.config import (
     CSV_TEST_RATIO,
+    FULL_BATCH_LIMIT,
     SMALL_DATASET,
+    default_batch_size,
     default_output_for,
     default_test_ratio,
     network_features,
@@ -61,7 +63,6 @@ DEFAULT_EPOCHS = 1000
 DEFAULT_HIDDEN = (4,)
 DEFAULT_REG_RATE = 0.001
 PLAYGROUND_TEST_RATIO = 0.5  # --dataset: TensorFlow Playground holds out half
-FULL_BATCH_LIMIT = 64  # up to this many training rows the default is full-batch
 REPORT_LINES = 10
 SLOW_PROGRESS_SECONDS = 10.0
 
@@ -324,7 +325,7 @@ def prepare_trainer(args: argparse.Namespace, err: TextIO) -> tuple[Dataset, Tra
     if batch_size is None and builtin is not None:
         batch_size = builtin.batch_size
     if batch_size is None:
-        batch_size = 0 if len(split.train) <= FULL_BATCH_LIMIT else 10
+        batch_size = default_batch_size(0, len(split.train))
     trainer = Trainer(
         network, split, loss=loss, reduction=args.reduction, optimizer=args.optimizer,
         learning_rate=args.lr, batch_size=batch_size, shuffle=shuffle,

@@ -119,17 +119,32 @@ def default_test_ratio(dataset: Dataset, generated: bool) -> float:
     return GENERATED_TEST_RATIO if generated else CSV_TEST_RATIO
 
 
+FULL_BATCH_LIMIT = 64  # up to this many training rows the default is full-batch
+DEFAULT_BATCH_SIZE = 10  # mini-batches of larger data, as TensorFlow Playground's default
+
+
+def default_batch_size(current: int, training_rows: float) -> int:
+    """The batch size for new data: a default (full batch, or DEFAULT_BATCH_SIZE) follows the
+    data's size as `train` chooses it; any other size the person chose stays."""
+    if current not in (0, DEFAULT_BATCH_SIZE):
+        return current
+    return 0 if training_rows <= FULL_BATCH_LIMIT else DEFAULT_BATCH_SIZE
+
+
 def config_for_data(config: TrainingConfig, dataset: Dataset, generated: bool) -> TrainingConfig:
     """`config` adapted to a newly chosen dataset: the output activation and loss of its task
     and class count, the default test ratio, standardization on for a CSV and off for
     built-in data, no input features unless the data is 2-D, and what a built-in dataset
-    declares (suited_to_dataset). (The output count follows from the data and the output
-    activation when the network is built.)"""
+    declares (suited_to_dataset); a default batch size follows the data's size (full batch
+    for XOR, mini-batches of 10 for spiral3). (The output count follows from the data and
+    the output activation when the network is built.)"""
     output, loss = default_output_for(dataset)
     features = config.features if dataset.inputs.shape[1] == RAW_WIDTH else ()
+    test_ratio = default_test_ratio(dataset, generated)
     adapted = config.with_changes(dataset=dataset.name if not generated else config.dataset,
-                                  output_activation=output, loss=loss,
-                                  test_ratio=default_test_ratio(dataset, generated),
+                                  output_activation=output, loss=loss, test_ratio=test_ratio,
+                                  batch_size=default_batch_size(config.batch_size,
+                                                                len(dataset) * (1 - test_ratio)),
                                   standardize=not generated, features=features)
     # A built-in dataset's own settings (digits: its test ratio, hidden size, batch, ...) win.
     return suited_to_dataset(adapted, adapted.dataset) if generated else adapted

@@ -40,10 +40,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def initial_config(dataset: str) -> TrainingConfig:
-    """The starting settings for a built-in dataset: output, loss, test ratio and what the
-    dataset declares (config_for_data, as when the dataset is chosen in the window)."""
-    config = TrainingConfig(dataset=dataset, batch_size=0 if dataset == "xor" else 10)
-    return config_for_data(config, make_dataset(dataset), generated=True)
+    """The starting settings for a built-in dataset: output, loss, test ratio, batch size and
+    what the dataset declares (config_for_data, as when the dataset is chosen in the window)."""
+    return config_for_data(TrainingConfig(dataset=dataset), make_dataset(dataset), generated=True)
 
 
 def display_problem(environment: dict[str, str] | None = None,

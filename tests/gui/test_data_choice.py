@@ -33,6 +33,7 @@ def test_choosing_a_dataset_sets_the_settings_of_its_task(make_window) -> None:
     config = window.config
     assert (config.output_activation, config.loss, config.test_ratio) == \
         ("softmax", "cross_entropy", 0.3)
+    assert config.batch_size == 10 and controls.batch_spin.value() == 10  # not XOR's full batch
     assert window.sync().sizes[-1] == 3
     assert controls.task_combo.code() == "classification"
     assert not controls.task_combo.isEnabled()  # a built-in dataset's task is its own
@@ -44,6 +45,7 @@ def test_choosing_a_dataset_sets_the_settings_of_its_task(make_window) -> None:
     controls.dataset_combo.set_code("xor")
     config = window.config
     assert (config.output_activation, config.loss, config.test_ratio) == ("sigmoid", "bce", 0.0)
+    assert config.batch_size == 0  # 4 rows: full batch again
     assert not config.standardize and not controls.standardize_check.isChecked()
     assert not window.banner.isVisible()
 
