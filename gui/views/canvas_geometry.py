@@ -53,8 +53,6 @@ class CanvasLayout:
     sizes: tuple[int, ...]
     width: float
     height: float
-    radius: float
-    spacing: float
     column_x: Array
     neuron_x: tuple[Array, ...]
     neuron_y: tuple[Array, ...]
@@ -67,6 +65,14 @@ class CanvasLayout:
     layer_offsets: NDArray[np.intp]
     radii: Array
     spacings: Array
+
+    @property
+    def radius(self) -> float:
+        return float(self.radii.min())
+
+    @property
+    def spacing(self) -> float:
+        return float(self.spacings.min())
 
     @property
     def edge_count(self) -> int:
@@ -152,7 +158,7 @@ def layout_from_positions(
     counts = [n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
     return CanvasLayout(
         sizes=tuple(sizes), width=float(width), height=float(height),
-        radius=float(radii.min()), spacing=float(spacings.min()), column_x=column_x,
+        column_x=column_x,
         neuron_x=neuron_x, neuron_y=neuron_y,
         edge_lines=np.ascontiguousarray(np.vstack(lines)),
         edge_layer=np.concatenate(layers), edge_row=np.concatenate(rows),
