@@ -20,8 +20,3 @@ class ScrollingPanel(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
         self.setWidget(panel)
-
-
-def dock_panel(content: QWidget) -> QWidget:
-    """The panel a dock shows, whether or not it scrolls."""
-    return content.widget() if isinstance(content, ScrollingPanel) else content

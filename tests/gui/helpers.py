@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QAction, QImage, QPainter
+from PySide6.QtWidgets import QWidget
 
 from engine.core.network import Network, ParameterRef
 from engine.core.seeding import seed_streams
@@ -14,6 +15,7 @@ from engine.training.config import TrainingConfig, build_trainer
 from engine.training.snapshot import Snapshot
 from engine.training.trainer import Trainer
 from gui.app.main_window import MainWindow
+from gui.base.scrolling import ScrollingPanel
 
 
 def find_action(window: MainWindow, name: str) -> QAction:
@@ -51,3 +53,8 @@ def tick_texts(axis: pg.AxisItem) -> list[tuple[QRectF, str]]:
         painter.end()
     assert specs is not None
     return [(rect, text) for rect, _flags, text in specs[2]]
+
+
+def dock_panel(content: QWidget) -> QWidget:
+    """The panel a dock shows, whether or not it scrolls (gui/base/scrolling.py)."""
+    return content.widget() if isinstance(content, ScrollingPanel) else content

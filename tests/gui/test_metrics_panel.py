@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtWidgets import QDockWidget
 
 from engine.training.config import HiddenLayer, TrainingConfig
-from gui.base.scrolling import dock_panel
 from gui.panels.metrics_panel import MetricsPanel, number, percent
+from tests.gui.helpers import dock_panel
 
 SPIRAL3 = TrainingConfig(dataset="spiral3", samples=150, test_ratio=0.2,
                          hidden=(HiddenLayer(8, "tanh"),), output_activation="softmax",

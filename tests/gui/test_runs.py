@@ -22,7 +22,6 @@ from engine.training.config import HiddenLayer, TrainingConfig
 from engine.training.snapshot import HistoryArrays
 from gui.app.main_window import MainWindow
 from gui.base.dialogs import Button
-from gui.base.scrolling import dock_panel
 from gui.panels.pinned_run import (
     MAX_RUNS,
     PinnedRun,
@@ -33,7 +32,7 @@ from gui.panels.pinned_run import (
 )
 from gui.panels.runs import RunsController, RunsModel
 from gui.views.cost_plot import OVERLAY_COLORS, TEST_COLOR, TRAIN_COLOR, CostPlot, OverlayCurves
-from tests.gui.helpers import find_action
+from tests.gui.helpers import dock_panel, find_action
 
 # Full batch: one step is one epoch.
 CIRCLE = TrainingConfig(dataset="circle", samples=80, test_ratio=0.25, learning_rate=0.03,
